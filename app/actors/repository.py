@@ -1,0 +1,146 @@
+"""Every query on actors, their aliases and external ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import Actor, ActorAlias, ExternalId
+from ..pagination import PageParams, SortKey, paginate
+
+SUMMARY_COLUMNS = (Actor.id, Actor.kind, Actor.name, Actor.slug, Actor.country, Actor.description)
+BRIEF_COLUMNS = (Actor.id, Actor.slug, Actor.name, Actor.kind)
+
+SORT_BY_NAME = SortKey("name", ((Actor.name, False), (Actor.id, False)), ("str", "int"))
+SORT_BY_ID = SortKey("id", ((Actor.id, False),), ("int",))
+
+
+def _ref_condition(ref: int | str) -> Any:
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        return Actor.id == int(ref)
+    return Actor.slug == ref
+
+
+async def resolve_ref(session: AsyncSession, ref: int | str) -> int | None:
+    return (await session.execute(select(Actor.id).where(_ref_condition(ref)))).scalar_one_or_none()
+
+
+async def resolve_refs(session: AsyncSession, refs: Iterable[int | str]) -> dict[str, int]:
+    """Map each given id or slug (as a string) to an actor id; unknown ones are absent."""
+    refs = list(dict.fromkeys(str(r) for r in refs))
+    if not refs:
+        return {}
+    ids = [int(r) for r in refs if r.isdigit()]
+    slugs = [r for r in refs if not r.isdigit()]
+    stmt = select(Actor.id, Actor.slug).where(or_(Actor.id.in_(ids), Actor.slug.in_(slugs)))
+    found: dict[str, int] = {}
+    for actor_id, slug in (await session.execute(stmt)).all():
+        if str(actor_id) in refs:
+            found[str(actor_id)] = actor_id
+        if slug in refs:
+            found[slug] = actor_id
+    return found
+
+
+async def get_summary(session: AsyncSession, actor_id: int) -> dict[str, Any] | None:
+    row = (await session.execute(select(*SUMMARY_COLUMNS).where(Actor.id == actor_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def get_timestamps(session: AsyncSession, actor_id: int) -> dict[str, Any]:
+    row = (
+        await session.execute(select(Actor.created_at, Actor.updated_at).where(Actor.id == actor_id))
+    ).mappings().one()
+    return dict(row)
+
+
+async def briefs(session: AsyncSession, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    rows = (await session.execute(select(*BRIEF_COLUMNS).where(Actor.id.in_(ids)))).mappings().all()
+    return {r["id"]: dict(r) for r in rows}
+
+
+async def aliases(session: AsyncSession, actor_id: int) -> list[dict[str, Any]]:
+    stmt = (
+        select(ActorAlias.alias, ActorAlias.kind, ActorAlias.ambiguous, ActorAlias.case_sensitive)
+        .where(ActorAlias.actor_id == actor_id)
+        .order_by(ActorAlias.kind, ActorAlias.alias)
+    )
+    return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
+
+
+async def external_ids(session: AsyncSession, actor_id: int) -> dict[str, str]:
+    stmt = select(ExternalId.scheme, ExternalId.value).where(ExternalId.actor_id == actor_id)
+    return {s: v for s, v in (await session.execute(stmt)).all()}
+
+
+async def slug_taken(session: AsyncSession, slug: str, *, except_id: int | None = None) -> bool:
+    cond = Actor.slug == slug
+    if except_id is not None:
+        cond = cond & (Actor.id != except_id)
+    return bool((await session.execute(select(exists().where(cond)))).scalar())
+
+
+async def slugs_like(session: AsyncSession, base: str) -> set[str]:
+    stmt = select(Actor.slug).where(or_(Actor.slug == base, Actor.slug.like(base + "-%")))
+    return set((await session.execute(stmt)).scalars().all())
+
+
+async def external_id_owner(session: AsyncSession, scheme: str, value: str) -> int | None:
+    stmt = select(ExternalId.actor_id).where(ExternalId.scheme == scheme, ExternalId.value == value)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def list_statement(
+    *,
+    kind: Sequence[str] | None,
+    country: str | None,
+    q_folded: str | None,
+    member_ids: Any | None,
+) -> Any:
+    stmt = select(*SUMMARY_COLUMNS)
+    if kind:
+        stmt = stmt.where(Actor.kind.in_(kind))
+    if country:
+        stmt = stmt.where(Actor.country == country)
+    if q_folded:
+        prefix = q_folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        alias_hit = exists().where(
+            ActorAlias.actor_id == Actor.id, ActorAlias.normalized.like(prefix, escape="\\")
+        )
+        stmt = stmt.where(or_(func.lower(Actor.name).like(prefix, escape="\\"), Actor.slug.like(prefix), alias_hit))
+    if member_ids is not None:
+        stmt = stmt.where(Actor.id.in_(member_ids))
+    return stmt
+
+
+async def list_page(
+    session: AsyncSession, stmt: Any, key: SortKey, params: PageParams, fingerprint: str
+) -> list[dict[str, Any]]:
+    rows = (await session.execute(paginate(stmt, key, params, fingerprint))).mappings().all()
+    return [dict(r) for r in rows]
+
+
+async def replace_aliases(session: AsyncSession, actor_id: int, rows: list[dict[str, Any]]) -> None:
+    await session.execute(delete(ActorAlias).where(ActorAlias.actor_id == actor_id))
+    for row in rows:
+        session.add(ActorAlias(actor_id=actor_id, **row))
+
+
+async def replace_external_ids(session: AsyncSession, actor_id: int, ids: dict[str, str]) -> None:
+    await session.execute(delete(ExternalId).where(ExternalId.actor_id == actor_id))
+    for scheme, value in ids.items():
+        session.add(ExternalId(actor_id=actor_id, scheme=scheme, value=value))
+
+
+async def get_orm(session: AsyncSession, actor_id: int) -> Actor | None:
+    return await session.get(Actor, actor_id)
+
+
+async def delete_actor(session: AsyncSession, actor_id: int) -> None:
+    await session.execute(delete(Actor).where(Actor.id == actor_id))

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from ..auth import read_access, write_access
+from ..db import SessionDep
+from ..errors import ERROR_RESPONSES, BadRequest
+from ..pagination import Page, PageParams, filters_fingerprint, next_cursor, page_params, page_response
+from ..relations import repository as relations_repo
+from ..responses import JSON
+from ..schemas import Iso3
+from ..text import fold
+from . import repository, service
+from .dependencies import ActorDep
+from .schemas import ActorCreate, ActorKind, ActorRead, ActorSummary, ActorUpdate, MemberRead
+
+router = APIRouter(prefix="/v1/actors", tags=["actors"], responses=ERROR_RESPONSES)
+
+AsOf = Annotated[date | None, Query(description="Evaluate time-bounded relations on this date (default today).")]
+
+
+@router.get("", response_model=Page[ActorSummary], dependencies=[read_access])
+async def list_actors(
+    request: Request,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    kind: Annotated[list[ActorKind] | None, Query(description="Any of these kinds.")] = None,
+    country: Annotated[Iso3 | None, Query(description="ISO 3166-1 alpha-3 of the actor's country.")] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200, description="Name or alias prefix.")] = None,
+    member_of: Annotated[str | None, Query(max_length=255, description="Members of this alliance.")] = None,
+    as_of: AsOf = None,
+) -> Response:
+    member_ids = None
+    if member_of is not None:
+        org_id = await repository.resolve_ref(session, member_of)
+        if org_id is None:
+            raise BadRequest(f"Unknown actor {member_of!r}.", errors=[{"loc": ["query", "member_of"], "msg": "unknown"}])
+        member_ids = relations_repo.member_ids_subquery(org_id, as_of or date.today())
+    q_folded = fold(q) if q else None
+    stmt = repository.list_statement(kind=kind, country=country, q_folded=q_folded, member_ids=member_ids)
+    key = repository.SORT_BY_NAME
+    fp = filters_fingerprint({"kind": kind, "country": country, "q": q_folded, "m": member_of, "as_of": as_of})
+    rows = await repository.list_page(session, stmt, key, page, fp)
+    rows, cursor = next_cursor(rows, key, page, fp, lambda r: (r["name"], r["id"]))
+    return page_response(request, rows, cursor)
+
+
+@router.post("", status_code=201, response_model=ActorRead, dependencies=[write_access])
+async def create_actor(request: Request, session: SessionDep, body: ActorCreate) -> Response:
+    actor_id = await service.create(session, body)
+    detail = await service.detail(session, actor_id)
+    return JSON(detail, status_code=201, headers={"Location": f"/v1/actors/{detail['slug']}"})
+
+
+@router.get("/{actor}", response_model=ActorRead, dependencies=[read_access])
+async def get_actor(session: SessionDep, actor_id: ActorDep, as_of: AsOf = None) -> Response:
+    return JSON(await service.detail(session, actor_id, as_of))
+
+
+@router.patch("/{actor}", response_model=ActorRead, dependencies=[write_access])
+async def update_actor(session: SessionDep, actor_id: ActorDep, body: ActorUpdate) -> Response:
+    await service.update(session, actor_id, body)
+    return JSON(await service.detail(session, actor_id))
+
+
+@router.delete("/{actor}", status_code=204, dependencies=[write_access])
+async def delete_actor(session: SessionDep, actor_id: ActorDep) -> Response:
+    await repository.delete_actor(session, actor_id)
+    return Response(status_code=204)
+
+
+@router.get("/{actor}/members", response_model=Page[MemberRead], dependencies=[read_access])
+async def list_members(
+    request: Request,
+    session: SessionDep,
+    actor_id: ActorDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    as_of: AsOf = None,
+) -> Response:
+    day = as_of or date.today()
+    fp = filters_fingerprint({"org": actor_id, "as_of": day})
+    rows = await relations_repo.members_page(session, actor_id, day, page, fp)
+    rows, cursor = next_cursor(rows, relations_repo.MEMBER_SORT, page, fp, lambda r: (r["name"], r["id"]))
+    items = [
+        {
+            "actor": {k: r[k] for k in ("id", "kind", "name", "slug", "country", "description")},
+            "relation_id": r["relation_id"],
+            "valid_from": r["valid_from"],
+            "valid_to": r["valid_to"],
+        }
+        for r in rows
+    ]
+    return page_response(request, items, cursor)

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from ..schemas import ActorBrief, Iso3, Slug, Strict
+
+ActorKind = Literal["country", "person", "organization", "alliance", "government_body", "armed_group", "media"]
+AliasKind = Literal["name", "abbreviation", "metonym", "demonym"]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=512, strip_whitespace=True)]
+
+
+class AliasIn(Strict):
+    alias: Name
+    kind: AliasKind = "name"
+    ambiguous: bool = False
+    case_sensitive: bool = False
+
+
+class AliasRead(BaseModel):
+    alias: str
+    kind: str
+    ambiguous: bool
+    case_sensitive: bool
+
+
+ExternalIds = dict[
+    Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")],
+    Annotated[str, StringConstraints(min_length=1, max_length=255)],
+]
+
+
+class ActorCreate(Strict):
+    kind: ActorKind
+    name: Name
+    slug: Slug | None = None
+    aliases: list[AliasIn | Name] = Field(default_factory=list, max_length=500)
+    country: Iso3 | None = None
+    description: Annotated[str, StringConstraints(max_length=20000)] | None = None
+    external_ids: ExternalIds = Field(default_factory=dict)
+
+
+class ActorUpdate(Strict):
+    kind: ActorKind | None = None
+    name: Name | None = None
+    slug: Slug | None = None
+    aliases: list[AliasIn | Name] | None = Field(default=None, max_length=500)
+    country: Iso3 | None = None
+    description: Annotated[str, StringConstraints(max_length=20000)] | None = None
+    external_ids: ExternalIds | None = None
+
+
+class ActorSummary(BaseModel):
+    id: int
+    kind: str
+    name: str
+    slug: str
+    country: str | None
+    description: str | None
+
+
+class Tie(BaseModel):
+    """A current position or membership shown on an actor."""
+
+    relation_id: int
+    type: str
+    title: str | None
+    actor: ActorBrief
+    valid_from: date | None
+    valid_to: date | None
+
+
+class ActorRead(ActorSummary):
+    aliases: list[AliasRead]
+    external_ids: dict[str, str]
+    positions: list[Tie]
+    memberships: list[Tie]
+    members_count: int | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class MemberRead(BaseModel):
+    actor: ActorSummary
+    relation_id: int
+    valid_from: date | None
+    valid_to: date | None

@@ -1,0 +1,139 @@
+"""Rules for actors: slugs, alias normalisation, external-id ownership, the detail view."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..errors import BadRequest, Conflict
+from ..models import Actor
+from ..relations import repository as relations_repo
+from ..text import fold, slugify
+from . import repository
+from .schemas import ActorCreate, ActorUpdate, AliasIn
+
+POSITION_TYPES = ("holds_position", "leader_of", "spokesperson_for")
+MEMBERSHIP_TYPES = ("member_of", "partner_of", "part_of")
+GROUP_KINDS = ("alliance", "organization", "government_body")
+
+
+def alias_rows(name: str, aliases: list[AliasIn | str]) -> list[dict[str, Any]]:
+    """Normalised, de-duplicated alias rows; the actor's own name is not repeated as an alias."""
+    seen = {fold(name)}
+    rows = []
+    for a in aliases:
+        item = a if isinstance(a, AliasIn) else AliasIn(alias=a)
+        norm = fold(item.alias)
+        if not norm or norm in seen:
+            continue
+        seen.add(norm)
+        rows.append(
+            {
+                "alias": item.alias,
+                "normalized": norm,
+                "kind": item.kind,
+                "ambiguous": item.ambiguous,
+                "case_sensitive": item.case_sensitive,
+            }
+        )
+    return rows
+
+
+async def unique_slug(session: AsyncSession, name: str) -> str:
+    base = slugify(name)
+    taken = await repository.slugs_like(session, base)
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+async def _check_external_ids(session: AsyncSession, ids: dict[str, str], actor_id: int | None) -> None:
+    for scheme, value in ids.items():
+        owner = await repository.external_id_owner(session, scheme, value)
+        if owner is not None and owner != actor_id:
+            raise Conflict(f"External id {scheme}={value} already belongs to actor {owner}.")
+
+
+async def create(session: AsyncSession, data: ActorCreate) -> int:
+    if data.slug:
+        if data.slug.isdigit():
+            raise BadRequest("A slug cannot be all digits (it would read as an id).")
+        if await repository.slug_taken(session, data.slug):
+            raise Conflict(f"The slug {data.slug!r} is taken.")
+        slug = data.slug
+    else:
+        slug = await unique_slug(session, data.name)
+    await _check_external_ids(session, data.external_ids, None)
+    actor = Actor(kind=data.kind, name=data.name, slug=slug, country=data.country, description=data.description)
+    session.add(actor)
+    await session.flush()
+    await repository.replace_aliases(session, actor.id, alias_rows(data.name, data.aliases))
+    await repository.replace_external_ids(session, actor.id, data.external_ids)
+    await session.flush()
+    return actor.id
+
+
+async def update(session: AsyncSession, actor_id: int, data: ActorUpdate) -> None:
+    actor = await repository.get_orm(session, actor_id)
+    assert actor is not None
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("slug") and changes["slug"] != actor.slug:
+        if changes["slug"].isdigit():
+            raise BadRequest("A slug cannot be all digits (it would read as an id).")
+        if await repository.slug_taken(session, changes["slug"], except_id=actor_id):
+            raise Conflict(f"The slug {changes['slug']!r} is taken.")
+    for field in ("kind", "name", "slug", "country", "description"):
+        if field in changes and (changes[field] is not None or field in ("country", "description")):
+            setattr(actor, field, changes[field])
+    if data.aliases is not None:
+        await repository.replace_aliases(session, actor_id, alias_rows(actor.name, data.aliases))
+    if data.external_ids is not None:
+        await _check_external_ids(session, data.external_ids, actor_id)
+        await repository.replace_external_ids(session, actor_id, data.external_ids)
+    await session.flush()
+
+
+def _tie(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "relation_id": row["relation_id"],
+        "type": row["type"],
+        "title": row["title"],
+        "actor": {"id": row["actor_id"], "slug": row["slug"], "name": row["name"], "kind": row["kind"]},
+        "valid_from": row["valid_from"],
+        "valid_to": row["valid_to"],
+    }
+
+
+async def detail(session: AsyncSession, actor_id: int, as_of: date | None = None) -> dict[str, Any]:
+    day = as_of or date.today()
+    out = await repository.get_summary(session, actor_id)
+    assert out is not None
+    out["aliases"] = await repository.aliases(session, actor_id)
+    out["external_ids"] = await repository.external_ids(session, actor_id)
+    ties = await relations_repo.ties(session, actor_id, POSITION_TYPES + MEMBERSHIP_TYPES, day)
+    out["positions"] = [_tie(t) for t in ties if t["type"] in POSITION_TYPES]
+    out["memberships"] = [_tie(t) for t in ties if t["type"] in MEMBERSHIP_TYPES]
+    out["members_count"] = (
+        await relations_repo.count_members(session, actor_id, day) if out["kind"] in GROUP_KINDS else None
+    )
+    out.update(await repository.get_timestamps(session, actor_id))
+    return out
+
+
+async def filter_ids(session: AsyncSession, refs: list[str] | None, param: str) -> list[int] | None:
+    """Resolve actor filters from a query string; an unknown actor is the client's error (400)."""
+    if not refs:
+        return None
+    found = await repository.resolve_refs(session, refs)
+    missing = [r for r in refs if str(r) not in found]
+    if missing:
+        raise BadRequest(
+            f"Unknown actor {missing[0]!r}.",
+            errors=[{"loc": ["query", param], "msg": f"unknown actor {m!r}"} for m in missing],
+        )
+    return list(dict.fromkeys(found[str(r)] for r in refs))

@@ -1,0 +1,196 @@
+"""Every query on articles and their mentions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import Actor, Article, Claim, Event, EventArticle, Mention
+from ..pagination import PageParams, SortKey, paginate
+
+SUMMARY_COLUMNS = (
+    Article.id,
+    Article.url,
+    Article.title,
+    Article.summary,
+    Article.source,
+    Article.language,
+    Article.published_at,
+)
+DETAIL_COLUMNS = (
+    *SUMMARY_COLUMNS,
+    Article.canonical_url,
+    Article.body,
+    Article.tags,
+    Article.duplicate_of_id,
+    Article.created_at,
+    Article.updated_at,
+)
+
+SORTS = {
+    "-published_at": SortKey(
+        "-published_at", ((Article.published_at, True), (Article.id, True)), ("datetime", "int")
+    ),
+    "published_at": SortKey(
+        "published_at", ((Article.published_at, False), (Article.id, False)), ("datetime", "int")
+    ),
+}
+
+
+def mentioned(actor_cond: Any) -> Any:
+    """EXISTS: the article mentions an actor satisfying `actor_cond` (a condition on Mention/Actor)."""
+    return exists().where(Mention.article_id == Article.id, actor_cond)
+
+
+def filter_conditions(
+    *,
+    actor_ids: Sequence[int] | None = None,
+    actors_all: Sequence[int] | None = None,
+    actor_kinds: Sequence[str] | None = None,
+    country: str | None = None,
+    sources: Sequence[str] | None = None,
+    languages: Sequence[str] | None = None,
+    event_id: int | None = None,
+    published_after: datetime | None = None,
+    published_before: datetime | None = None,
+) -> list[Any]:
+    conds: list[Any] = []
+    if actor_ids:
+        conds.append(Article.id.in_(select(Mention.article_id).where(Mention.actor_id.in_(actor_ids))))
+    for actor_id in actors_all or ():
+        conds.append(mentioned(Mention.actor_id == actor_id))
+    if actor_kinds:
+        kind_ids = select(Actor.id).where(Actor.kind.in_(actor_kinds))
+        conds.append(mentioned(Mention.actor_id.in_(kind_ids)))
+    if country:
+        country_ids = select(Actor.id).where(Actor.country == country)
+        conds.append(mentioned(Mention.actor_id.in_(country_ids)))
+    if sources:
+        conds.append(Article.source.in_(sources))
+    if languages:
+        conds.append(Article.language.in_(languages))
+    if event_id is not None:
+        conds.append(
+            Article.id.in_(select(EventArticle.article_id).where(EventArticle.event_id == event_id))
+        )
+    if published_after is not None:
+        conds.append(Article.published_at >= published_after)
+    if published_before is not None:
+        conds.append(Article.published_at < published_before)
+    return conds
+
+
+async def list_page(
+    session: AsyncSession, conds: list[Any], key: SortKey, params: PageParams, fingerprint: str
+) -> list[dict[str, Any]]:
+    stmt = paginate(select(*SUMMARY_COLUMNS).where(*conds), key, params, fingerprint)
+    return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
+
+
+async def get(session: AsyncSession, article_id: int) -> dict[str, Any] | None:
+    row = (await session.execute(select(*DETAIL_COLUMNS).where(Article.id == article_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def exists_id(session: AsyncSession, article_id: int) -> bool:
+    return bool((await session.execute(select(exists().where(Article.id == article_id)))).scalar())
+
+
+async def existing_ids(session: AsyncSession, ids: Iterable[int]) -> set[int]:
+    ids = list(set(ids))
+    if not ids:
+        return set()
+    return set((await session.execute(select(Article.id).where(Article.id.in_(ids)))).scalars().all())
+
+
+async def id_by_canonical_url(session: AsyncSession, canonical_url: str) -> int | None:
+    stmt = select(Article.id).where(Article.canonical_url == canonical_url)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def mentions_of(session: AsyncSession, article_id: int) -> list[dict[str, Any]]:
+    stmt = (
+        select(
+            Mention.start_offset,
+            Mention.end_offset,
+            Mention.text,
+            Mention.confidence,
+            Actor.id,
+            Actor.slug,
+            Actor.name,
+            Actor.kind,
+        )
+        .join(Actor, Actor.id == Mention.actor_id)
+        .where(Mention.article_id == article_id)
+        .order_by(Mention.start_offset, Mention.id)
+    )
+    return [
+        {
+            "actor": {"id": r.id, "slug": r.slug, "name": r.name, "kind": r.kind},
+            "start": r.start_offset,
+            "end": r.end_offset,
+            "text": r.text,
+            "confidence": r.confidence,
+        }
+        for r in (await session.execute(stmt)).all()
+    ]
+
+
+async def events_of(session: AsyncSession, article_id: int) -> list[dict[str, Any]]:
+    stmt = (
+        select(Event.id, Event.title, Event.type_code.label("type"), Event.start_date, Event.status)
+        .join(EventArticle, EventArticle.event_id == Event.id)
+        .where(EventArticle.article_id == article_id)
+        .order_by(Event.start_date, Event.id)
+    )
+    return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
+
+
+async def claims_of(session: AsyncSession, article_id: int) -> list[dict[str, Any]]:
+    stmt = (
+        select(
+            Claim.id,
+            Claim.text,
+            Claim.stance,
+            Claim.said_on,
+            Claim.proposition_id,
+            Actor.id.label("actor_id"),
+            Actor.slug,
+            Actor.name,
+            Actor.kind,
+        )
+        .join(Actor, Actor.id == Claim.speaker_id)
+        .where(Claim.article_id == article_id)
+        .order_by(Claim.id)
+    )
+    return [
+        {
+            "id": r.id,
+            "speaker": {"id": r.actor_id, "slug": r.slug, "name": r.name, "kind": r.kind},
+            "text": r.text,
+            "stance": r.stance,
+            "said_on": r.said_on,
+            "proposition_id": r.proposition_id,
+        }
+        for r in (await session.execute(stmt)).all()
+    ]
+
+
+async def get_orm(session: AsyncSession, article_id: int) -> Article | None:
+    return await session.get(Article, article_id)
+
+
+async def delete_article(session: AsyncSession, article_id: int) -> None:
+    await session.execute(delete(Article).where(Article.id == article_id))
+
+
+async def replace_mentions(session: AsyncSession, article_id: int, rows: list[dict[str, Any]]) -> None:
+    await session.execute(delete(Mention).where(Mention.article_id == article_id))
+    if rows:
+        await session.execute(
+            Mention.__table__.insert(), [{"article_id": article_id, **r} for r in rows]
+        )

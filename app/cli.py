@@ -1,0 +1,134 @@
+"""The `geonews` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from .config import get_settings
+
+app = typer.Typer(help="geonews: a REST API for geopolitical news.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+import_app = typer.Typer(help="Import datasets.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+app.add_typer(import_app, name="import")
+
+err = Console(stderr=True)
+
+
+def _prepare(seed_if_empty: bool) -> None:
+    from . import migrate
+    from .db import make_sync_engine
+    from .seed.loader import is_empty, seed
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        path = settings.sync_url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings)
+    if seed_if_empty:
+        engine = make_sync_engine(settings)
+        try:
+            if is_empty(engine):
+                err.print("[bold]seeding[/] an empty database from seed_data/ …")
+                err.print(seed(engine).summary())
+        finally:
+            engine.dispose()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    no_seed: Annotated[bool, typer.Option("--no-seed", help="Do not seed an empty database.")] = False,
+) -> None:
+    """Migrate, seed an empty database, and serve HTTP with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    _prepare(seed_if_empty=settings.seed_on_start and not no_seed)
+    err.print(f"geonews on http://{host}:{port} (docs at /docs), database {settings.sync_url.split('@')[-1]}")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from . import migrate
+
+    migrate.upgrade(get_settings(), revision)
+    err.print(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
+    """Revert migrations down to REVISION (`base` for an empty database)."""
+    from . import migrate
+
+    migrate.downgrade(get_settings(), revision)
+    err.print(f"database at {revision}")
+
+
+@app.command("seed")
+def seed_cmd(
+    seed_dir: Annotated[Path | None, typer.Option(help="Directory of seed files.")] = None,
+) -> None:
+    """Load seed_data/ (idempotent: a second run changes nothing)."""
+    from . import migrate
+    from .db import make_sync_engine
+    from .seed.loader import SEED_DIR, seed
+
+    settings = get_settings()
+    migrate.upgrade(settings)
+    engine = make_sync_engine(settings)
+    try:
+        report = seed(engine, seed_dir or SEED_DIR)
+    finally:
+        engine.dispose()
+    typer.echo(report.summary())
+
+
+@keys_app.command("create")
+def keys_create(
+    scope: Annotated[str, typer.Option(help="read, write or admin.")] = "read",
+    name: Annotated[str, typer.Option(help="A name to recognise the key by.")] = "cli",
+) -> None:
+    """Create an API key; the key itself is printed as the last line (only its hash is stored)."""
+    from sqlalchemy.orm import Session
+
+    from . import migrate
+    from .db import make_sync_engine
+    from .keys.service import SCOPE_RANK, create_key_sync
+
+    if scope not in SCOPE_RANK:
+        err.print(f"[red]scope must be one of {', '.join(SCOPE_RANK)}[/]")
+        raise typer.Exit(2)
+    settings = get_settings()
+    migrate.upgrade(settings)
+    engine = make_sync_engine(settings)
+    with Session(engine) as session, session.begin():
+        row, key = create_key_sync(session, name, scope)
+        err.print(f"created key {row.id} ({row.prefix}…) named {name!r} with scope {scope}")
+    engine.dispose()
+    sys.stdout.write(key + "\n")
+
+
+def main() -> None:  # pragma: no cover
+    app()

@@ -1,0 +1,212 @@
+"""Every query on events, their participants, articles and the event-type taxonomy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import Actor, Article, Claim, Event, EventArticle, EventParticipant, EventType
+from ..pagination import PageParams, SortKey, paginate
+
+SORT = SortKey("-start_date", ((Event.start_date, True), (Event.id, True)), ("date", "int"))
+TYPE_SORT = SortKey("code", ((EventType.code, False),), ("str",))
+
+SUMMARY_COLUMNS = (
+    Event.id,
+    Event.type_code,
+    EventType.name.label("type_name"),
+    Event.title,
+    Event.start_date,
+    Event.end_date,
+    Event.status,
+    Event.source,
+    Event.external_id,
+    Event.location_name,
+    Event.location_country,
+    Event.lat,
+    Event.lon,
+)
+DETAIL_COLUMNS = (
+    *SUMMARY_COLUMNS,
+    Event.description,
+    Event.parent_id,
+    Event.attributes,
+    Event.created_at,
+    Event.updated_at,
+)
+
+
+async def type_codes(session: AsyncSession, ref: str) -> list[str] | None:
+    """A code, a root code (matching its children) or a name -> the codes it means; None if unknown."""
+    if ref.isdigit():
+        exact = (await session.execute(select(EventType.code).where(EventType.code == ref))).scalar()
+        return [exact] if exact else None
+    stmt = select(EventType.code).where(func.lower(EventType.name) == ref.strip().lower())
+    code = (await session.execute(stmt)).scalars().first()
+    return [code] if code else None
+
+
+def type_condition(code: str) -> Any:
+    """A code matches itself and every more specific code under it (CAMEO codes nest by prefix)."""
+    return or_(Event.type_code == code, Event.type_code.like(code + "%"))
+
+
+def filter_conditions(
+    *,
+    type_codes: Sequence[str] | None = None,
+    actor_ids: Sequence[int] | None = None,
+    country: str | None = None,
+    start_after: date | None = None,
+    start_before: date | None = None,
+    statuses: Sequence[str] | None = None,
+    sources: Sequence[str] | None = None,
+) -> list[Any]:
+    conds: list[Any] = []
+    if type_codes:
+        conds.append(or_(*(type_condition(c) for c in type_codes)))
+    if actor_ids:
+        conds.append(
+            Event.id.in_(select(EventParticipant.event_id).where(EventParticipant.actor_id.in_(actor_ids)))
+        )
+    if country:
+        conds.append(Event.location_country == country)
+    if start_after is not None:
+        conds.append(Event.start_date >= start_after)
+    if start_before is not None:
+        conds.append(Event.start_date < start_before)
+    if statuses:
+        conds.append(Event.status.in_(statuses))
+    if sources:
+        conds.append(Event.source.in_(sources))
+    return conds
+
+
+def _summary(row: Any) -> dict[str, Any]:
+    d = dict(row)
+    loc = {
+        "name": d.pop("location_name"),
+        "country": d.pop("location_country"),
+        "lat": d.pop("lat"),
+        "lon": d.pop("lon"),
+    }
+    d["type"] = d.pop("type_code")
+    d["location"] = loc if any(v is not None for v in loc.values()) else None
+    return d
+
+
+async def list_page(
+    session: AsyncSession, conds: list[Any], params: PageParams, fingerprint: str
+) -> list[dict[str, Any]]:
+    stmt = select(*SUMMARY_COLUMNS).outerjoin(EventType, EventType.code == Event.type_code).where(*conds)
+    rows = (await session.execute(paginate(stmt, SORT, params, fingerprint))).mappings().all()
+    return [_summary(r) for r in rows]
+
+
+async def get(session: AsyncSession, event_id: int) -> dict[str, Any] | None:
+    stmt = (
+        select(*DETAIL_COLUMNS)
+        .outerjoin(EventType, EventType.code == Event.type_code)
+        .where(Event.id == event_id)
+    )
+    row = (await session.execute(stmt)).mappings().first()
+    return _summary(row) if row else None
+
+
+async def exists_id(session: AsyncSession, event_id: int) -> bool:
+    return bool((await session.execute(select(exists().where(Event.id == event_id)))).scalar())
+
+
+async def participants(session: AsyncSession, event_id: int) -> list[dict[str, Any]]:
+    stmt = (
+        select(EventParticipant.role, Actor.id, Actor.slug, Actor.name, Actor.kind)
+        .join(Actor, Actor.id == EventParticipant.actor_id)
+        .where(EventParticipant.event_id == event_id)
+        .order_by(EventParticipant.role, Actor.name)
+    )
+    return [
+        {"actor": {"id": r.id, "slug": r.slug, "name": r.name, "kind": r.kind}, "role": r.role}
+        for r in (await session.execute(stmt)).all()
+    ]
+
+
+async def articles(session: AsyncSession, event_id: int) -> list[dict[str, Any]]:
+    stmt = (
+        select(Article.id, Article.title, Article.url, Article.published_at)
+        .join(EventArticle, EventArticle.article_id == Article.id)
+        .where(EventArticle.event_id == event_id)
+        .order_by(Article.published_at, Article.id)
+    )
+    return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
+
+
+async def claims(session: AsyncSession, event_id: int) -> list[dict[str, Any]]:
+    stmt = (
+        select(Claim.id, Claim.text, Claim.stance, Claim.said_on, Claim.speaker_id, Claim.article_id)
+        .where(Claim.event_id == event_id)
+        .order_by(Claim.id)
+    )
+    return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
+
+
+async def children(session: AsyncSession, event_id: int) -> list[int]:
+    stmt = select(Event.id).where(Event.parent_id == event_id).order_by(Event.start_date, Event.id)
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def replace_participants(session: AsyncSession, event_id: int, rows: list[tuple[int, str]]) -> None:
+    await session.execute(delete(EventParticipant).where(EventParticipant.event_id == event_id))
+    unique = list(dict.fromkeys(rows))
+    if unique:
+        await session.execute(
+            EventParticipant.__table__.insert(),
+            [{"event_id": event_id, "actor_id": a, "role": r} for a, r in unique],
+        )
+
+
+async def replace_articles(session: AsyncSession, event_id: int, article_ids: list[int]) -> None:
+    await session.execute(delete(EventArticle).where(EventArticle.event_id == event_id))
+    ids = list(dict.fromkeys(article_ids))
+    if ids:
+        await session.execute(
+            EventArticle.__table__.insert(), [{"event_id": event_id, "article_id": a} for a in ids]
+        )
+
+
+async def get_orm(session: AsyncSession, event_id: int) -> Event | None:
+    return await session.get(Event, event_id)
+
+
+async def delete_event(session: AsyncSession, event_id: int) -> None:
+    await session.execute(delete(Event).where(Event.id == event_id))
+
+
+async def external_id_taken(session: AsyncSession, source: str, external_id: str) -> bool:
+    cond = (Event.source == source) & (Event.external_id == external_id)
+    return bool((await session.execute(select(exists().where(cond)))).scalar())
+
+
+def types_statement(root: str | None, q: str | None) -> Any:
+    stmt = select(
+        EventType.code,
+        EventType.name,
+        EventType.root_code,
+        EventType.parent_code,
+        EventType.quad_class,
+        EventType.goldstein,
+    )
+    if root:
+        stmt = stmt.where(EventType.root_code == root)
+    if q:
+        stmt = stmt.where(func.lower(EventType.name).contains(q.lower(), autoescape=True))
+    return stmt
+
+
+async def types_page(
+    session: AsyncSession, stmt: Any, params: PageParams, fingerprint: str
+) -> list[dict[str, Any]]:
+    rows = (await session.execute(paginate(stmt, TYPE_SORT, params, fingerprint))).mappings().all()
+    return [dict(r) for r in rows]

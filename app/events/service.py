@@ -1,0 +1,129 @@
+"""Rules for events: the type must be in the taxonomy, participants and articles must exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..actors import repository as actors_repo
+from ..articles import repository as articles_repo
+from ..errors import BadRequest, Conflict, Unprocessable
+from ..models import Event
+from . import repository
+from .schemas import EventCreate, EventUpdate, ParticipantIn
+
+
+async def resolve_type(session: AsyncSession, ref: str, *, loc: list[str | int]) -> str:
+    codes = await repository.type_codes(session, ref)
+    if not codes:
+        raise Unprocessable(
+            f"Unknown event type {ref!r}.",
+            errors=[{"loc": loc, "msg": "not a CAMEO code or name; see GET /v1/event-types"}],
+        )
+    return codes[0]
+
+
+async def filter_types(session: AsyncSession, refs: list[str] | None) -> list[str] | None:
+    if not refs:
+        return None
+    codes: list[str] = []
+    for ref in refs:
+        found = await repository.type_codes(session, ref)
+        if not found:
+            raise BadRequest(f"Unknown event type {ref!r}.", errors=[{"loc": ["query", "type"], "msg": "unknown"}])
+        codes.extend(found)
+    return codes
+
+
+async def _participants(session: AsyncSession, items: list[ParticipantIn]) -> list[tuple[int, str]]:
+    found = await actors_repo.resolve_refs(session, [p.actor for p in items])
+    errors = [
+        {"loc": ["body", "participants", i, "actor"], "msg": f"unknown actor {p.actor!r}"}
+        for i, p in enumerate(items)
+        if str(p.actor) not in found
+    ]
+    if errors:
+        raise Unprocessable("Unknown participant.", errors=errors)
+    return [(found[str(p.actor)], p.role) for p in items]
+
+
+async def _check_refs(session: AsyncSession, articles: list[int] | None, parent_id: int | None) -> None:
+    if articles:
+        missing = set(articles) - await articles_repo.existing_ids(session, articles)
+        if missing:
+            raise Unprocessable(
+                "Unknown article.", errors=[{"loc": ["body", "articles"], "msg": f"unknown ids {sorted(missing)}"}]
+            )
+    if parent_id is not None and not await repository.exists_id(session, parent_id):
+        raise Unprocessable("Unknown parent event.", errors=[{"loc": ["body", "parent_id"], "msg": "unknown"}])
+
+
+async def create(session: AsyncSession, data: EventCreate) -> int:
+    code = await resolve_type(session, data.type, loc=["body", "type"])
+    participants = await _participants(session, data.participants)
+    await _check_refs(session, data.articles, data.parent_id)
+    if data.external_id and await repository.external_id_taken(session, data.source, data.external_id):
+        raise Conflict(f"An event from {data.source!r} with external_id {data.external_id!r} exists.")
+    loc = data.location
+    event = Event(
+        type_code=code,
+        title=data.title,
+        description=data.description,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        location_name=loc.name if loc else None,
+        location_country=loc.country if loc else None,
+        lat=loc.lat if loc else None,
+        lon=loc.lon if loc else None,
+        status=data.status,
+        parent_id=data.parent_id,
+        source=data.source,
+        external_id=data.external_id,
+        attributes=data.attributes,
+    )
+    session.add(event)
+    await session.flush()
+    await repository.replace_participants(session, event.id, participants)
+    await repository.replace_articles(session, event.id, data.articles)
+    return event.id
+
+
+async def update(session: AsyncSession, event_id: int, data: EventUpdate) -> None:
+    event = await repository.get_orm(session, event_id)
+    assert event is not None
+    changes = data.model_dump(exclude_unset=True)
+    if data.type is not None:
+        event.type_code = await resolve_type(session, data.type, loc=["body", "type"])
+    for field in ("title", "description", "start_date", "end_date", "status", "attributes"):
+        if field in changes and (changes[field] is not None or field in ("description", "end_date", "attributes")):
+            setattr(event, field, changes[field])
+    if "location" in changes:
+        loc = data.location
+        event.location_name = loc.name if loc else None
+        event.location_country = loc.country if loc else None
+        event.lat = loc.lat if loc else None
+        event.lon = loc.lon if loc else None
+    if "parent_id" in changes:
+        if data.parent_id == event_id:
+            raise Unprocessable("An event cannot be its own parent.")
+        await _check_refs(session, None, data.parent_id)
+        event.parent_id = data.parent_id
+    if event.end_date and event.end_date < event.start_date:
+        raise Unprocessable("end_date must not be before start_date.")
+    if data.participants is not None:
+        await repository.replace_participants(session, event_id, await _participants(session, data.participants))
+    if data.articles is not None:
+        await _check_refs(session, data.articles, None)
+        await repository.replace_articles(session, event_id, data.articles)
+    await session.flush()
+
+
+async def detail(session: AsyncSession, event_id: int) -> dict[str, Any]:
+    out = await repository.get(session, event_id)
+    assert out is not None
+    out["participants"] = await repository.participants(session, event_id)
+    out["articles"] = await repository.articles(session, event_id)
+    out["claims"] = await repository.claims(session, event_id)
+    out["children"] = await repository.children(session, event_id)
+    return out

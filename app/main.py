@@ -1,0 +1,94 @@
+"""create_app(): the lifespan (engine), routers, middleware and error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import text
+
+from . import __version__
+from .config import Settings, get_settings
+from .db import Database
+from .errors import ERROR_RESPONSES, install_error_handlers, problem_response
+from .metrics import MetricsMiddleware, metrics_endpoint
+from .middleware import ETagMiddleware, RequestGuard
+from .responses import JSON
+
+DESCRIPTION = """Geopolitical news as data: articles, the actors in them, time-bounded relations between actors,
+events and who claimed what. Lists page with opaque cursors; errors are RFC 9457 problem documents."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.db = Database(settings)
+        try:
+            yield
+        finally:
+            await app.state.db.dispose()
+
+    app = FastAPI(
+        title="geonews",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=JSON,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+
+    from .actors.router import router as actors_router
+    from .articles.router import router as articles_router
+    from .claims.router import propositions_router
+    from .claims.router import router as claims_router
+    from .events.router import router as events_router
+    from .events.router import types_router
+    from .keys.router import router as keys_router
+    from .relations.router import actor_router as actor_relations_router
+    from .relations.router import router as relations_router
+
+    for r in (
+        articles_router,
+        actors_router,
+        actor_relations_router,
+        relations_router,
+        events_router,
+        types_router,
+        claims_router,
+        propositions_router,
+        keys_router,
+    ):
+        app.include_router(r)
+
+    @app.get("/healthz", tags=["utilities"], summary="Liveness")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["utilities"], summary="Readiness: the database answers", responses=ERROR_RESPONSES)
+    async def readyz(request: Request) -> Response:
+        try:
+            async with request.app.state.db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            return problem_response(503, "The database does not answer.", headers={"Retry-After": "1"})
+        return JSON({"status": "ready", "database": request.app.state.db.engine.dialect.name})
+
+    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], tags=["utilities"], include_in_schema=False)
+
+    # Outermost first at request time: metrics, CORS, the request guard, then ETags around the app.
+    app.add_middleware(ETagMiddleware)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "X-API-Key", "Content-Type", "If-None-Match", "Idempotency-Key"],
+        expose_headers=["ETag", "Link", "Location", "Retry-After"],
+    )
+    app.add_middleware(MetricsMiddleware)
+    return app

@@ -1,0 +1,35 @@
+"""All tables, imported in one place so metadata (and Alembic) sees every one."""
+
+from .actors import ACTOR_KINDS, ALIAS_KINDS, Actor, ActorAlias, ExternalId
+from .articles import Article, Mention
+from .base import Base, utcnow
+from .claims import STANCES, Claim, ClaimAbout, Proposition
+from .events import EVENT_STATUSES, Event, EventArticle, EventParticipant, EventType
+from .keys import SCOPES, ApiKey
+from .relations import RELATION_TYPES, Relation, RelationEvidence
+
+__all__ = [
+    "ACTOR_KINDS",
+    "ALIAS_KINDS",
+    "EVENT_STATUSES",
+    "RELATION_TYPES",
+    "SCOPES",
+    "STANCES",
+    "Actor",
+    "ActorAlias",
+    "ApiKey",
+    "Article",
+    "Base",
+    "Claim",
+    "ClaimAbout",
+    "Event",
+    "EventArticle",
+    "EventParticipant",
+    "EventType",
+    "ExternalId",
+    "Mention",
+    "Proposition",
+    "Relation",
+    "RelationEvidence",
+    "utcnow",
+]

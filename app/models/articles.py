@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, IdMixin, TimestampMixin
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Article(IdMixin, TimestampMixin, Base):
+    __tablename__ = "articles"
+
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    simhash: Mapped[int | None] = mapped_column(BigInteger)
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str | None] = mapped_column(String(16))
+    published_at: Mapped[datetime] = mapped_column(DateTime())
+    tags: Mapped[list[str] | None] = mapped_column(JSONType)
+    is_stub: Mapped[bool] = mapped_column(default=False, server_default="0")
+
+    __table_args__ = (
+        Index("ix_articles_published_at_id", "published_at", "id"),
+        Index("ix_articles_source_published_at_id", "source", "published_at", "id"),
+        Index("ix_articles_language_published_at_id", "language", "published_at", "id"),
+    )
+
+
+class Mention(IdMixin, Base):
+    __tablename__ = "mentions"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    start_offset: Mapped[int] = mapped_column(Integer)
+    end_offset: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(512))
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+
+    __table_args__ = (
+        Index("ix_mentions_actor_id_article_id", "actor_id", "article_id"),
+        Index("ix_mentions_article_id_start_offset", "article_id", "start_offset"),
+    )
+
+
+JSONDict = dict[str, Any]

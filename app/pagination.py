@@ -1,0 +1,180 @@
+"""Keyset pagination: signed opaque cursors, the list envelope and the Link header.
+
+A cursor carries the sort key of the last item served, the name of the sort order and a fingerprint of the
+filters it was made for, signed with the server's secret. A forged, truncated or foreign cursor is a 400.
+Walking the chain yields each match once even while rows are inserted, because the next page is "strictly
+after this key" rather than an offset.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+import orjson
+from fastapi import Query, Request
+from pydantic import BaseModel
+from sqlalchemy import Select, and_, or_, tuple_
+from sqlalchemy.sql.elements import ColumnElement
+
+from .config import get_settings
+from .errors import BadRequest
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 200
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+    facets: dict[str, list[dict[str, Any]]] | None = None
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One sort order: columns (with direction) ending in a unique column."""
+
+    name: str
+    columns: tuple[tuple[Any, bool], ...]  # (column expression, descending)
+    kinds: tuple[str, ...]  # "int", "float", "str", "datetime", "date" — how to decode cursor values
+
+
+@dataclass
+class PageParams:
+    limit: int
+    cursor: str | None
+
+
+def page_params(
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page (1–200)."),
+    cursor: str | None = Query(None, description="Opaque cursor from `next_cursor`.", max_length=2048),
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+def _sign(payload: bytes) -> str:
+    secret = get_settings().cursor_secret.encode()
+    return base64.urlsafe_b64encode(hmac.new(secret, payload, hashlib.sha256).digest()[:12]).decode().rstrip("=")
+
+
+def _encode_value(v: Any) -> Any:
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    return v
+
+
+def _decode_value(v: Any, kind: str) -> Any:
+    if v is None:
+        return None
+    if kind == "int":
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise ValueError
+        return v
+    if kind == "float":
+        return float(v)
+    if kind == "str":
+        if not isinstance(v, str):
+            raise ValueError
+        return v
+    if kind == "datetime":
+        return datetime.fromisoformat(v)
+    if kind == "date":
+        return date.fromisoformat(v)
+    raise ValueError
+
+
+def filters_fingerprint(filters: dict[str, Any]) -> str:
+    raw = orjson.dumps(filters, option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.blake2b(raw, digest_size=6).hexdigest()
+
+
+def encode_cursor(key: SortKey, values: Sequence[Any], fingerprint: str) -> str:
+    payload = orjson.dumps({"s": key.name, "f": fingerprint, "v": [_encode_value(v) for v in values]})
+    body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    return f"{body}.{_sign(payload)}"
+
+
+def decode_cursor(cursor: str, key: SortKey, fingerprint: str) -> list[Any]:
+    try:
+        body, sig = cursor.split(".", 1)
+        payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        if not hmac.compare_digest(sig, _sign(payload)):
+            raise ValueError("signature")
+        data = orjson.loads(payload)
+        if data["s"] != key.name or data["f"] != fingerprint:
+            raise BadRequest("This cursor belongs to a different query or sort order; start again without it.")
+        values = data["v"]
+        if not isinstance(values, list) or len(values) != len(key.columns):
+            raise ValueError("length")
+        return [_decode_value(v, k) for v, k in zip(values, key.kinds, strict=True)]
+    except BadRequest:
+        raise
+    except Exception as exc:  # any malformed cursor is the client's error
+        raise BadRequest(
+            "Invalid cursor.", errors=[{"loc": ["query", "cursor"], "msg": "malformed or forged cursor"}]
+        ) from exc
+
+
+def keyset_condition(key: SortKey, values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the order `key` describes."""
+    cols = [c for c, _ in key.columns]
+    descs = {d for _, d in key.columns}
+    if len(descs) == 1:
+        if descs == {True}:
+            return tuple_(*cols) < tuple_(*values)
+        return tuple_(*cols) > tuple_(*values)
+    clauses = []
+    for i, (col, desc) in enumerate(key.columns):
+        eqs = [c == v for (c, _), v in zip(key.columns[:i], values[:i], strict=True)]
+        step = col < values[i] if desc else col > values[i]
+        clauses.append(and_(*eqs, step))
+    return or_(*clauses)
+
+
+def order_by(key: SortKey) -> list[Any]:
+    return [c.desc() if d else c.asc() for c, d in key.columns]
+
+
+def paginate(stmt: Select[Any], key: SortKey, params: PageParams, fingerprint: str) -> Select[Any]:
+    """Apply cursor, order and limit (+1 to learn whether there is a next page)."""
+    if params.cursor:
+        stmt = stmt.where(keyset_condition(key, decode_cursor(params.cursor, key, fingerprint)))
+    return stmt.order_by(*order_by(key)).limit(params.limit + 1)
+
+
+def next_cursor(
+    rows: list[Any], key: SortKey, params: PageParams, fingerprint: str, values_of: Any
+) -> tuple[list[Any], str | None]:
+    """Trim the extra row and make the cursor for the next page from the last row served."""
+    if len(rows) <= params.limit:
+        return rows, None
+    rows = rows[: params.limit]
+    return rows, encode_cursor(key, values_of(rows[-1]), fingerprint)
+
+
+def link_header(request: Request, cursor: str | None) -> dict[str, str]:
+    if not cursor:
+        return {}
+    url = request.url.include_query_params(cursor=cursor)
+    return {"Link": f'<{url}>; rel="next"'}
+
+
+def page_response(
+    request: Request,
+    items: list[Any],
+    cursor: str | None,
+    facets: dict[str, Any] | None = None,
+) -> Any:
+    from .responses import JSON
+
+    body: dict[str, Any] = {"items": items, "next_cursor": cursor}
+    if facets is not None:
+        body["facets"] = facets
+    return JSON(body, headers=link_header(request, cursor))

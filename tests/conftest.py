@@ -1,0 +1,150 @@
+"""Test fixtures: a real database per test, seeded, served through httpx as a client sees it.
+
+The suite runs on SQLite and, when GEONEWS_TEST_POSTGRES_URL is set (a server URL whose user may create
+databases), on PostgreSQL too: every database test is parametrised over the engines. Migrations and the
+seed run once per engine into a template; each test gets a fresh copy (a file copy on SQLite, CREATE
+DATABASE … TEMPLATE on PostgreSQL), so tests are isolated and may commit, run concurrent writers, or
+restart the app.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from app import migrate
+from app.config import Settings
+from app.db import make_sync_engine
+from app.keys.service import create_key_sync
+from app.main import create_app
+from app.seed.loader import seed
+
+PG_URL = os.environ.get("GEONEWS_TEST_POSTGRES_URL")
+ENGINES = ["sqlite"] + (["postgres"] if PG_URL else [])
+RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+
+def _pg_admin_engine() -> Any:
+    url = make_url(PG_URL).set(drivername="postgresql+psycopg")
+    return create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(database: str) -> str:
+    return make_url(PG_URL).set(drivername="postgresql", database=database).render_as_string(hide_password=False)
+
+
+def _prepare(settings: Settings) -> None:
+    migrate.upgrade(settings)
+    engine = make_sync_engine(settings)
+    try:
+        seed(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """One migrated and seeded template database per engine, built lazily."""
+    built: dict[str, str] = {}
+
+    class Lazy(dict):  # type: ignore[type-arg]
+        def __missing__(self, engine: str) -> str:
+            if engine == "sqlite":
+                path = tmp_path_factory.mktemp("template") / "template.db"
+                url = f"sqlite:///{path}"
+                _prepare(Settings(database_url=url))
+                e = make_sync_engine(Settings(database_url=url))
+                with e.connect() as c:
+                    c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                e.dispose()
+            else:
+                name = f"gn_tpl_{RUN_ID}"
+                admin = _pg_admin_engine()
+                with admin.connect() as c:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+                    c.execute(text(f'CREATE DATABASE "{name}"'))
+                admin.dispose()
+                url = _pg_url(name)
+                _prepare(Settings(database_url=url))
+            built[engine] = url
+            self[engine] = url
+            return url
+
+    yield Lazy()
+    if "postgres" in built:
+        admin = _pg_admin_engine()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "gn_tpl_{RUN_ID}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def db_url(request: pytest.FixtureRequest, templates: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    """A fresh, seeded database for this test."""
+    engine = request.param
+    template = templates[engine]
+    if engine == "sqlite":
+        src = Path(template.split("///", 1)[1])
+        dst = tmp_path / "test.db"
+        shutil.copyfile(src, dst)
+        yield f"sqlite:///{dst}"
+        return
+    name = f"gn_t_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+    admin = _pg_admin_engine()
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template).database}"'))
+    try:
+        yield _pg_url(name)
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url, max_body_bytes=1_000_000, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def app(settings: Settings) -> Any:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def make_key(settings: Settings, scope: str, name: str = "test") -> str:
+    engine = make_sync_engine(settings)
+    with Session(engine) as session, session.begin():
+        _, key = create_key_sync(session, name, scope)
+    engine.dispose()
+    return key
+
+
+@pytest.fixture
+def write_headers(settings: Settings) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_key(settings, 'write')}"}
+
+
+@pytest.fixture
+def admin_headers(settings: Settings) -> dict[str, str]:
+    return {"X-API-Key": make_key(settings, "admin")}
+
+
+@pytest.fixture
+def read_headers(settings: Settings) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_key(settings, 'read')}"}
