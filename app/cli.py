@@ -22,6 +22,14 @@ app.add_typer(import_app, name="import")
 err = Console(stderr=True)
 
 
+def _register_plugins() -> None:
+    try:
+        from .importers.gdelt_cli import register
+    except ImportError:  # the importer is optional until it lands
+        return
+    register(import_app)
+
+
 def _prepare(seed_if_empty: bool) -> None:
     from . import migrate
     from .db import make_sync_engine
@@ -130,5 +138,12 @@ def keys_create(
     sys.stdout.write(key + "\n")
 
 
+_register_plugins()
+
+
 def main() -> None:  # pragma: no cover
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -65,27 +65,37 @@ class RequestGuard:
             return
 
         received = 0
-        started = False
+        too_large = False
+        replied = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
+                    too_large = True
                     raise _TooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
+        async def guarded_send(message: Message) -> None:
+            # The framework may turn the aborted read into its own error: answer 413 in its place.
+            nonlocal replied
+            if too_large:
+                if not replied:
+                    replied = True
+                    await _send_problem(send, 413, f"The body is larger than {self.max_body_bytes} bytes.")
+                return
+            replied = replied or message["type"] == "http.response.start"
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, guarded_send)
         except _TooLarge:
-            if not started:
+            if not replied:
+                replied = True
                 await _send_problem(send, 413, f"The body is larger than {self.max_body_bytes} bytes.")
 
 

@@ -27,7 +27,7 @@ from app.config import Settings
 from app.db import make_sync_engine
 from app.keys.service import create_key_sync
 from app.main import create_app
-from app.seed.loader import seed
+from app.seed.loader import SEED_DIR, seed
 
 PG_URL = os.environ.get("GEONEWS_TEST_POSTGRES_URL")
 ENGINES = ["sqlite"] + (["postgres"] if PG_URL else [])
@@ -47,7 +47,7 @@ def _prepare(settings: Settings) -> None:
     migrate.upgrade(settings)
     engine = make_sync_engine(settings)
     try:
-        seed(engine)
+        seed(engine, Path(os.environ.get("GEONEWS_TEST_SEED_DIR", SEED_DIR)))
     finally:
         engine.dispose()
 

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from tests import factories
+
+
+def test_claims_and_propositions(client, write_headers):
+    kim = factories.actor(client, write_headers, kind="person", name="Claim Speaker")
+    zel = factories.actor(client, write_headers, kind="person", name="Other Speaker")
+    nk = factories.actor(client, write_headers, kind="country", name="Claimland")
+    art = factories.article(client, write_headers)
+    r = client.post("/v1/propositions", json={"text": "Claimland sends troops", "key": "claimland-troops"}, headers=write_headers)
+    assert r.status_code == 201
+    prop = r.json()
+    c1 = client.post(
+        "/v1/claims",
+        json={"speaker": kim["slug"], "text": "Maybe civilians", "stance": "doubts", "about": [nk["slug"]],
+              "article_id": art["id"], "said_on": "2024-10-18", "proposition": "claimland-troops"},
+        headers=write_headers,
+    )
+    assert c1.status_code == 201, c1.text
+    c2 = client.post(
+        "/v1/claims",
+        json={"speaker": zel["id"], "text": "Troops are coming", "stance": "asserts", "about": [nk["id"]],
+              "article_id": art["id"], "proposition": prop["id"]},
+        headers=write_headers,
+    )
+    assert c2.status_code == 201
+    p = client.get(f"/v1/propositions/{prop['id']}").json()
+    assert p["stance_counts"] == {"asserts": 1, "denies": 0, "suggests": 0, "doubts": 1}
+    assert [c["speaker"]["slug"] for c in p["by_stance"]["doubts"]] == [kim["slug"]]
+    ids = lambda **q: [c["id"] for c in client.get("/v1/claims", params=q).json()["items"]]  # noqa: E731
+    assert ids(about=nk["slug"]) == [c1.json()["id"], c2.json()["id"]]
+    assert ids(speaker=kim["slug"]) == [c1.json()["id"]]
+    assert ids(stance="asserts", proposition=prop["id"]) == [c2.json()["id"]]
+    assert [c["id"] for c in client.get(f"/v1/articles/{art['id']}").json()["claims"]] == ids(article=art["id"])
+    r = client.patch(f"/v1/claims/{c1.json()['id']}", json={"stance": "suggests"}, headers=write_headers)
+    assert r.json()["stance"] == "suggests"
+    assert client.delete(f"/v1/claims/{c1.json()['id']}", headers=write_headers).status_code == 204
+    assert client.get(f"/v1/claims/{c1.json()['id']}").status_code == 404
+    r = client.post("/v1/claims", json={"speaker": kim["slug"], "text": "x", "stance": "shouts", "article_id": art["id"]}, headers=write_headers)
+    assert r.status_code == 422
+    r = client.post("/v1/claims", json={"speaker": kim["slug"], "text": "x", "stance": "asserts", "article_id": 999999}, headers=write_headers)
+    assert r.status_code == 422
