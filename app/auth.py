@@ -28,7 +28,9 @@ def require_scope(scope: str) -> Callable[..., Awaitable[ApiKey | None]]:
             return None
         key = bearer.credentials if bearer else header_key
         if not key:
-            raise Unauthorized("An API key is required: send `Authorization: Bearer <key>`.", headers=CHALLENGE)
+            raise Unauthorized(
+                "An API key is required: send `Authorization: Bearer <key>`.", headers=CHALLENGE
+            )
         db = request.app.state.db
         factory = db.writer if request.method in WRITE_METHODS else db.reader
         async with factory() as session:

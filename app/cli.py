@@ -11,7 +11,9 @@ from rich.console import Console
 
 from .config import get_settings
 
-app = typer.Typer(help="geonews: a REST API for geopolitical news.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="geonews: a REST API for geopolitical news.", no_args_is_help=True, add_completion=False
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 import_app = typer.Typer(help="Import datasets.", no_args_is_help=True)

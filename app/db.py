@@ -66,7 +66,9 @@ class Database:
         self.settings = settings
         self.engine = make_async_engine(settings)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        writer_bind = self.engine.execution_options(sqlite_begin="immediate") if self.is_sqlite else self.engine
+        writer_bind = (
+            self.engine.execution_options(sqlite_begin="immediate") if self.is_sqlite else self.engine
+        )
         self.reader = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self.writer = async_sessionmaker(writer_bind, expire_on_commit=False, autoflush=False)
 

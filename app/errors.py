@@ -181,7 +181,9 @@ async def _data_error(_: Request, exc: Exception) -> JSON:
 
 async def _db_error(_: Request, exc: Exception) -> JSON:
     log.warning("database unavailable: %s", exc)
-    return problem_response(503, "The database is unavailable; try again shortly.", headers={"Retry-After": "1"})
+    return problem_response(
+        503, "The database is unavailable; try again shortly.", headers={"Retry-After": "1"}
+    )
 
 
 async def _unhandled(_: Request, exc: Exception) -> JSON:
@@ -195,6 +197,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(OverflowError, _data_error)
     app.add_exception_handler(OperationalError, _db_error)
     app.add_exception_handler(InterfaceError, _db_error)
     app.add_exception_handler(ConnectionRefusedError, _db_error)
@@ -202,6 +205,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}, "description": HTTPStatus(status).phrase}
+    status: {
+        "model": Problem,
+        "content": {PROBLEM_CONTENT_TYPE: {}},
+        "description": HTTPStatus(status).phrase,
+    }
     for status in (400, 401, 403, 404, 409, 413, 415, 422, 503)
 }

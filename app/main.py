@@ -69,7 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["utilities"], summary="Readiness: the database answers", responses=ERROR_RESPONSES)
+    @app.get(
+        "/readyz", tags=["utilities"], summary="Readiness: the database answers", responses=ERROR_RESPONSES
+    )
     async def readyz(request: Request) -> Response:
         try:
             async with request.app.state.db.engine.connect() as conn:
@@ -78,7 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return problem_response(503, "The database does not answer.", headers={"Retry-After": "1"})
         return JSON({"status": "ready", "database": request.app.state.db.engine.dialect.name})
 
-    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], tags=["utilities"], include_in_schema=False)
+    app.add_api_route(
+        "/metrics", metrics_endpoint, methods=["GET"], tags=["utilities"], include_in_schema=False
+    )
 
     # Outermost first at request time: metrics, CORS, the request guard, then ETags around the app.
     app.add_middleware(ETagMiddleware)

@@ -60,8 +60,14 @@ class RequestGuard:
         path: str = scope["path"]
         allowed = JSON_TYPES + (NDJSON_TYPES if path.endswith("/bulk") else ())
         has_body = length is None or int(length) > 0
-        if has_body and ctype not in allowed and not (ctype.startswith("application/") and ctype.endswith("+json")):
-            await _send_problem(send, 415, f"Send the body as {' or '.join(allowed)}, not {ctype or 'nothing'!r}.")
+        if (
+            has_body
+            and ctype not in allowed
+            and not (ctype.startswith("application/") and ctype.endswith("+json"))
+        ):
+            await _send_problem(
+                send, 415, f"Send the body as {' or '.join(allowed)}, not {ctype or 'nothing'!r}."
+            )
             return
 
         received = 0
@@ -136,7 +142,9 @@ class ETagMiddleware:
                 headers = [(k, v) for k, v in start["headers"]]
                 headers.append((b"etag", tag))
                 if inm is not None and tag in [t.strip() for t in inm.split(b",")] or inm == b"*":
-                    keep = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"content-type")]
+                    keep = [
+                        (k, v) for k, v in headers if k.lower() not in (b"content-length", b"content-type")
+                    ]
                     await send({"type": "http.response.start", "status": 304, "headers": keep})
                     await send({"type": "http.response.body", "body": b""})
                     return

@@ -61,7 +61,9 @@ def page_params(
 
 def _sign(payload: bytes) -> str:
     secret = get_settings().cursor_secret.encode()
-    return base64.urlsafe_b64encode(hmac.new(secret, payload, hashlib.sha256).digest()[:12]).decode().rstrip("=")
+    return (
+        base64.urlsafe_b64encode(hmac.new(secret, payload, hashlib.sha256).digest()[:12]).decode().rstrip("=")
+    )
 
 
 def _encode_value(v: Any) -> Any:
@@ -109,7 +111,9 @@ def decode_cursor(cursor: str, key: SortKey, fingerprint: str) -> list[Any]:
             raise ValueError("signature")
         data = orjson.loads(payload)
         if data["s"] != key.name or data["f"] != fingerprint:
-            raise BadRequest("This cursor belongs to a different query or sort order; start again without it.")
+            raise BadRequest(
+                "This cursor belongs to a different query or sort order; start again without it."
+            )
         values = data["v"]
         if not isinstance(values, list) or len(values) != len(key.columns):
             raise ValueError("length")

@@ -6,8 +6,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+MAX_ID = 2_147_483_647
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
 ActorRef = Annotated[
-    int | Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=True)],
+    Annotated[int, Field(ge=1, le=MAX_ID)]
+    | Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=True)],
     Field(description="An actor's id or slug."),
 ]
 Iso3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(description="ISO 3166-1 alpha-3")]

@@ -40,7 +40,9 @@ def _pg_admin_engine() -> Any:
 
 
 def _pg_url(database: str) -> str:
-    return make_url(PG_URL).set(drivername="postgresql", database=database).render_as_string(hide_password=False)
+    return (
+        make_url(PG_URL).set(drivername="postgresql", database=database).render_as_string(hide_password=False)
+    )
 
 
 def _prepare(settings: Settings) -> None:

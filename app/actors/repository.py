@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Actor, ActorAlias, ExternalId
 from ..pagination import PageParams, SortKey, paginate
+from ..schemas import MAX_ID
 
 SUMMARY_COLUMNS = (Actor.id, Actor.kind, Actor.name, Actor.slug, Actor.country, Actor.description)
 BRIEF_COLUMNS = (Actor.id, Actor.slug, Actor.name, Actor.kind)
@@ -18,9 +19,19 @@ SORT_BY_NAME = SortKey("name", ((Actor.name, False), (Actor.id, False)), ("str",
 SORT_BY_ID = SortKey("id", ((Actor.id, False),), ("int",))
 
 
+def looks_like_id(ref: int | str) -> bool:
+    return isinstance(ref, int) or (ref.isascii() and ref.isdigit())
+
+
+def _as_id(ref: int | str) -> int | None:
+    """An id-looking reference as an int, or None if it is out of range (so it matches nothing)."""
+    value = int(ref)
+    return value if 0 < value <= MAX_ID else None
+
+
 def _ref_condition(ref: int | str) -> Any:
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        return Actor.id == int(ref)
+    if looks_like_id(ref):
+        return Actor.id == _as_id(ref)
     return Actor.slug == ref
 
 
@@ -33,8 +44,8 @@ async def resolve_refs(session: AsyncSession, refs: Iterable[int | str]) -> dict
     refs = list(dict.fromkeys(str(r) for r in refs))
     if not refs:
         return {}
-    ids = [int(r) for r in refs if r.isdigit()]
-    slugs = [r for r in refs if not r.isdigit()]
+    ids = [i for r in refs if looks_like_id(r) and (i := _as_id(r)) is not None]
+    slugs = [r for r in refs if not looks_like_id(r)]
     stmt = select(Actor.id, Actor.slug).where(or_(Actor.id.in_(ids), Actor.slug.in_(slugs)))
     found: dict[str, int] = {}
     for actor_id, slug in (await session.execute(stmt)).all():
@@ -52,8 +63,10 @@ async def get_summary(session: AsyncSession, actor_id: int) -> dict[str, Any] | 
 
 async def get_timestamps(session: AsyncSession, actor_id: int) -> dict[str, Any]:
     row = (
-        await session.execute(select(Actor.created_at, Actor.updated_at).where(Actor.id == actor_id))
-    ).mappings().one()
+        (await session.execute(select(Actor.created_at, Actor.updated_at).where(Actor.id == actor_id)))
+        .mappings()
+        .one()
+    )
     return dict(row)
 
 
@@ -113,7 +126,9 @@ def list_statement(
         alias_hit = exists().where(
             ActorAlias.actor_id == Actor.id, ActorAlias.normalized.like(prefix, escape="\\")
         )
-        stmt = stmt.where(or_(func.lower(Actor.name).like(prefix, escape="\\"), Actor.slug.like(prefix), alias_hit))
+        stmt = stmt.where(
+            or_(func.lower(Actor.name).like(prefix, escape="\\"), Actor.slug.like(prefix), alias_hit)
+        )
     if member_ids is not None:
         stmt = stmt.where(Actor.id.in_(member_ids))
     return stmt

@@ -19,7 +19,9 @@ from .schemas import ActorCreate, ActorKind, ActorRead, ActorSummary, ActorUpdat
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"], responses=ERROR_RESPONSES)
 
-AsOf = Annotated[date | None, Query(description="Evaluate time-bounded relations on this date (default today).")]
+AsOf = Annotated[
+    date | None, Query(description="Evaluate time-bounded relations on this date (default today).")
+]
 
 
 @router.get("", response_model=Page[ActorSummary], dependencies=[read_access])
@@ -37,12 +39,16 @@ async def list_actors(
     if member_of is not None:
         org_id = await repository.resolve_ref(session, member_of)
         if org_id is None:
-            raise BadRequest(f"Unknown actor {member_of!r}.", errors=[{"loc": ["query", "member_of"], "msg": "unknown"}])
+            raise BadRequest(
+                f"Unknown actor {member_of!r}.", errors=[{"loc": ["query", "member_of"], "msg": "unknown"}]
+            )
         member_ids = relations_repo.member_ids_subquery(org_id, as_of or date.today())
     q_folded = fold(q) if q else None
     stmt = repository.list_statement(kind=kind, country=country, q_folded=q_folded, member_ids=member_ids)
     key = repository.SORT_BY_NAME
-    fp = filters_fingerprint({"kind": kind, "country": country, "q": q_folded, "m": member_of, "as_of": as_of})
+    fp = filters_fingerprint(
+        {"kind": kind, "country": country, "q": q_folded, "m": member_of, "as_of": as_of}
+    )
     rows = await repository.list_page(session, stmt, key, page, fp)
     rows, cursor = next_cursor(rows, key, page, fp, lambda r: (r["name"], r["id"]))
     return page_response(request, rows, cursor)

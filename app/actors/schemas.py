@@ -7,7 +7,9 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from ..schemas import ActorBrief, Iso3, Slug, Strict
 
-ActorKind = Literal["country", "person", "organization", "alliance", "government_body", "armed_group", "media"]
+ActorKind = Literal[
+    "country", "person", "organization", "alliance", "government_body", "armed_group", "media"
+]
 AliasKind = Literal["name", "abbreviation", "metonym", "demonym"]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=512, strip_whitespace=True)]
 

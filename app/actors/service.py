@@ -69,7 +69,9 @@ async def create(session: AsyncSession, data: ActorCreate) -> int:
     else:
         slug = await unique_slug(session, data.name)
     await _check_external_ids(session, data.external_ids, None)
-    actor = Actor(kind=data.kind, name=data.name, slug=slug, country=data.country, description=data.description)
+    actor = Actor(
+        kind=data.kind, name=data.name, slug=slug, country=data.country, description=data.description
+    )
     session.add(actor)
     await session.flush()
     await repository.replace_aliases(session, actor.id, alias_rows(data.name, data.aliases))

@@ -74,9 +74,7 @@ def filter_conditions(
     if languages:
         conds.append(Article.language.in_(languages))
     if event_id is not None:
-        conds.append(
-            Article.id.in_(select(EventArticle.article_id).where(EventArticle.event_id == event_id))
-        )
+        conds.append(Article.id.in_(select(EventArticle.article_id).where(EventArticle.event_id == event_id)))
     if published_after is not None:
         conds.append(Article.published_at >= published_after)
     if published_before is not None:
@@ -191,6 +189,4 @@ async def delete_article(session: AsyncSession, article_id: int) -> None:
 async def replace_mentions(session: AsyncSession, article_id: int, rows: list[dict[str, Any]]) -> None:
     await session.execute(delete(Mention).where(Mention.article_id == article_id))
     if rows:
-        await session.execute(
-            Mention.__table__.insert(), [{"article_id": article_id, **r} for r in rows]
-        )
+        await session.execute(Mention.__table__.insert(), [{"article_id": article_id, **r} for r in rows])

@@ -20,19 +20,24 @@ from .schemas import ArticleCreate, ArticleRead, ArticleSummary, ArticleUpdate
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=ERROR_RESPONSES)
 
 
-
 @router.get("", response_model=Page[ArticleSummary], dependencies=[read_access])
 async def list_articles(
     request: Request,
     session: SessionDep,
     page: Annotated[PageParams, Depends(page_params)],
-    actor: Annotated[list[str] | None, Query(description="Mentions any of these actors (id or slug).")] = None,
+    actor: Annotated[
+        list[str] | None, Query(description="Mentions any of these actors (id or slug).")
+    ] = None,
     actors_all: Annotated[list[str] | None, Query(description="Mentions all of these actors.")] = None,
-    actor_kind: Annotated[list[ActorKind] | None, Query(description="Mentions an actor of these kinds.")] = None,
+    actor_kind: Annotated[
+        list[ActorKind] | None, Query(description="Mentions an actor of these kinds.")
+    ] = None,
     country: Annotated[Iso3 | None, Query(description="Mentions an actor of this country (alpha-3).")] = None,
     source: Annotated[list[str] | None, Query(description="Any of these sources.")] = None,
     language: Annotated[list[str] | None, Query(description="Any of these languages.")] = None,
-    event: Annotated[int | None, Query(ge=1, description="Articles linked to this event.")] = None,
+    event: Annotated[
+        int | None, Query(ge=1, le=2_147_483_647, description="Articles linked to this event.")
+    ] = None,
     published_after: Annotated[datetime | date | None, Query(description="Inclusive.")] = None,
     published_before: Annotated[datetime | date | None, Query(description="Exclusive.")] = None,
     sort: Annotated[Literal["-published_at", "published_at"], Query()] = "-published_at",

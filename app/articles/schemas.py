@@ -105,5 +105,3 @@ class ArticleRead(BaseModel):
     mentions: list[MentionRead]
     events: list[EventBrief]
     claims: list[ClaimBrief]
-
-

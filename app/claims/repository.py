@@ -88,7 +88,9 @@ async def replace_about(session: AsyncSession, claim_id: int, actor_ids: list[in
     await session.execute(delete(ClaimAbout).where(ClaimAbout.claim_id == claim_id))
     ids = list(dict.fromkeys(actor_ids))
     if ids:
-        await session.execute(ClaimAbout.__table__.insert(), [{"claim_id": claim_id, "actor_id": a} for a in ids])
+        await session.execute(
+            ClaimAbout.__table__.insert(), [{"claim_id": claim_id, "actor_id": a} for a in ids]
+        )
 
 
 async def get_orm(session: AsyncSession, claim_id: int) -> Claim | None:
@@ -107,7 +109,9 @@ async def proposition(session: AsyncSession, proposition_id: int) -> dict[str, A
     return dict(row) if row else None
 
 
-async def proposition_id_by(session: AsyncSession, *, key: str | None = None, text: str | None = None) -> int | None:
+async def proposition_id_by(
+    session: AsyncSession, *, key: str | None = None, text: str | None = None
+) -> int | None:
     cond = Proposition.key == key if key is not None else Proposition.text == text
     return (await session.execute(select(Proposition.id).where(cond))).scalars().first()
 
@@ -116,7 +120,9 @@ async def proposition_exists(session: AsyncSession, proposition_id: int) -> bool
     return bool((await session.execute(select(exists().where(Proposition.id == proposition_id)))).scalar())
 
 
-async def propositions_page(session: AsyncSession, params: PageParams, fingerprint: str) -> list[dict[str, Any]]:
+async def propositions_page(
+    session: AsyncSession, params: PageParams, fingerprint: str
+) -> list[dict[str, Any]]:
     stmt = select(Proposition.id, Proposition.key, Proposition.text, Proposition.description)
     rows = (await session.execute(paginate(stmt, PROP_SORT, params, fingerprint))).mappings().all()
     return [dict(r) for r in rows]

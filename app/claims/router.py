@@ -11,13 +11,23 @@ from ..errors import ERROR_RESPONSES, NotFound
 from ..pagination import Page, PageParams, filters_fingerprint, next_cursor, page_params, page_response
 from ..responses import JSON
 from . import repository, service
-from .schemas import ClaimCreate, ClaimRead, ClaimUpdate, PropositionCreate, PropositionRead, PropositionSummary, Stance
+from .schemas import (
+    ClaimCreate,
+    ClaimRead,
+    ClaimUpdate,
+    PropositionCreate,
+    PropositionRead,
+    PropositionSummary,
+    Stance,
+)
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"], responses=ERROR_RESPONSES)
 propositions_router = APIRouter(prefix="/v1/propositions", tags=["claims"], responses=ERROR_RESPONSES)
 
 
-async def claim_from_path(session: SessionDep, claim_id: Annotated[int, Path(ge=1)]) -> dict:
+async def claim_from_path(
+    session: SessionDep, claim_id: Annotated[int, Path(ge=1, le=2_147_483_647)]
+) -> dict:
     row = await repository.get(session, claim_id)
     if row is None:
         raise NotFound(f"No claim {claim_id}.")
@@ -35,9 +45,9 @@ async def list_claims(
     speaker: Annotated[list[str] | None, Query(description="Any of these speakers.")] = None,
     about: Annotated[list[str] | None, Query(description="About any of these actors.")] = None,
     stance: Annotated[list[Stance] | None, Query()] = None,
-    event: Annotated[int | None, Query(ge=1)] = None,
-    proposition: Annotated[int | None, Query(ge=1)] = None,
-    article: Annotated[int | None, Query(ge=1)] = None,
+    event: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    proposition: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    article: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
 ) -> Response:
     filters = {
         "speaker_ids": await filter_ids(session, speaker, "speaker"),
@@ -63,7 +73,9 @@ async def _one(session: SessionDep, claim_id: int) -> dict:
 @router.post("", status_code=201, response_model=ClaimRead, dependencies=[write_access])
 async def create_claim(session: SessionDep, body: ClaimCreate) -> Response:
     claim_id = await service.create(session, body)
-    return JSON(await _one(session, claim_id), status_code=201, headers={"Location": f"/v1/claims/{claim_id}"})
+    return JSON(
+        await _one(session, claim_id), status_code=201, headers={"Location": f"/v1/claims/{claim_id}"}
+    )
 
 
 @router.get("/{claim_id}", response_model=ClaimRead, dependencies=[read_access])
@@ -97,12 +109,16 @@ async def list_propositions(
 async def create_proposition(session: SessionDep, body: PropositionCreate) -> Response:
     pid = await service.create_proposition(session, body)
     return JSON(
-        await service.proposition_detail(session, pid), status_code=201, headers={"Location": f"/v1/propositions/{pid}"}
+        await service.proposition_detail(session, pid),
+        status_code=201,
+        headers={"Location": f"/v1/propositions/{pid}"},
     )
 
 
 @propositions_router.get("/{proposition_id}", response_model=PropositionRead, dependencies=[read_access])
-async def get_proposition(session: SessionDep, proposition_id: Annotated[int, Path(ge=1)]) -> Response:
+async def get_proposition(
+    session: SessionDep, proposition_id: Annotated[int, Path(ge=1, le=2_147_483_647)]
+) -> Response:
     if not await repository.proposition_exists(session, proposition_id):
         raise NotFound(f"No proposition {proposition_id}.")
     return JSON(await service.proposition_detail(session, proposition_id))

@@ -13,7 +13,9 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
 
 class PropositionCreate(Strict):
     text: Text
-    key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=128)] | None = None
+    key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=128)] | None = (
+        None
+    )
     description: Annotated[str, StringConstraints(max_length=20000)] | None = None
 
 
@@ -22,10 +24,10 @@ class ClaimCreate(Strict):
     text: Text
     stance: Stance
     about: list[ActorRef] = Field(default_factory=list, max_length=100)
-    event_id: int | None = Field(default=None, ge=1)
-    article_id: int = Field(ge=1)
+    event_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    article_id: int = Field(ge=1, le=2_147_483_647)
     said_on: date | None = None
-    proposition: int | Text | None = Field(
+    proposition: Annotated[int, Field(ge=1, le=2_147_483_647)] | Text | None = Field(
         default=None, description="A proposition id, its key, or the text of a (new) proposition."
     )
 
@@ -34,9 +36,9 @@ class ClaimUpdate(Strict):
     text: Text | None = None
     stance: Stance | None = None
     about: list[ActorRef] | None = Field(default=None, max_length=100)
-    event_id: int | None = Field(default=None, ge=1)
+    event_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     said_on: date | None = None
-    proposition: int | Text | None = None
+    proposition: Annotated[int, Field(ge=1, le=2_147_483_647)] | Text | None = None
 
 
 class ClaimRead(BaseModel):

@@ -17,7 +17,11 @@ from .schemas import ClaimCreate, ClaimUpdate, PropositionCreate
 
 async def _actor_ids(session: AsyncSession, refs: list[Any], loc: str) -> list[int]:
     found = await actors_repo.resolve_refs(session, refs)
-    errors = [{"loc": ["body", loc, i], "msg": f"unknown actor {r!r}"} for i, r in enumerate(refs) if str(r) not in found]
+    errors = [
+        {"loc": ["body", loc, i], "msg": f"unknown actor {r!r}"}
+        for i, r in enumerate(refs)
+        if str(r) not in found
+    ]
     if errors:
         raise Unprocessable("Unknown actor.", errors=errors)
     return [found[str(r)] for r in refs]
@@ -26,7 +30,9 @@ async def _actor_ids(session: AsyncSession, refs: list[Any], loc: str) -> list[i
 async def _proposition_id(session: AsyncSession, ref: int | str) -> int:
     if isinstance(ref, int):
         if not await repository.proposition_exists(session, ref):
-            raise Unprocessable("Unknown proposition.", errors=[{"loc": ["body", "proposition"], "msg": "unknown id"}])
+            raise Unprocessable(
+                "Unknown proposition.", errors=[{"loc": ["body", "proposition"], "msg": "unknown id"}]
+            )
         return ref
     found = await repository.proposition_id_by(session, key=ref) or await repository.proposition_id_by(
         session, text=ref
@@ -112,7 +118,10 @@ async def create_proposition(session: AsyncSession, data: PropositionCreate) -> 
 async def proposition_detail(session: AsyncSession, proposition_id: int) -> dict[str, Any]:
     out = await repository.proposition(session, proposition_id)
     assert out is not None
-    claims = await render(session, await repository.all_for(session, repository.filter_conditions(proposition_id=proposition_id)))
+    claims = await render(
+        session,
+        await repository.all_for(session, repository.filter_conditions(proposition_id=proposition_id)),
+    )
     out["claims"] = claims
     out["by_stance"] = {s: [c for c in claims if c["stance"] == s] for s in STANCES}
     out["stance_counts"] = {s: len(v) for s, v in out["by_stance"].items()}

@@ -9,7 +9,9 @@ from ..errors import NotFound
 from . import repository
 
 
-async def event_id_from_path(session: SessionDep, event_id: Annotated[int, Path(ge=1)]) -> int:
+async def event_id_from_path(
+    session: SessionDep, event_id: Annotated[int, Path(ge=1, le=2_147_483_647)]
+) -> int:
     if not await repository.exists_id(session, event_id):
         raise NotFound(f"No event {event_id}.")
     return event_id

@@ -42,7 +42,7 @@ DETAIL_COLUMNS = (
 
 async def type_codes(session: AsyncSession, ref: str) -> list[str] | None:
     """A code, a root code (matching its children) or a name -> the codes it means; None if unknown."""
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():
         exact = (await session.execute(select(EventType.code).where(EventType.code == ref))).scalar()
         return [exact] if exact else None
     stmt = select(EventType.code).where(func.lower(EventType.name) == ref.strip().lower())

@@ -54,7 +54,9 @@ async def list_events(
 async def create_event(session: SessionDep, body: EventCreate) -> Response:
     event_id = await service.create(session, body)
     return JSON(
-        await service.detail(session, event_id), status_code=201, headers={"Location": f"/v1/events/{event_id}"}
+        await service.detail(session, event_id),
+        status_code=201,
+        headers={"Location": f"/v1/events/{event_id}"},
     )
 
 
@@ -80,7 +82,9 @@ async def list_event_types(
     request: Request,
     session: SessionDep,
     page: Annotated[PageParams, Depends(page_params)],
-    root: Annotated[str | None, Query(pattern=r"^[0-9]{2}$", description="Only this root code's tree.")] = None,
+    root: Annotated[
+        str | None, Query(pattern=r"^[0-9]{2}$", description="Only this root code's tree.")
+    ] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="Name contains.")] = None,
 ) -> Response:
     fp = filters_fingerprint({"root": root, "q": q})

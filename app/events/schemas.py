@@ -38,8 +38,10 @@ class EventCreate(Strict):
     end_date: date | None = None
     location: Location | None = None
     participants: list[ParticipantIn] = Field(default_factory=list, max_length=500)
-    articles: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=1000)
-    parent_id: int | None = Field(default=None, ge=1)
+    articles: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(
+        default_factory=list, max_length=1000
+    )
+    parent_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     status: Status = "reported"
     source: SourceName = "manual"
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
@@ -59,8 +61,10 @@ class EventUpdate(Strict):
     end_date: date | None = None
     location: Location | None = None
     participants: list[ParticipantIn] | None = Field(default=None, max_length=500)
-    articles: list[Annotated[int, Field(ge=1)]] | None = Field(default=None, max_length=1000)
-    parent_id: int | None = Field(default=None, ge=1)
+    articles: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] | None = Field(
+        default=None, max_length=1000
+    )
+    parent_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     status: Status | None = None
     attributes: dict[str, Any] | None = None
 

@@ -31,7 +31,9 @@ async def filter_types(session: AsyncSession, refs: list[str] | None) -> list[st
     for ref in refs:
         found = await repository.type_codes(session, ref)
         if not found:
-            raise BadRequest(f"Unknown event type {ref!r}.", errors=[{"loc": ["query", "type"], "msg": "unknown"}])
+            raise BadRequest(
+                f"Unknown event type {ref!r}.", errors=[{"loc": ["query", "type"], "msg": "unknown"}]
+            )
         codes.extend(found)
     return codes
 
@@ -53,10 +55,13 @@ async def _check_refs(session: AsyncSession, articles: list[int] | None, parent_
         missing = set(articles) - await articles_repo.existing_ids(session, articles)
         if missing:
             raise Unprocessable(
-                "Unknown article.", errors=[{"loc": ["body", "articles"], "msg": f"unknown ids {sorted(missing)}"}]
+                "Unknown article.",
+                errors=[{"loc": ["body", "articles"], "msg": f"unknown ids {sorted(missing)}"}],
             )
     if parent_id is not None and not await repository.exists_id(session, parent_id):
-        raise Unprocessable("Unknown parent event.", errors=[{"loc": ["body", "parent_id"], "msg": "unknown"}])
+        raise Unprocessable(
+            "Unknown parent event.", errors=[{"loc": ["body", "parent_id"], "msg": "unknown"}]
+        )
 
 
 async def create(session: AsyncSession, data: EventCreate) -> int:
@@ -96,7 +101,9 @@ async def update(session: AsyncSession, event_id: int, data: EventUpdate) -> Non
     if data.type is not None:
         event.type_code = await resolve_type(session, data.type, loc=["body", "type"])
     for field in ("title", "description", "start_date", "end_date", "status", "attributes"):
-        if field in changes and (changes[field] is not None or field in ("description", "end_date", "attributes")):
+        if field in changes and (
+            changes[field] is not None or field in ("description", "end_date", "attributes")
+        ):
             setattr(event, field, changes[field])
     if "location" in changes:
         loc = data.location
@@ -112,7 +119,9 @@ async def update(session: AsyncSession, event_id: int, data: EventUpdate) -> Non
     if event.end_date and event.end_date < event.start_date:
         raise Unprocessable("end_date must not be before start_date.")
     if data.participants is not None:
-        await repository.replace_participants(session, event_id, await _participants(session, data.participants))
+        await repository.replace_participants(
+            session, event_id, await _participants(session, data.participants)
+        )
     if data.articles is not None:
         await _check_refs(session, data.articles, None)
         await repository.replace_articles(session, event_id, data.articles)

@@ -20,25 +20,29 @@ Rules, in the order ``find`` applies them:
    those must appear exactly as written, so "us" is not the United States. (A mixed-case spelling such
    as "Nato" needs its own alias.)
 3. Person surnames: from every ``alias_kind="name"`` entry of a ``person`` a surname key is derived
-   at build time: ``family_name`` when given; else the FIRST token for a two-token name whose second
-   token is a hyphenated given name with a lowercase second syllable ("Kim Seon-ho" -> "Kim",
-   "Moon Jae-in" -> "Moon"); else the last token together with preceding lowercase particles and
-   without suffixes ("Vladimir Putin" -> "Putin", "Ursula von der Leyen" -> "von der Leyen",
-   "Martin Luther King Jr." -> "King"); an ``al-``/``el-`` prefix also gives a key without it
-   ("al-Assad" and "Assad"). Names without a space, or written in another order without a hyphen
-   ("Xi Jinping"), need ``family_name``. A surname must be written with its capital (or exactly
-   as given). A bare surname resolves only to a person of that surname named earlier in the text (by
-   any non-surname alias); if several, the most recently named one; otherwise it is no match.
+   at build time: the ``family_name`` given on the entry (or on another entry of the same person,
+   when the surface contains it); else, when any name of the person is written family-name-first
+   with a hyphenated given name ("Kim Seon-ho", "Moon Jae-in", see ``is_family_name_first``), the
+   FIRST token of each of its names ("Kim Seon Ho" -> "Kim" too); else the last token with any
+   preceding lowercase particles and without suffixes ("Vladimir Putin" -> "Putin",
+   "Ursula von der Leyen" -> "von der Leyen", "Joseph R. Biden Jr." -> "Biden"); a guessed surname
+   of 1-2 letters is not used. An ``al-``/``el-`` prefix also gives a key without it ("al-Assad"
+   and "Assad"). Other name orders without a hyphen ("Xi Jinping") need ``family_name``.
+   A surname must be written with its capital (or exactly as given). A bare surname resolves only
+   to a person of that surname named earlier in the text by a non-surname alias (checked on the
+   raw hits); if several were, the most recently named one, at lower confidence; otherwise it is
+   no match.
 4. Overlaps: longest match first, then leftmost ("the Kremlin" beats "Kremlin", "North Korean"
    beats "Korean", "Kim Jong-un" beats the surname "Kim").
 5. Ambiguity: an entry with ``ambiguous=True`` (Georgia, Washington, Jordan, Chad...), or a surface
    shared by several actors, is SUPPORTED when (a) one of its actors is also matched unambiguously
-   anywhere in the text (e.g. "Tbilisi" or "Georgian" for Georgia, "U.S." for a "Washington"
+   anywhere in the text (e.g. "Tbilisi" for Georgia, "U.S." or "United States" for a "Washington"
    metonym), or (b) it is coordinated with an unambiguous match of an actor of the same kind
-   ("Georgia and Armenia", "Armenia, Georgia", "Georgia or the US"). Supported: confidence 0.7.
+   ("Georgia and Armenia", "Armenia, Georgia", "Georgia or the U.S."). Supported: confidence 0.7.
    Unsupported: confidence 0.4, which ``find`` drops by default (``min_confidence=0.5``).
 6. Confidence: 1.0 for a name, 0.9 for an abbreviation, metonym or demonym, 0.8 for a surname
-   back-reference, 0.7 / 0.4 for supported / unsupported ambiguous aliases.
+   back-reference (0.6 when several persons of that surname were named before), 0.7 / 0.4 for
+   supported / unsupported ambiguous aliases.
 
 Demonyms ending in "an" or "i" also match their plural ("Koreans", "Israelis").
 """
@@ -46,18 +50,25 @@ Demonyms ending in "an" or "i" also match their plural ("Koreans", "Israelis").
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 import ahocorasick
 
-__all__ = ["Gazetteer", "GazetteerEntry", "Match", "family_name_of", "is_auto_case_sensitive"]
+__all__ = [
+    "Gazetteer",
+    "GazetteerEntry",
+    "Match",
+    "family_name_of",
+    "is_auto_case_sensitive",
+    "is_family_name_first",
+]
 
 CONF_NAME: Final = 1.0
 CONF_ALIAS: Final = 0.9
 CONF_SURNAME: Final = 0.8
+CONF_SURNAME_SHARED: Final = 0.6  # several persons of that surname were named before
 CONF_AMBIGUOUS_SUPPORTED: Final = 0.7
 CONF_AMBIGUOUS_UNSUPPORTED: Final = 0.4
 DEFAULT_MIN_CONFIDENCE: Final = 0.5
@@ -115,10 +126,8 @@ class _Option(NamedTuple):
     confidence: float
 
 
-class _Span(NamedTuple):
-    start: int
-    end: int
-    options: tuple[_Option, ...]
+# A candidate span: (start, end, options). Plain tuples: this is the hot loop.
+_Span = tuple[int, int, tuple[_Option, ...]]
 
 
 def _fold_punct(s: str) -> str:
@@ -146,21 +155,34 @@ def is_auto_case_sensitive(surface: str) -> bool:
     return 0 < len(letters) <= 4 and all(c.isupper() for c in letters)
 
 
-def family_name_of(full_name: str) -> str | None:
-    """The surname heuristic of rule 3 (None for a single-token name)."""
+def is_family_name_first(full_name: str) -> bool:
+    """Korean-style "Family Given-name" with a hyphenated given name: "Kim Seon-ho", "Moon Jae-in"."""
+    tokens = full_name.split()
+    return len(tokens) == 2 and "-" not in tokens[0] and _EAST_ASIAN_GIVEN.fullmatch(tokens[1]) is not None
+
+
+def family_name_of(full_name: str, *, family_name_first: bool | None = None) -> str | None:
+    """The surname heuristic of rule 3 (None for a single-token name or a guessed 1-2 letter surname).
+
+    ``family_name_first`` None: decided by ``is_family_name_first``.
+    """
     tokens = full_name.split()
     while len(tokens) > 1 and tokens[-1].lower().rstrip(",") in _NAME_SUFFIXES:
         tokens.pop()
-        if tokens[-1].endswith(","):
-            tokens[-1] = tokens[-1][:-1]
+        tokens[-1] = tokens[-1].rstrip(",")
     if len(tokens) < 2:
         return None
-    if len(tokens) == 2 and _EAST_ASIAN_GIVEN.fullmatch(tokens[1]) and "-" not in tokens[0]:
+    if family_name_first is None:
+        family_name_first = is_family_name_first(full_name)
+    if family_name_first:
         return tokens[0]
     i = len(tokens) - 1
     while i > 1 and tokens[i - 1] in _NAME_PARTICLES:  # particles are lowercase in the name
         i -= 1
-    return " ".join(tokens[i:])
+    family = " ".join(tokens[i:])
+    # "Kim Jong Un" -> "Un", "Moon Jae In" -> "In": a guessed 1-2 letter surname is more often a
+    # mis-ordered name (or a common word) than a surname; such names need ``family_name``.
+    return family if sum(c.isalpha() for c in family) > 2 else None
 
 
 def _surname_keys(family: str) -> list[str]:
@@ -188,6 +210,18 @@ class Gazetteer:
             if key.strip():
                 table.setdefault(key, {})[option] = None
 
+        entries = list(entries)
+        # Per person: an explicit family name given on any of its entries, and whether any of its
+        # names is written family-name-first ("Kim Jong-un" makes "Kim Jong Un" family-first too).
+        explicit_family: dict[int, str] = {}
+        family_first: set[int] = set()
+        for e in entries:
+            if e.actor_kind == _PERSON and e.alias_kind == "name":
+                if e.family_name and e.actor_id not in explicit_family:
+                    explicit_family[e.actor_id] = _normalize_surface(e.family_name)
+                if is_family_name_first(_normalize_surface(e.surface)):
+                    family_first.add(e.actor_id)
+
         for e in entries:
             surface = _normalize_surface(e.surface)
             if not surface:
@@ -202,14 +236,22 @@ class Gazetteer:
             if e.alias_kind == "demonym" and (plural := _plural_demonym(surface)):
                 add(plural, option._replace(exact=plural if case_sensitive else None))
             if e.actor_kind == _PERSON and e.alias_kind == "name":
-                family = e.family_name or family_name_of(surface)
-                if family and _normalize_surface(family) != surface:
-                    for key in _surname_keys(_normalize_surface(family)):
+                family = _normalize_surface(e.family_name) if e.family_name else None
+                if family is None and (known := explicit_family.get(e.actor_id)):
+                    family = known if f" {known} " in f" {surface} " else None
+                if family is None:
+                    family = family_name_of(surface, family_name_first=e.actor_id in family_first)
+                if family and family != surface:
+                    for key in _surname_keys(family):
                         add(key, _Option(e.actor_id, _PERSON, _SURNAME_KIND, False, key, True, CONF_SURNAME))
 
         automaton = ahocorasick.Automaton()
-        for key, options in table.items():
-            automaton.add_word(key, (len(key), tuple(options)))
+        for key, option_set in table.items():
+            options = tuple(option_set)
+            # "simple": one option that needs no case check and no disambiguation (the common case).
+            only = options[0]
+            simple = len(options) == 1 and only.exact is None and not only.ambiguous and not only.surname
+            automaton.add_word(key, (len(key), options, simple))
         if table:
             automaton.make_automaton()
         self._automaton = automaton if table else None
@@ -219,144 +261,154 @@ class Gazetteer:
         """Number of distinct folded keys (surfaces, plurals and surnames)."""
         return self._size
 
-    # -- matching -------------------------------------------------------------------------------
-
-    def _candidates(self, automaton: ahocorasick.Automaton, text: str) -> list[_Span]:
-        folded = _fold(text)
-        n = len(text)
-        spans: list[_Span] = []
-        for last, (length, options) in automaton.iter(folded):
-            start = last - length + 1
-            end = last + 1
-            if (start > 0 and text[start - 1].isalnum()) or (end < n and text[end].isalnum()):
-                continue
-            original: str | None = None
-            kept: list[_Option] = []
-            for o in options:
-                if o.exact is not None:
-                    if original is None:
-                        original = _fold_punct(text[start:end])
-                    if not (
-                        original == o.exact or (o.surname and original == o.exact[:1].upper() + o.exact[1:])
-                    ):
-                        continue
-                kept.append(o)
-            if kept:
-                spans.append(_Span(start, end, tuple(kept)))
-        return spans
-
-    @staticmethod
-    def _resolve_overlaps(spans: list[_Span]) -> list[_Span]:
-        """Longest first, then leftmost; returns the kept spans in text order."""
-        spans.sort(key=lambda s: (s.start - s.end, s.start))
-        starts: list[int] = []
-        kept: list[_Span] = []
-        for s in spans:
-            i = bisect_left(starts, s.start)
-            if i > 0 and kept[i - 1].end > s.start:
-                continue
-            if i < len(kept) and kept[i].start < s.end:
-                continue
-            starts.insert(i, s.start)
-            kept.insert(i, s)
-        return kept
-
     def find(self, text: str, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> list[Match]:
         """Actor mentions in ``text``, in text order, non-overlapping, with offsets into ``text``."""
         if self._automaton is None or not text:
             return []
-        spans = self._candidates(self._automaton, text)
+        spans = _candidates(self._automaton, text)
         if not spans:
             return []
-
-        # A surname can only refer back to a person named in full earlier: drop the other surname
-        # options before the overlap step, so that they cannot hide a shorter real match.
-        if any(o.surname for s in spans for o in s.options):
-            never = len(text) + 1
-            first_named: dict[int, int] = {}  # person -> end of its first non-surname mention
-            for s in spans:
-                for o in s.options:
-                    if (
-                        o.actor_kind == _PERSON
-                        and not o.surname
-                        and not o.ambiguous
-                        and s.end < first_named.get(o.actor_id, never)
-                    ):
-                        first_named[o.actor_id] = s.end
-            filtered: list[_Span] = []
-            for s in spans:
-                opts = tuple(
-                    o for o in s.options if not o.surname or first_named.get(o.actor_id, never) <= s.start
-                )
-                if opts:
-                    filtered.append(s if len(opts) == len(s.options) else _Span(s.start, s.end, opts))
-            spans = filtered
-
-        kept = self._resolve_overlaps(spans)
+        kept = _resolve_overlaps(spans)
 
         # Pass 1, in text order: unambiguous spans and surname back-references.
         resolved: list[tuple[_Span, _Option | None, float]] = []
         sure_actors: set[int] = set()
         last_named: dict[int, int] = {}  # person -> start of its latest non-surname mention
-        for s in kept:
-            direct = [o for o in s.options if not o.surname and not o.ambiguous]
+        for span in kept:
+            options = span[2]
+            only = options[0]
+            if len(options) == 1 and not only.ambiguous and not only.surname:
+                resolved.append((span, only, only.confidence))
+                sure_actors.add(only.actor_id)
+                if only.actor_kind == _PERSON:
+                    last_named[only.actor_id] = span[0]
+                continue
+            direct = [o for o in options if not o.surname and not o.ambiguous]
             if direct and len({o.actor_id for o in direct}) == 1:
-                best = max(direct, key=lambda o: o.confidence)
-                resolved.append((s, best, best.confidence))
+                best = max(direct, key=_by_confidence)
+                resolved.append((span, best, best.confidence))
                 sure_actors.add(best.actor_id)
                 if best.actor_kind == _PERSON:
-                    last_named[best.actor_id] = s.start
+                    last_named[best.actor_id] = span[0]
                 continue
             if not direct:
-                surnames = [o for o in s.options if o.surname and o.actor_id in last_named]
+                surnames = [o for o in options if o.surname and o.actor_id in last_named]
                 if surnames:
                     best = max(surnames, key=lambda o: last_named[o.actor_id])
-                    resolved.append((s, best, CONF_SURNAME))
+                    shared = len({o.actor_id for o in surnames}) > 1
+                    resolved.append((span, best, CONF_SURNAME_SHARED if shared else CONF_SURNAME))
                     sure_actors.add(best.actor_id)
                     continue
-            resolved.append((s, None, 0.0))  # ambiguous: decided in pass 2
+            resolved.append((span, None, 0.0))  # ambiguous: decided in pass 2
 
         # Pass 2: ambiguous spans need support (rule 5).
         matches: list[Match] = []
-        for i, (s, option, conf) in enumerate(resolved):
+        for i, (span, option, conf) in enumerate(resolved):
             if option is None:
-                ambiguous = [o for o in s.options if not o.surname]
+                ambiguous = sorted((o for o in span[2] if not o.surname), key=_ambiguity_order)
                 if not ambiguous:
                     continue
-                ambiguous.sort(key=lambda o: (-o.confidence, o.actor_id))
                 supported = [o for o in ambiguous if o.actor_id in sure_actors] or [
-                    o for o in ambiguous if self._coordinated(text, resolved, i, o.actor_kind)
+                    o for o in ambiguous if _coordinated(text, resolved, i, o.actor_kind)
                 ]
                 if supported:
                     option, conf = supported[0], CONF_AMBIGUOUS_SUPPORTED
                 else:
                     option, conf = ambiguous[0], CONF_AMBIGUOUS_UNSUPPORTED
             if conf >= min_confidence:
-                matches.append(
-                    Match(option.actor_id, s.start, s.end, text[s.start : s.end], conf, option.alias_kind)
-                )
+                start, end = span[0], span[1]
+                matches.append(Match(option.actor_id, start, end, text[start:end], conf, option.alias_kind))
         return matches
 
-    @staticmethod
-    def _coordinated(
-        text: str, resolved: list[tuple[_Span, _Option | None, float]], i: int, kind: str
-    ) -> bool:
-        """Is span i joined by "and", "," ... to a neighbouring unambiguous match of the same kind?"""
-        span = resolved[i][0]
-        if i > 0:
-            prev, opt, _ = resolved[i - 1]
-            if (
-                opt is not None
-                and opt.actor_kind == kind
-                and _COORDINATION.fullmatch(text, prev.end, span.start) is not None
-            ):
-                return True
-        if i + 1 < len(resolved):
-            nxt, opt, _ = resolved[i + 1]
-            if (
-                opt is not None
-                and opt.actor_kind == kind
-                and _COORDINATION.fullmatch(text, span.end, nxt.start) is not None
-            ):
-                return True
-        return False
+
+def _by_confidence(o: _Option) -> float:
+    return o.confidence
+
+
+def _ambiguity_order(o: _Option) -> tuple[float, int]:
+    return (-o.confidence, o.actor_id)
+
+
+def _candidates(automaton: ahocorasick.Automaton, text: str) -> list[_Span]:
+    """Automaton hits on word boundaries, with the options that fit (case, surname rule)."""
+    folded = _fold(text)
+    n = len(text)
+    spans: list[_Span] = []
+    # person -> end of its first non-surname hit. pyahocorasick reports hits in order of their end,
+    # so a full name that ends before a surname starts has always been seen by then.
+    named: dict[int, int] = {}
+    for last, (length, options, simple) in automaton.iter(folded):
+        start = last - length + 1
+        end = last + 1
+        if (start and text[start - 1].isalnum()) or (end < n and text[end].isalnum()):
+            continue
+        if simple:
+            spans.append((start, end, options))
+            only = options[0]
+            if only.actor_kind == _PERSON and only.actor_id not in named:
+                named[only.actor_id] = end
+            continue
+        original = _fold_punct(text[start:end])
+        kept = tuple(
+            o
+            for o in options
+            if (o.exact is None or original == o.exact or (o.surname and original == _capitalized(o.exact)))
+            and (not o.surname or named.get(o.actor_id, n + 1) <= start)
+        )
+        if kept:
+            spans.append((start, end, kept))
+            for o in kept:
+                if o.actor_kind == _PERSON and not o.surname and not o.ambiguous and o.actor_id not in named:
+                    named[o.actor_id] = end
+    return spans
+
+
+def _capitalized(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def _span_order(span: _Span) -> tuple[int, int]:
+    return (span[0] - span[1], span[0])
+
+
+def _resolve_overlaps(spans: list[_Span]) -> list[_Span]:
+    """Longest first, then leftmost; returns the kept spans in text order.
+
+    Spans are swept in start order; only clusters of overlapping spans (rare) are resolved greedily,
+    which gives the same result as a global longest-first pass since clusters do not interact.
+    """
+    spans.sort()
+    kept: list[_Span] = []
+    i = 0
+    total = len(spans)
+    while i < total:
+        cluster_end = spans[i][1]
+        j = i + 1
+        while j < total and spans[j][0] < cluster_end:
+            cluster_end = max(cluster_end, spans[j][1])
+            j += 1
+        if j == i + 1:
+            kept.append(spans[i])
+        else:
+            chosen: list[_Span] = []
+            for span in sorted(spans[i:j], key=_span_order):
+                if all(span[1] <= c[0] or c[1] <= span[0] for c in chosen):
+                    chosen.append(span)
+            chosen.sort()
+            kept.extend(chosen)
+        i = j
+    return kept
+
+
+def _coordinated(text: str, resolved: list[tuple[_Span, _Option | None, float]], i: int, kind: str) -> bool:
+    """Is span i joined by "and", "," ... to a neighbouring unambiguous match of the same kind?"""
+    span = resolved[i][0]
+    if i > 0:
+        prev, opt, _ = resolved[i - 1]
+        if opt is not None and opt.actor_kind == kind and _COORDINATION.fullmatch(text, prev[1], span[0]):
+            return True
+    if i + 1 < len(resolved):
+        nxt, opt, _ = resolved[i + 1]
+        if opt is not None and opt.actor_kind == kind and _COORDINATION.fullmatch(text, span[1], nxt[0]):
+            return True
+    return False

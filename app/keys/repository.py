@@ -9,7 +9,15 @@ from ..models import ApiKey, utcnow
 from ..pagination import PageParams, SortKey, paginate
 
 SORT = SortKey("id", ((ApiKey.id, False),), ("int",))
-COLUMNS = (ApiKey.id, ApiKey.name, ApiKey.prefix, ApiKey.scope, ApiKey.created_at, ApiKey.last_used_at, ApiKey.revoked_at)
+COLUMNS = (
+    ApiKey.id,
+    ApiKey.name,
+    ApiKey.prefix,
+    ApiKey.scope,
+    ApiKey.created_at,
+    ApiKey.last_used_at,
+    ApiKey.revoked_at,
+)
 
 
 async def page(session: AsyncSession, params: PageParams, fingerprint: str) -> list[dict[str, Any]]:

@@ -16,7 +16,9 @@ router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=ERROR_RESPONSES, 
 
 
 @router.get("", response_model=Page[KeyRead])
-async def list_keys(request: Request, session: SessionDep, page: Annotated[PageParams, Depends(page_params)]) -> Response:
+async def list_keys(
+    request: Request, session: SessionDep, page: Annotated[PageParams, Depends(page_params)]
+) -> Response:
     fp = filters_fingerprint({})
     rows = await repository.page(session, page, fp)
     rows, cursor = next_cursor(rows, repository.SORT, page, fp, lambda r: (r["id"],))
@@ -32,7 +34,7 @@ async def create_key(session: SessionDep, body: KeyCreate) -> Response:
 
 
 @router.delete("/{key_id}", status_code=204)
-async def revoke_key(session: SessionDep, key_id: Annotated[int, Path(ge=1)]) -> Response:
+async def revoke_key(session: SessionDep, key_id: Annotated[int, Path(ge=1, le=2_147_483_647)]) -> Response:
     if await repository.get(session, key_id) is None:
         raise NotFound(f"No key {key_id}.")
     await repository.revoke(session, key_id)

@@ -78,7 +78,11 @@ async def page(
 
 
 async def get(session: AsyncSession, relation_id: int) -> dict[str, Any] | None:
-    row = (await session.execute(select(*RELATION_COLUMNS).where(Relation.id == relation_id))).mappings().first()
+    row = (
+        (await session.execute(select(*RELATION_COLUMNS).where(Relation.id == relation_id)))
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 
@@ -160,7 +164,9 @@ async def count_members(session: AsyncSession, org_id: int, as_of: date) -> int:
 async def replace_evidence(session: AsyncSession, relation_id: int, evidence: list[dict[str, Any]]) -> None:
     await session.execute(delete(RelationEvidence).where(RelationEvidence.relation_id == relation_id))
     for ev in evidence:
-        session.add(RelationEvidence(relation_id=relation_id, article_id=ev["article_id"], quote=ev.get("quote")))
+        session.add(
+            RelationEvidence(relation_id=relation_id, article_id=ev["article_id"], quote=ev.get("quote"))
+        )
 
 
 async def get_orm(session: AsyncSession, relation_id: int) -> Relation | None:

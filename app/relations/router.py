@@ -29,7 +29,9 @@ async def _ref(session: SessionDep, value: str | None, name: str) -> int | None:
         return None
     actor_id = await actors_repo.resolve_ref(session, value)
     if actor_id is None:
-        raise BadRequest(f"Unknown actor {value!r}.", errors=[{"loc": ["query", name], "msg": "unknown actor"}])
+        raise BadRequest(
+            f"Unknown actor {value!r}.", errors=[{"loc": ["query", name], "msg": "unknown actor"}]
+        )
     return actor_id
 
 

@@ -9,7 +9,7 @@ from ..schemas import ActorBrief, ActorRef, Strict, TypeName
 
 
 class EvidenceIn(Strict):
-    article_id: int = Field(ge=1)
+    article_id: int = Field(ge=1, le=2_147_483_647)
     quote: Annotated[str, StringConstraints(max_length=5000)] | None = None
 
 
@@ -20,7 +20,9 @@ class EvidenceRead(BaseModel):
 
 def _check_dates(valid_from: date | None, valid_to: date | None) -> None:
     if valid_from and valid_to and valid_to <= valid_from:
-        raise ValueError("valid_to must be after valid_from (it is the first day the relation no longer holds)")
+        raise ValueError(
+            "valid_to must be after valid_from (it is the first day the relation no longer holds)"
+        )
 
 
 class RelationCreate(Strict):

@@ -73,7 +73,9 @@ async def update(session: AsyncSession, relation_id: int, data: RelationUpdate) 
 
 async def render(session: AsyncSession, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Relation rows with both ends and their evidence, in two queries for any number of rows."""
-    actors = await actors_repo.briefs(session, [r["subject_id"] for r in rows] + [r["object_id"] for r in rows])
+    actors = await actors_repo.briefs(
+        session, [r["subject_id"] for r in rows] + [r["object_id"] for r in rows]
+    )
     evidence = await repository.evidence_for(session, [r["id"] for r in rows])
     return [
         {

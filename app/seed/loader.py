@@ -150,7 +150,9 @@ class SeedLoader:
         existing = {a.slug: a for a in self.s.scalars(select(Actor))}
         aliases: dict[int, set[tuple[Any, ...]]] = {}
         for a in self.s.scalars(select(ActorAlias)):
-            aliases.setdefault(a.actor_id, set()).add((a.alias, a.normalized, a.kind, a.ambiguous, a.case_sensitive))
+            aliases.setdefault(a.actor_id, set()).add(
+                (a.alias, a.normalized, a.kind, a.ambiguous, a.case_sensitive)
+            )
         ext: dict[int, dict[str, str]] = {}
         for e in self.s.scalars(select(ExternalId)):
             ext.setdefault(e.actor_id, {})[e.scheme] = e.value
@@ -179,7 +181,9 @@ class SeedLoader:
             if wanted_ext != ext.get(actor.id, {}):
                 self.s.execute(delete(ExternalId).where(ExternalId.actor_id == actor.id))
                 self.s.flush()
-                self.s.add_all(ExternalId(actor_id=actor.id, scheme=k, value=v) for k, v in wanted_ext.items())
+                self.s.add_all(
+                    ExternalId(actor_id=actor.id, scheme=k, value=v) for k, v in wanted_ext.items()
+                )
                 self.report.updated["external_ids"] += 1
         self.s.flush()
 
@@ -249,7 +253,9 @@ class SeedLoader:
         for m in mentions:
             if body[m["start"] : m["end"]] != m["text"]:
                 raise ValueError(f"seed mention {m} does not match the article body")
-            wanted.add((self._actor(m["actor"]), m["start"], m["end"], m["text"], float(m.get("confidence", 1.0))))
+            wanted.add(
+                (self._actor(m["actor"]), m["start"], m["end"], m["text"], float(m.get("confidence", 1.0)))
+            )
         have = {
             (r.actor_id, r.start_offset, r.end_offset, r.text, r.confidence)
             for r in self.s.scalars(select(Mention).where(Mention.article_id == article_id))
@@ -270,7 +276,8 @@ class SeedLoader:
     # -- relations --------------------------------------------------------------------------------
     def relations(self, records: list[dict[str, Any]]) -> None:
         existing = {
-            (r.subject_id, r.type, r.object_id, r.valid_from, r.title): r for r in self.s.scalars(select(Relation))
+            (r.subject_id, r.type, r.object_id, r.valid_from, r.title): r
+            for r in self.s.scalars(select(Relation))
         }
         evidence: dict[int, set[tuple[int, str | None]]] = {}
         for ev in self.s.scalars(select(RelationEvidence)):
@@ -292,7 +299,12 @@ class SeedLoader:
             rel = existing.get(key)
             if rel is None:
                 rel = Relation(
-                    subject_id=key[0], type=key[1], object_id=key[2], valid_from=key[3], title=key[4], **values
+                    subject_id=key[0],
+                    type=key[1],
+                    object_id=key[2],
+                    valid_from=key[3],
+                    title=key[4],
+                    **values,
                 )
                 self.s.add(rel)
                 self.s.flush()
@@ -303,7 +315,10 @@ class SeedLoader:
             wanted = {(self._article(e["article"]), e.get("quote")) for e in rec.get("evidence") or []}
             if wanted != evidence.get(rel.id, set()):
                 self.s.execute(delete(RelationEvidence).where(RelationEvidence.relation_id == rel.id))
-                self.s.add_all(RelationEvidence(relation_id=rel.id, article_id=a, quote=q) for a, q in sorted(wanted, key=str))
+                self.s.add_all(
+                    RelationEvidence(relation_id=rel.id, article_id=a, quote=q)
+                    for a, q in sorted(wanted, key=str)
+                )
                 self.report.updated["evidence"] += 1
         self.s.flush()
 
@@ -351,7 +366,9 @@ class SeedLoader:
             elif _set(event, values):
                 self.report.updated["events"] += 1
             self.event_ids[rec["key"]] = event.id
-            wanted_p = {(self._actor(p["actor"]), p.get("role", "participant")) for p in rec.get("participants", [])}
+            wanted_p = {
+                (self._actor(p["actor"]), p.get("role", "participant")) for p in rec.get("participants", [])
+            }
             have_p = {
                 (p.actor_id, p.role)
                 for p in self.s.scalars(select(EventParticipant).where(EventParticipant.event_id == event.id))
@@ -361,7 +378,9 @@ class SeedLoader:
                 self.s.add_all(EventParticipant(event_id=event.id, actor_id=a, role=r) for a, r in wanted_p)
                 self.report.updated["participants"] += 1
             wanted_a = {self._article(k) for k in rec.get("articles", [])}
-            have_a = set(self.s.scalars(select(EventArticle.article_id).where(EventArticle.event_id == event.id)))
+            have_a = set(
+                self.s.scalars(select(EventArticle.article_id).where(EventArticle.event_id == event.id))
+            )
             if wanted_a != have_a:
                 self.s.execute(delete(EventArticle).where(EventArticle.event_id == event.id))
                 self.s.add_all(EventArticle(event_id=event.id, article_id=a) for a in wanted_a)
@@ -395,7 +414,9 @@ class SeedLoader:
                 "stance": rec["stance"],
                 "event_id": self.event_ids[rec["event"]] if rec.get("event") else None,
                 "said_on": _d(rec.get("said_on")),
-                "proposition_id": self.proposition_ids[rec["proposition"]] if rec.get("proposition") else None,
+                "proposition_id": self.proposition_ids[rec["proposition"]]
+                if rec.get("proposition")
+                else None,
             }
             claim = existing.get(key)
             if claim is None:

@@ -28,7 +28,9 @@ def test_actor_crud_by_id_and_slug(client, write_headers):
     assert by_slug == by_id
 
     r = client.patch(
-        "/v1/actors/ada-testperson", json={"description": "Edited.", "aliases": ["Ada T."]}, headers=write_headers
+        "/v1/actors/ada-testperson",
+        json={"description": "Edited.", "aliases": ["Ada T."]},
+        headers=write_headers,
     )
     assert r.status_code == 200, r.text
     assert r.json()["description"] == "Edited."
@@ -42,7 +44,9 @@ def test_slug_is_made_unique_and_explicit_duplicate_is_409(client, write_headers
     a = factories.actor(client, write_headers, name="Same Name")
     b = factories.actor(client, write_headers, name="Same Name")
     assert a["slug"] == "same-name" and b["slug"] == "same-name-2"
-    r = client.post("/v1/actors", json={"kind": "person", "name": "X", "slug": "same-name"}, headers=write_headers)
+    r = client.post(
+        "/v1/actors", json={"kind": "person", "name": "X", "slug": "same-name"}, headers=write_headers
+    )
     assert r.status_code == 409
     assert r.headers["content-type"].startswith("application/problem+json")
 

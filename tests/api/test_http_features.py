@@ -27,8 +27,15 @@ def test_health_ready_metrics_docs(client):
     assert client.get("/readyz").json()["status"] == "ready"
     assert client.get("/docs").status_code == 200
     spec = client.get("/openapi.json").json()
-    for path in ("/v1/articles", "/v1/actors/{actor}/members", "/v1/relations", "/v1/events", "/v1/claims",
-                 "/v1/propositions/{proposition_id}", "/v1/event-types"):
+    for path in (
+        "/v1/articles",
+        "/v1/actors/{actor}/members",
+        "/v1/relations",
+        "/v1/events",
+        "/v1/claims",
+        "/v1/propositions/{proposition_id}",
+        "/v1/event-types",
+    ):
         assert path in spec["paths"]
     client.get("/v1/actors")
     m = client.get("/metrics")

@@ -51,14 +51,23 @@ def test_list_filters_source_language_dates_and_sort(client, write_headers):
     c = mk(source="beta-post", language="en", published_at="2024-03-05T00:00:00Z")
     ids = lambda r: [x["id"] for x in r.json()["items"]]  # noqa: E731
     assert ids(client.get("/v1/articles", params={"source": "alpha-wire"})) == [b["id"], a["id"]]
-    assert ids(client.get("/v1/articles", params={"source": "alpha-wire", "sort": "published_at"})) == [a["id"], b["id"]]
-    assert ids(client.get("/v1/articles", params={"source": ["alpha-wire", "beta-post"], "language": "en"})) == [
+    assert ids(client.get("/v1/articles", params={"source": "alpha-wire", "sort": "published_at"})) == [
+        a["id"],
+        b["id"],
+    ]
+    assert ids(
+        client.get("/v1/articles", params={"source": ["alpha-wire", "beta-post"], "language": "en"})
+    ) == [
         c["id"],
         a["id"],
     ]
     r = client.get(
         "/v1/articles",
-        params={"source": ["alpha-wire", "beta-post"], "published_after": "2024-02-01", "published_before": "2024-03-05"},
+        params={
+            "source": ["alpha-wire", "beta-post"],
+            "published_after": "2024-02-01",
+            "published_before": "2024-03-05",
+        },
     )
     assert ids(r) == [b["id"]]
 
@@ -79,9 +88,27 @@ def test_actor_filters_any_all_kind_country_and_event(client, write_headers):
         conn.execute(
             insert(Mention),
             [
-                {"article_id": a1["id"], "actor_id": p["id"], "start_offset": 0, "end_offset": 4, "text": "Filt"},
-                {"article_id": a1["id"], "actor_id": o["id"], "start_offset": 5, "end_offset": 9, "text": "Filt"},
-                {"article_id": a2["id"], "actor_id": o["id"], "start_offset": 0, "end_offset": 4, "text": "Filt"},
+                {
+                    "article_id": a1["id"],
+                    "actor_id": p["id"],
+                    "start_offset": 0,
+                    "end_offset": 4,
+                    "text": "Filt",
+                },
+                {
+                    "article_id": a1["id"],
+                    "actor_id": o["id"],
+                    "start_offset": 5,
+                    "end_offset": 9,
+                    "text": "Filt",
+                },
+                {
+                    "article_id": a2["id"],
+                    "actor_id": o["id"],
+                    "start_offset": 0,
+                    "end_offset": 4,
+                    "text": "Filt",
+                },
             ],
         )
     engine.dispose()
@@ -99,7 +126,12 @@ def test_actor_filters_any_all_kind_country_and_event(client, write_headers):
 
 
 def test_walk_cursor_chain_while_inserting(client, write_headers):
-    made = [factories.article(client, write_headers, source="walk-test", published_at=f"2024-05-{d:02d}T00:00:00Z")["id"] for d in range(1, 11)]
+    made = [
+        factories.article(
+            client, write_headers, source="walk-test", published_at=f"2024-05-{d:02d}T00:00:00Z"
+        )["id"]
+        for d in range(1, 11)
+    ]
     seen, cursor = [], None
     while True:
         params = {"source": "walk-test", "limit": 3}

@@ -8,20 +8,37 @@ def test_claims_and_propositions(client, write_headers):
     zel = factories.actor(client, write_headers, kind="person", name="Other Speaker")
     nk = factories.actor(client, write_headers, kind="country", name="Claimland")
     art = factories.article(client, write_headers)
-    r = client.post("/v1/propositions", json={"text": "Claimland sends troops", "key": "claimland-troops"}, headers=write_headers)
+    r = client.post(
+        "/v1/propositions",
+        json={"text": "Claimland sends troops", "key": "claimland-troops"},
+        headers=write_headers,
+    )
     assert r.status_code == 201
     prop = r.json()
     c1 = client.post(
         "/v1/claims",
-        json={"speaker": kim["slug"], "text": "Maybe civilians", "stance": "doubts", "about": [nk["slug"]],
-              "article_id": art["id"], "said_on": "2024-10-18", "proposition": "claimland-troops"},
+        json={
+            "speaker": kim["slug"],
+            "text": "Maybe civilians",
+            "stance": "doubts",
+            "about": [nk["slug"]],
+            "article_id": art["id"],
+            "said_on": "2024-10-18",
+            "proposition": "claimland-troops",
+        },
         headers=write_headers,
     )
     assert c1.status_code == 201, c1.text
     c2 = client.post(
         "/v1/claims",
-        json={"speaker": zel["id"], "text": "Troops are coming", "stance": "asserts", "about": [nk["id"]],
-              "article_id": art["id"], "proposition": prop["id"]},
+        json={
+            "speaker": zel["id"],
+            "text": "Troops are coming",
+            "stance": "asserts",
+            "about": [nk["id"]],
+            "article_id": art["id"],
+            "proposition": prop["id"],
+        },
         headers=write_headers,
     )
     assert c2.status_code == 201
@@ -32,12 +49,22 @@ def test_claims_and_propositions(client, write_headers):
     assert ids(about=nk["slug"]) == [c1.json()["id"], c2.json()["id"]]
     assert ids(speaker=kim["slug"]) == [c1.json()["id"]]
     assert ids(stance="asserts", proposition=prop["id"]) == [c2.json()["id"]]
-    assert [c["id"] for c in client.get(f"/v1/articles/{art['id']}").json()["claims"]] == ids(article=art["id"])
+    assert [c["id"] for c in client.get(f"/v1/articles/{art['id']}").json()["claims"]] == ids(
+        article=art["id"]
+    )
     r = client.patch(f"/v1/claims/{c1.json()['id']}", json={"stance": "suggests"}, headers=write_headers)
     assert r.json()["stance"] == "suggests"
     assert client.delete(f"/v1/claims/{c1.json()['id']}", headers=write_headers).status_code == 204
     assert client.get(f"/v1/claims/{c1.json()['id']}").status_code == 404
-    r = client.post("/v1/claims", json={"speaker": kim["slug"], "text": "x", "stance": "shouts", "article_id": art["id"]}, headers=write_headers)
+    r = client.post(
+        "/v1/claims",
+        json={"speaker": kim["slug"], "text": "x", "stance": "shouts", "article_id": art["id"]},
+        headers=write_headers,
+    )
     assert r.status_code == 422
-    r = client.post("/v1/claims", json={"speaker": kim["slug"], "text": "x", "stance": "asserts", "article_id": 999999}, headers=write_headers)
+    r = client.post(
+        "/v1/claims",
+        json={"speaker": kim["slug"], "text": "x", "stance": "asserts", "article_id": 999999},
+        headers=write_headers,
+    )
     assert r.status_code == 422

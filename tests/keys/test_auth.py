@@ -14,7 +14,9 @@ def test_scopes(client, settings):
     write = make_key(settings, "write")
     body = {"kind": "person", "name": "Scoped"}
     assert client.post("/v1/actors", json=body).status_code == 401
-    assert client.post("/v1/actors", json=body, headers={"Authorization": "Bearer gn_wrong"}).status_code == 401
+    assert (
+        client.post("/v1/actors", json=body, headers={"Authorization": "Bearer gn_wrong"}).status_code == 401
+    )
     assert client.post("/v1/actors", json=body, headers={"X-API-Key": read}).status_code == 403
     assert client.post("/v1/actors", json=body, headers={"X-API-Key": write}).status_code == 201
     assert client.get("/v1/keys", headers={"X-API-Key": write}).status_code == 403
@@ -61,9 +63,16 @@ def test_cli_prints_key_as_last_line(settings):
     env = {"GEONEWS_DATABASE_URL": settings.database_url, "PATH": "/usr/bin:/bin"}
     out = subprocess.run(
         [sys.executable, "-m", "app.cli", "keys", "create", "--scope", "write", "--name", "ci"],
-        capture_output=True, text=True, env=env, check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     )
     key = out.stdout.strip().splitlines()[-1]
     with TestClient(create_app(settings)) as c:
-        r = c.post("/v1/actors", json={"kind": "person", "name": "Via CLI"}, headers={"Authorization": f"Bearer {key}"})
+        r = c.post(
+            "/v1/actors",
+            json={"kind": "person", "name": "Via CLI"},
+            headers={"Authorization": f"Bearer {key}"},
+        )
         assert r.status_code == 201

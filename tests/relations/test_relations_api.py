@@ -5,7 +5,9 @@ from tests import factories
 
 def test_relation_crud_as_of_and_direction(client, write_headers):
     pact = factories.actor(client, write_headers, kind="alliance", name="Test Pact")
-    a = factories.actor(client, write_headers, kind="country", name="Testland", country="TST" if False else None)
+    a = factories.actor(
+        client, write_headers, kind="country", name="Testland", country="TST" if False else None
+    )
     b = factories.actor(client, write_headers, kind="country", name="Otherland")
     art = factories.article(client, write_headers)
     r = client.post(
@@ -58,17 +60,32 @@ def test_relation_crud_as_of_and_direction(client, write_headers):
 
 def test_relation_validation(client, write_headers):
     a = factories.actor(client, write_headers)
-    r = client.post("/v1/relations", json={"subject": a["slug"], "type": "member_of", "object": "nope-nope"}, headers=write_headers)
+    r = client.post(
+        "/v1/relations",
+        json={"subject": a["slug"], "type": "member_of", "object": "nope-nope"},
+        headers=write_headers,
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "object"]
     r = client.post(
         "/v1/relations",
-        json={"subject": a["slug"], "type": "member_of", "object": a["slug"], "valid_from": "2020-01-01", "valid_to": "2019-01-01"},
+        json={
+            "subject": a["slug"],
+            "type": "member_of",
+            "object": a["slug"],
+            "valid_from": "2020-01-01",
+            "valid_to": "2019-01-01",
+        },
         headers=write_headers,
     )
     assert r.status_code == 422
     r = client.post(
         "/v1/relations",
-        json={"subject": a["slug"], "type": "member_of", "object": a["slug"], "evidence": [{"article_id": 987654}]},
+        json={
+            "subject": a["slug"],
+            "type": "member_of",
+            "object": a["slug"],
+            "evidence": [{"article_id": 987654}],
+        },
         headers=write_headers,
     )
     assert r.status_code == 422

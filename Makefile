@@ -1,0 +1,43 @@
+# geonews — the two set-up commands are `make run` and `make test`.
+PYTHON ?= .venv/bin/python
+VENV_STAMP = .venv/.installed
+
+.PHONY: run test install lint format bench bench-full docker clean
+
+$(VENV_STAMP): pyproject.toml
+	test -x .venv/bin/python || python3 -m venv .venv
+	.venv/bin/pip install -q --upgrade pip
+	.venv/bin/pip install -q -e '.[dev,postgres]'
+	touch $(VENV_STAMP)
+
+install: $(VENV_STAMP)
+
+## Serve on http://127.0.0.1:8000 with the embedded SQLite database, migrated and seeded.
+run: $(VENV_STAMP)
+	.venv/bin/geonews serve
+
+## The test suite: SQLite always; PostgreSQL too when GEONEWS_TEST_POSTGRES_URL is set.
+test: $(VENV_STAMP)
+	$(PYTHON) -m pytest -n 2 --dist loadfile
+
+lint: $(VENV_STAMP)
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: $(VENV_STAMP)
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+bench: $(VENV_STAMP)
+	.venv/bin/pip install -q -e '.[bench]'
+	$(PYTHON) bench/run.py
+
+bench-full: $(VENV_STAMP)
+	.venv/bin/pip install -q -e '.[bench]'
+	$(PYTHON) bench/run.py --full
+
+docker:
+	docker compose up --build
+
+clean:
+	rm -rf .venv geonews.db geonews.db-wal geonews.db-shm
