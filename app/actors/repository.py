@@ -126,8 +126,11 @@ def list_statement(
         alias_hit = exists().where(
             ActorAlias.actor_id == Actor.id, ActorAlias.normalized.like(prefix, escape="\\")
         )
+        code_hit = exists().where(ExternalId.actor_id == Actor.id, func.lower(ExternalId.value) == q_folded)
         stmt = stmt.where(
-            or_(func.lower(Actor.name).like(prefix, escape="\\"), Actor.slug.like(prefix), alias_hit)
+            or_(
+                func.lower(Actor.name).like(prefix, escape="\\"), Actor.slug.like(prefix), alias_hit, code_hit
+            )
         )
     if member_ids is not None:
         stmt = stmt.where(Actor.id.in_(member_ids))

@@ -77,8 +77,11 @@ class Tie(BaseModel):
 class ActorRead(ActorSummary):
     aliases: list[AliasRead]
     external_ids: dict[str, str]
-    positions: list[Tie]
-    memberships: list[Tie]
+    positions: list[Tie] = Field(description="Positions held on the date asked (default today).")
+    memberships: list[Tie] = Field(description="Memberships and partnerships that hold on that date.")
+    former_positions: list[Tie] = Field(description="Positions that ended before that date.")
+    former_memberships: list[Tie]
+    leaders: list[Tie] = Field(description="Who leads or holds a post in this actor on that date.")
     members_count: int | None = None
     created_at: datetime
     updated_at: datetime

@@ -100,6 +100,12 @@ async def update(session: AsyncSession, actor_id: int, data: ActorUpdate) -> Non
     await session.flush()
 
 
+def _holds(row: dict[str, Any], day: date) -> bool:
+    return (row["valid_from"] is None or row["valid_from"] <= day) and (
+        row["valid_to"] is None or row["valid_to"] > day
+    )
+
+
 def _tie(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "relation_id": row["relation_id"],
@@ -117,9 +123,17 @@ async def detail(session: AsyncSession, actor_id: int, as_of: date | None = None
     assert out is not None
     out["aliases"] = await repository.aliases(session, actor_id)
     out["external_ids"] = await repository.external_ids(session, actor_id)
-    ties = await relations_repo.ties(session, actor_id, POSITION_TYPES + MEMBERSHIP_TYPES, day)
-    out["positions"] = [_tie(t) for t in ties if t["type"] in POSITION_TYPES]
-    out["memberships"] = [_tie(t) for t in ties if t["type"] in MEMBERSHIP_TYPES]
+    ties = await relations_repo.ties(session, actor_id, POSITION_TYPES + MEMBERSHIP_TYPES, None)
+    current = [t for t in ties if _holds(t, day)]
+    former = [t for t in ties if t["valid_to"] is not None and t["valid_to"] <= day]
+    out["positions"] = [_tie(t) for t in current if t["type"] in POSITION_TYPES]
+    out["memberships"] = [_tie(t) for t in current if t["type"] in MEMBERSHIP_TYPES]
+    out["former_positions"] = [_tie(t) for t in former if t["type"] in POSITION_TYPES]
+    out["former_memberships"] = [_tie(t) for t in former if t["type"] in MEMBERSHIP_TYPES]
+    leaders = await relations_repo.ties(
+        session, actor_id, ("leader_of", "holds_position"), day, incoming=True
+    )
+    out["leaders"] = [_tie(t) for t in leaders]
     out["members_count"] = (
         await relations_repo.count_members(session, actor_id, day) if out["kind"] in GROUP_KINDS else None
     )

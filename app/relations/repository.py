@@ -102,10 +102,14 @@ async def evidence_for(session: AsyncSession, relation_ids: Iterable[int]) -> di
 
 
 async def ties(
-    session: AsyncSession, actor_id: int, types: Sequence[str], as_of: date
+    session: AsyncSession, actor_id: int, types: Sequence[str], as_of: date | None, *, incoming: bool = False
 ) -> list[dict[str, Any]]:
-    """The actor's outgoing relations of these types that hold on `as_of`, with the other side."""
+    """The actor's relations of these types (outgoing, or incoming), with the other side; those that hold
+    on `as_of` when it is given."""
     other = aliased(Actor)
+    this_side, other_side = (
+        (Relation.object_id, Relation.subject_id) if incoming else (Relation.subject_id, Relation.object_id)
+    )
     stmt = (
         select(
             Relation.id.label("relation_id"),
@@ -118,10 +122,12 @@ async def ties(
             other.name,
             other.kind,
         )
-        .join(other, other.id == Relation.object_id)
-        .where(Relation.subject_id == actor_id, Relation.type.in_(types), holds_on(as_of))
+        .join(other, other.id == other_side)
+        .where(this_side == actor_id, Relation.type.in_(types))
         .order_by(Relation.type, Relation.valid_from, Relation.id)
     )
+    if as_of is not None:
+        stmt = stmt.where(holds_on(as_of))
     return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
 
 
