@@ -143,6 +143,31 @@ def keys_create(
 _register_plugins()
 
 
+@app.command()
+def ingest(
+    files: Annotated[
+        list[Path], typer.Argument(exists=True, dir_okay=False, help="NDJSON, JSON or RSS/Atom files.")
+    ],
+    server: Annotated[
+        str | None, typer.Option(help="Post to this geonews server instead of the database.")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(envvar="GEONEWS_API_KEY", help="A write key for --server.")
+    ] = None,
+    batch: Annotated[int, typer.Option(min=1, max=10000, help="Articles per batch.")] = 500,
+) -> None:
+    """Ingest article files: cleaned, deduplicated and linked, with a progress bar and the counts."""
+    from .ingestion.cli import run_ingest
+
+    counts = run_ingest(files, server=server, key=key, batch=batch, console=err)
+    typer.echo(
+        f"created {counts['created']}, updated {counts['updated']}, unchanged {counts['unchanged']}, "
+        f"failed {counts['failed']}"
+    )
+    if counts["failed"] and not (counts["created"] or counts["updated"] or counts["unchanged"]):
+        raise typer.Exit(1)
+
+
 def main() -> None:  # pragma: no cover
     app()
 

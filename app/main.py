@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
@@ -27,6 +28,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings)
+        from .ingestion.language import preload
+
+        await anyio.to_thread.run_sync(preload)  # the language model loads once, not on a first request
         try:
             yield
         finally:
@@ -48,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from .claims.router import router as claims_router
     from .events.router import router as events_router
     from .events.router import types_router
+    from .ingestion.router import router as resolve_router
     from .keys.router import router as keys_router
     from .relations.router import actor_router as actor_relations_router
     from .relations.router import router as relations_router
@@ -62,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         claims_router,
         propositions_router,
         keys_router,
+        resolve_router,
     ):
         app.include_router(r)
 

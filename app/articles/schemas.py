@@ -105,3 +105,24 @@ class ArticleRead(BaseModel):
     mentions: list[MentionRead]
     events: list[EventBrief]
     claims: list[ClaimBrief]
+
+
+class BulkFailure(BaseModel):
+    index: int
+    status: int
+    detail: str
+
+
+class BulkItem(BaseModel):
+    index: int
+    status: str
+    id: int
+    duplicate_of: int | None
+
+
+class BulkReport(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    failed: list[BulkFailure]
+    results: list[BulkItem]

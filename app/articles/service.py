@@ -6,9 +6,12 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlsplit
 
+import anyio
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import Article
+from ..errors import Unprocessable
+from ..ingestion.service import GAZETTEERS, ArticleInput, BulkResult, Outcome, Prepared, prepare, store
 from . import repository
 from .schemas import ArticleCreate, ArticleUpdate
 
@@ -26,40 +29,104 @@ def default_source(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-async def create(session: AsyncSession, data: ArticleCreate) -> tuple[int, bool]:
-    """Store the article; returns (id, created). A known canonical URL returns the stored one."""
-    canonical = data.url
-    existing = await repository.id_by_canonical_url(session, canonical)
-    if existing is not None:
-        return existing, False
-    article = Article(
+def to_input(data: ArticleCreate) -> ArticleInput:
+    return ArticleInput(
         url=data.url,
-        canonical_url=canonical,
         title=data.title,
         body=data.body,
-        summary=data.summary,
-        source=data.source or default_source(data.url),
-        language=data.language,
         published_at=to_utc_naive(data.published_at),
+        source=data.source,
+        language=data.language,
+        summary=data.summary,
         tags=data.tags,
     )
-    session.add(article)
-    await session.flush()
-    return article.id, True
+
+
+async def ingest(session: AsyncSession, items: list[tuple[int, ArticleCreate]]) -> BulkResult:
+    """Run the ingestion pipeline over validated items: CPU work in a thread, storage in one pass."""
+    result = BulkResult()
+    if not items:
+        return result
+    gazetteer = await session.run_sync(GAZETTEERS.get)
+
+    def work() -> list[Prepared]:
+        out = []
+        for index, data in items:
+            try:
+                out.append(prepare(index, to_input(data), gazetteer))
+            except ValueError as exc:
+                result.failed.append({"index": index, "status": 422, "detail": str(exc)})
+        return out
+
+    prepared = await anyio.to_thread.run_sync(work)
+    if not prepared:
+        return result
+    if session.get_bind().dialect.name == "postgresql":
+        # Concurrent writers can deadlock on PostgreSQL in rare orders: retry the batch from a savepoint.
+        for attempt in range(3):
+            try:
+                async with session.begin_nested():
+                    result.outcomes = await session.run_sync(store, prepared)
+                break
+            except OperationalError:
+                if attempt == 2:
+                    raise
+    else:
+        result.outcomes = await session.run_sync(store, prepared)
+    return result
+
+
+async def create(session: AsyncSession, data: ArticleCreate) -> Outcome:
+    """Ingest one article: created, or the stored one (same canonical URL or content), updated if changed."""
+    result = await ingest(session, [(0, data)])
+    if result.failed:
+        raise Unprocessable(result.failed[0]["detail"])
+    return result.outcomes[0]
 
 
 async def update(session: AsyncSession, article_id: int, data: ArticleUpdate) -> None:
+    """Apply edits; a changed URL, title or body goes through cleaning, fingerprinting and linking again."""
     article = await repository.get_orm(session, article_id)
     assert article is not None
-    changes = data.model_dump(exclude_unset=True)
-    for field, value in changes.items():
-        if value is None and field in ("url", "title", "body", "published_at", "source"):
-            continue
-        if field == "published_at":
-            value = to_utc_naive(value)
-        setattr(article, field, value)
-    if "url" in changes and changes["url"]:
-        article.canonical_url = changes["url"]
+    changes = {
+        k: v
+        for k, v in data.model_dump(exclude_unset=True).items()
+        if v is not None or k in ("summary", "language", "tags")
+    }
+    if "published_at" in changes:
+        changes["published_at"] = to_utc_naive(changes["published_at"])
+    if {"url", "title", "body"} & changes.keys():
+        gazetteer = await session.run_sync(GAZETTEERS.get)
+        item = ArticleInput(
+            url=changes.get("url", article.url),
+            title=changes.get("title", article.title),
+            body=changes.get("body", article.body),
+            published_at=changes.get("published_at", article.published_at),
+            source=changes.get("source", article.source),
+            language=changes.get("language", article.language),
+            summary=changes.get("summary", article.summary),
+            tags=changes.get("tags", article.tags),
+        )
+        prepared = await anyio.to_thread.run_sync(lambda: prepare(0, item, gazetteer))
+        for key in (
+            "url",
+            "canonical_url",
+            "title",
+            "body",
+            "content_hash",
+            "simhash",
+            "sh0",
+            "sh1",
+            "sh2",
+            "sh3",
+        ):
+            setattr(article, key, prepared.values[key])
+        if "language" not in changes and article.language is None:
+            article.language = prepared.values["language"]
+        await repository.replace_mentions(session, article_id, prepared.mentions)
+    for key in ("source", "language", "summary", "tags", "published_at"):
+        if key in changes:
+            setattr(article, key, changes[key])
     await session.flush()
 
 
@@ -79,7 +146,13 @@ def canonical_url(url: str) -> str:
     return canonicalize_url(url)
 
 
-def content_fingerprints(title: str, body: str) -> tuple[str, int]:
-    from ..ingestion.fingerprint import content_hash, simhash64
+def content_fingerprints(title: str, body: str) -> dict[str, Any]:
+    from ..ingestion.fingerprint import content_hash, simhash64, simhash_bands
 
-    return content_hash(title, body), simhash64(f"{title}\n{body}")
+    sim = simhash64(f"{title}\n{body}")
+    bands = simhash_bands(sim)
+    return {
+        "content_hash": content_hash(title, body),
+        "simhash": sim,
+        **{f"sh{i}": b for i, b in enumerate(bands)},
+    }

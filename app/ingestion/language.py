@@ -15,7 +15,7 @@ from typing import Final
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-__all__ = ["MAX_BYTES", "MIN_CHARS", "detect_language"]
+__all__ = ["MAX_BYTES", "MIN_CHARS", "detect_language", "preload"]
 
 MIN_CHARS: Final = 20
 MAX_BYTES: Final = 600
@@ -35,6 +35,11 @@ def _get_identifier() -> LanguageIdentifier:
                 ident.set_languages([code for code in ident.labels if len(code) == 2])
                 _identifier = ident
     return _identifier
+
+
+def preload() -> None:
+    """Load the model now (e.g. at application start-up) instead of on the first call."""
+    _get_identifier()
 
 
 def detect_language(text: str) -> str | None:

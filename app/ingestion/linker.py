@@ -274,6 +274,10 @@ class Gazetteer:
         resolved: list[tuple[_Span, _Option | None, float]] = []
         sure_actors: set[int] = set()
         last_named: dict[int, int] = {}  # person -> start of its latest non-surname mention
+        # person -> mentions so far. A bare surname shared by several people goes to the one named
+        # most recently if that was in the same paragraph, else to the most talked-about one ("Kim"
+        # paragraphs after three mentions of Kim Seon-ho and one of Kim Jong-un is Kim Seon-ho).
+        salience: dict[int, int] = {}
         for span in kept:
             options = span[2]
             only = options[0]
@@ -282,6 +286,7 @@ class Gazetteer:
                 sure_actors.add(only.actor_id)
                 if only.actor_kind == _PERSON:
                     last_named[only.actor_id] = span[0]
+                    salience[only.actor_id] = salience.get(only.actor_id, 0) + 1
                 continue
             direct = [o for o in options if not o.surname and not o.ambiguous]
             if direct and len({o.actor_id for o in direct}) == 1:
@@ -290,11 +295,17 @@ class Gazetteer:
                 sure_actors.add(best.actor_id)
                 if best.actor_kind == _PERSON:
                     last_named[best.actor_id] = span[0]
+                    salience[best.actor_id] = salience.get(best.actor_id, 0) + 1
                 continue
             if not direct:
                 surnames = [o for o in options if o.surname and o.actor_id in last_named]
                 if surnames:
                     best = max(surnames, key=lambda o: last_named[o.actor_id])
+                    if text.rfind("\n\n", 0, span[0]) > last_named[best.actor_id]:
+                        best = max(
+                            surnames, key=lambda o: (salience.get(o.actor_id, 0), last_named[o.actor_id])
+                        )
+                    salience[best.actor_id] = salience.get(best.actor_id, 0) + 1
                     shared = len({o.actor_id for o in surnames}) > 1
                     resolved.append((span, best, CONF_SURNAME_SHARED if shared else CONF_SURNAME))
                     sure_actors.add(best.actor_id)

@@ -7,6 +7,7 @@ from .claims import STANCES, Claim, ClaimAbout, Proposition
 from .events import EVENT_STATUSES, Event, EventArticle, EventParticipant, EventType
 from .keys import SCOPES, ApiKey
 from .relations import RELATION_TYPES, Relation, RelationEvidence
+from .state import AppState, IdempotencyKey
 
 __all__ = [
     "ACTOR_KINDS",
@@ -18,6 +19,8 @@ __all__ = [
     "Actor",
     "ActorAlias",
     "ApiKey",
+    "AppState",
+    "IdempotencyKey",
     "Article",
     "Base",
     "Claim",

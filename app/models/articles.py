@@ -17,8 +17,13 @@ class Article(IdMixin, TimestampMixin, Base):
 
     url: Mapped[str] = mapped_column(Text)
     canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
-    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    content_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     simhash: Mapped[int | None] = mapped_column(BigInteger)
+    # The simhash's four 16-bit bands: two texts within Hamming distance 3 share at least one band.
+    sh0: Mapped[int | None] = mapped_column(Integer, index=True)
+    sh1: Mapped[int | None] = mapped_column(Integer, index=True)
+    sh2: Mapped[int | None] = mapped_column(Integer, index=True)
+    sh3: Mapped[int | None] = mapped_column(Integer, index=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )

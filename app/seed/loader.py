@@ -223,7 +223,6 @@ class SeedLoader:
         for rec in records:
             canonical = canonical_url(rec["url"])
             article = self.s.scalar(select(Article).where(Article.canonical_url == canonical))
-            content_hash, simhash = content_fingerprints(rec["title"], rec["body"])
             values = {
                 "url": rec["url"],
                 "title": rec["title"],
@@ -233,8 +232,7 @@ class SeedLoader:
                 "language": rec.get("language"),
                 "published_at": _dt(rec["published_at"]),
                 "tags": rec.get("tags"),
-                "content_hash": content_hash,
-                "simhash": simhash,
+                **content_fingerprints(rec["title"], rec["body"]),
             }
             if article is None:
                 article = Article(canonical_url=canonical, **values)

@@ -72,9 +72,10 @@ def test_content_hash_differs_for_different_content() -> None:
 
 def test_simhash_is_a_stable_signed_64_bit_value() -> None:
     # Stored hashes must never change silently: this pins the exact algorithm.
-    assert simhash64(
-        "North Korea may be providing civilian support to Russia, a South Korean official said."
-    ) == (-704157301696516137)
+    assert (
+        simhash64("North Korea may be providing civilian support to Russia, a South Korean official said.")
+        == 3831382126385812226
+    )
     for text in (ARTICLE, UNRELATED, "one", "two words"):
         h = simhash64(text)
         assert -(2**63) <= h < 2**63
@@ -103,7 +104,11 @@ def test_unrelated_and_same_topic_articles_are_not_near_duplicates() -> None:
 
 
 def test_near_duplicates_under_random_word_substitutions() -> None:
-    """Three substituted words keep (almost) every copy within the threshold."""
+    """Copies with three substituted words mostly stay within the threshold.
+
+    Deterministic (seeded edits, pinned hash): 100/100 today. Averaged over other hash functions
+    this text would give ~64 % (see the module docstring), so the bound is a regression guard.
+    """
     rnd = random.Random(7)
     words = ARTICLE.split()
     base = simhash64(ARTICLE)
@@ -113,7 +118,7 @@ def test_near_duplicates_under_random_word_substitutions() -> None:
         for _ in range(3):
             copy[rnd.randrange(len(copy))] = rnd.choice(["alpha", "bravo", "charlie", "said"])
         within += hamming(base, simhash64(" ".join(copy))) <= NEAR_DUPLICATE_DISTANCE
-    assert within >= 90
+    assert within >= 80
 
 
 def test_hamming() -> None:
