@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -150,3 +155,36 @@ def admin_headers(settings: Settings) -> dict[str, str]:
 @pytest.fixture
 def read_headers(settings: Settings) -> dict[str, str]:
     return {"Authorization": f"Bearer {make_key(settings, 'read')}"}
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[str]:
+    """A real `geonews serve --workers 2` on this test's database."""
+    port = _port()
+    env = {**os.environ, "GEONEWS_DATABASE_URL": settings.database_url, "GEONEWS_LOG_LEVEL": "warning"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--no-seed", "--workers", "2", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise AssertionError(proc.stderr.read().decode() if proc.stderr else "server did not start")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)

@@ -99,9 +99,7 @@ KNOWN_GROUPS: dict[str, str] = {
     "IMF": "imf",
     "WBK": "world-bank",
     "OPC": "opec",
-    "SCO": "sco",
     "GCC": "gcc",
-    "AFU": "african-union",
     "OAS": "oas",
 }
 
@@ -128,8 +126,18 @@ class SkippedRow:
         return f"{self.file}:{self.line}: {self.reason}"
 
 
+def _top(counter: Counter[str], n: int = 15) -> str:
+    shown = ", ".join(f"{k} ×{v}" for k, v in counter.most_common(n))
+    return shown + (f", … ({len(counter) - n} more)" if len(counter) > n else "")
+
+
 @dataclass
 class ImportReport:
+    """What an import did. Events are counted once per distinct GLOBALEVENTID in a batch: created (new),
+    updated (a value or a participant changed) or unchanged (left alone). ``articles_stubbed`` counts the
+    article stubs created, ``source_links``/``mentions_linked`` the event-article links added. Every skipped
+    row is counted in ``rows_skipped`` and ``skip_reasons``; the first thousand are listed in ``skipped``."""
+
     files: list[str] = field(default_factory=list)
     rows_read: int = 0
     events_created: int = 0
@@ -197,21 +205,24 @@ class ImportReport:
                 f"{self.mentions_already_linked} already linked, {self.mentions_unknown_event} of events "
                 f"not in the database, {self.mentions_not_url} without a URL"
             )
-        if self.type_fallbacks or self.unknown_types:
-            fb = ", ".join(f"{k}" for k in sorted(self.type_fallbacks))
-            lines.append(f"  event codes not in the CAMEO table, filed under a parent: {fb or '-'}")
-            if self.unknown_types:
-                lines.append(
-                    f"  event codes with no known parent (type left empty): {sorted(self.unknown_types)}"
-                )
+        if self.type_fallbacks:
+            lines.append(
+                f"  event codes not in the CAMEO table, filed under a parent: {_top(self.type_fallbacks)}"
+            )
+        if self.unknown_types:
+            lines.append(f"  event codes with no known parent (type left empty): {_top(self.unknown_types)}")
         if self.unresolved_countries:
             lines.append(
-                f"  actor country codes with no actor: {dict(self.unresolved_countries.most_common())}"
+                f"  actor country codes with no actor in the database: {_top(self.unresolved_countries)}"
             )
         if self.unknown_fips:
-            lines.append(f"  unknown FIPS location codes: {dict(self.unknown_fips.most_common())}")
+            lines.append(f"  unknown FIPS location codes: {_top(self.unknown_fips)}")
+        if self.duplicate_rows:
+            lines.append(
+                f"  rows repeating an event of the same batch (the later one kept): {self.duplicate_rows}"
+            )
         if self.rows_skipped:
-            lines.append(f"  skipped rows: {self.rows_skipped} ({dict(self.skip_reasons.most_common())})")
+            lines.append(f"  skipped rows: {self.rows_skipped} ({_top(self.skip_reasons)})")
         return "\n".join(lines)
 
 
@@ -424,6 +435,19 @@ def _name_key(name: str) -> str:
 
 
 # -- the importer ---------------------------------------------------------------------------------------
+def _dialect_insert(dialect: str) -> Callable[[Table], Any]:
+    """The dialect's INSERT construct, the one with ON CONFLICT (DO UPDATE | DO NOTHING)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert
+    raise NotImplementedError(f"GDELT import supports SQLite and PostgreSQL, not {dialect}")
+
+
 class _Importer:
     def __init__(
         self,
@@ -440,15 +464,7 @@ class _Importer:
         self.batch_size = max(1, batch_size)
         self.progress = progress
         self._pending_bytes = 0
-        if engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        elif engine.dialect.name == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:  # pragma: no cover
-            raise NotImplementedError(
-                f"GDELT import supports SQLite and PostgreSQL, not {engine.dialect.name}"
-            )
-        self._insert = insert
+        self._insert = _dialect_insert(engine.dialect.name)
         self.known: _Known | None = None
         self._actors: dict[tuple[str, ...], tuple[str, dict[str, Any], tuple[int, ...], str | None]] = {}
         self._urls: dict[str, str | None] = {}
@@ -584,7 +600,7 @@ class _Importer:
                 "wrong column count", f"expected {EXPORT_COLUMNS} tab-separated columns, found {len(cols)}"
             )
         ext = cols[C_ID].strip()
-        if not ext.isdigit():
+        if not (ext.isascii() and ext.isdigit() and len(ext) <= 20):
             raise _BadRow("non-numeric GLOBALEVENTID", repr(ext))
         try:
             start = _yyyymmdd(cols[C_SQLDATE])
@@ -674,10 +690,10 @@ class _Importer:
             if existing:
                 ids = [r.id for r in existing.values()]
                 pt = self.participants
-                for event_id, actor_id, role in conn.execute(
+                for part in conn.execute(
                     select(pt.c.event_id, pt.c.actor_id, pt.c.role).where(self._in(pt.c.event_id, ids))
                 ):
-                    have_parts[event_id].add((actor_id, role))
+                    have_parts[part.event_id].add((part.actor_id, part.role))
 
             event_ids: dict[str, int] = {}
             to_write: list[dict[str, Any]] = []
@@ -790,7 +806,7 @@ class _Importer:
                 )
             stmt = self._insert(art).on_conflict_do_nothing(index_elements=[art.c.canonical_url])
             conn.execute(stmt, rows)
-            inserted = dict(
+            inserted: dict[str, int] = dict(
                 conn.execute(
                     select(art.c.canonical_url, art.c.id).where(self._in(art.c.canonical_url, missing))
                 ).all()
@@ -829,7 +845,7 @@ class _Importer:
                 )
                 continue
             ext = cols[M_ID].strip()
-            if not ext.isdigit():
+            if not (ext.isascii() and ext.isdigit() and len(ext) <= 20):
                 self.report.skip(name, lineno, "non-numeric GLOBALEVENTID", repr(ext))
                 continue
             when = _timestamp(cols[M_TIME])
@@ -848,7 +864,7 @@ class _Importer:
         ev = self.events
         report = self.report
         with self.writer.begin() as conn:
-            ids = dict(
+            ids: dict[str, int] = dict(
                 conn.execute(
                     select(ev.c.external_id, ev.c.id).where(
                         ev.c.source == SOURCE, self._in(ev.c.external_id, {m[0] for m in batch})

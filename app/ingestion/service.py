@@ -10,7 +10,6 @@ bulk. The same code serves HTTP (through AsyncSession.run_sync) and the CLI (a p
 from __future__ import annotations
 
 import json
-import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -163,22 +162,24 @@ def gazetteer_version(session: Session) -> int:
 
 
 class GazetteerCache:
-    """One linker per process, rebuilt when the `gazetteer` counter (bumped by triggers) moves."""
+    """One linker per process, rebuilt when the `gazetteer` counter (bumped by triggers) moves.
+
+    No lock: under AsyncSession.run_sync the database reads below switch to the event loop, and a
+    thread lock held across them would block every other request on the same thread. Two requests
+    may rebuild at once after a change; the last one to finish wins, both results are equal.
+    """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._version: int | None = None
-        self._gazetteer: Gazetteer | None = None
+        self._current: tuple[int, Gazetteer] | None = None
 
     def get(self, session: Session) -> Gazetteer:
         version = gazetteer_version(session)
-        if self._gazetteer is not None and version == self._version:
-            return self._gazetteer
-        with self._lock:
-            if self._gazetteer is None or version != self._version:
-                self._gazetteer = Gazetteer(load_entries(session))
-                self._version = version
-            return self._gazetteer
+        current = self._current
+        if current is not None and current[0] == version:
+            return current[1]
+        gazetteer = Gazetteer(load_entries(session))
+        self._current = (version, gazetteer)
+        return gazetteer
 
 
 GAZETTEERS = GazetteerCache()
