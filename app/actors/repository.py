@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import case, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Actor, ActorAlias, ExternalId
@@ -17,6 +17,20 @@ BRIEF_COLUMNS = (Actor.id, Actor.slug, Actor.name, Actor.kind)
 
 SORT_BY_NAME = SortKey("name", ((Actor.name, False), (Actor.id, False)), ("str", "int"))
 SORT_BY_ID = SortKey("id", ((Actor.id, False),), ("int",))
+
+
+def match_sort(q_folded: str) -> SortKey:
+    """With a name query: direct (prefix, alias, code) matches before fuzzy ones, then by name."""
+    prefix = q_folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    alias_hit = exists().where(
+        ActorAlias.actor_id == Actor.id, ActorAlias.normalized.like(prefix, escape="\\")
+    )
+    code_hit = exists().where(ExternalId.actor_id == Actor.id, func.lower(ExternalId.value) == q_folded)
+    direct = or_(
+        func.lower(Actor.name).like(prefix, escape="\\"), Actor.slug.like(prefix), alias_hit, code_hit
+    )
+    rank = case((direct, 0), else_=1)
+    return SortKey("match", ((rank, False), (Actor.name, False), (Actor.id, False)), ("int", "str", "int"))
 
 
 def looks_like_id(ref: int | str) -> bool:
@@ -115,6 +129,7 @@ def list_statement(
     country: str | None,
     q_folded: str | None,
     member_ids: Any | None,
+    fuzzy_ids: list[int] | None = None,
 ) -> Any:
     stmt = select(*SUMMARY_COLUMNS)
     if kind:
@@ -127,11 +142,10 @@ def list_statement(
             ActorAlias.actor_id == Actor.id, ActorAlias.normalized.like(prefix, escape="\\")
         )
         code_hit = exists().where(ExternalId.actor_id == Actor.id, func.lower(ExternalId.value) == q_folded)
-        stmt = stmt.where(
-            or_(
-                func.lower(Actor.name).like(prefix, escape="\\"), Actor.slug.like(prefix), alias_hit, code_hit
-            )
+        direct = or_(
+            func.lower(Actor.name).like(prefix, escape="\\"), Actor.slug.like(prefix), alias_hit, code_hit
         )
+        stmt = stmt.where(or_(direct, Actor.id.in_(fuzzy_ids or [])))
     if member_ids is not None:
         stmt = stmt.where(Actor.id.in_(member_ids))
     return stmt

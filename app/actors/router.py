@@ -12,6 +12,7 @@ from ..pagination import Page, PageParams, filters_fingerprint, next_cursor, pag
 from ..relations import repository as relations_repo
 from ..responses import JSON
 from ..schemas import Iso3
+from ..search.fuzzy import NAMES
 from ..text import fold
 from . import repository, service
 from .dependencies import ActorDep
@@ -31,7 +32,14 @@ async def list_actors(
     page: Annotated[PageParams, Depends(page_params)],
     kind: Annotated[list[ActorKind] | None, Query(description="Any of these kinds.")] = None,
     country: Annotated[Iso3 | None, Query(description="ISO 3166-1 alpha-3 of the actor's country.")] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200, description="Name or alias prefix.")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Name, alias or code: prefix, typo- and transliteration-tolerant.",
+        ),
+    ] = None,
     member_of: Annotated[str | None, Query(max_length=255, description="Members of this alliance.")] = None,
     as_of: AsOf = None,
 ) -> Response:
@@ -44,13 +52,24 @@ async def list_actors(
             )
         member_ids = relations_repo.member_ids_subquery(org_id, as_of or date.today())
     q_folded = fold(q) if q else None
-    stmt = repository.list_statement(kind=kind, country=country, q_folded=q_folded, member_ids=member_ids)
-    key = repository.SORT_BY_NAME
+    fuzzy = await session.run_sync(NAMES.search, q) if q else None
+    stmt = repository.list_statement(
+        kind=kind, country=country, q_folded=q_folded, member_ids=member_ids, fuzzy_ids=fuzzy
+    )
     fp = filters_fingerprint(
         {"kind": kind, "country": country, "q": q_folded, "m": member_of, "as_of": as_of}
     )
-    rows = await repository.list_page(session, stmt, key, page, fp)
-    rows, cursor = next_cursor(rows, key, page, fp, lambda r: (r["name"], r["id"]))
+    if q_folded:
+        key = repository.match_sort(q_folded)
+        stmt = stmt.add_columns(key.columns[0][0].label("match_rank"))
+        rows = await repository.list_page(session, stmt, key, page, fp)
+        rows, cursor = next_cursor(rows, key, page, fp, lambda r: (r["match_rank"], r["name"], r["id"]))
+        for r in rows:
+            del r["match_rank"]
+    else:
+        key = repository.SORT_BY_NAME
+        rows = await repository.list_page(session, stmt, key, page, fp)
+        rows, cursor = next_cursor(rows, key, page, fp, lambda r: (r["name"], r["id"]))
     return page_response(request, rows, cursor)
 
 

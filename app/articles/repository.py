@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Actor, Article, Claim, Event, EventArticle, Mention
 from ..pagination import PageParams, SortKey, paginate
+from ..search.dialect import Match
 
 SUMMARY_COLUMNS = (
     Article.id,
@@ -27,6 +28,7 @@ DETAIL_COLUMNS = (
     Article.body,
     Article.tags,
     Article.duplicate_of_id,
+    Article.is_stub,
     Article.created_at,
     Article.updated_at,
 )
@@ -82,11 +84,37 @@ def filter_conditions(
     return conds
 
 
+def list_statement(conds: list[Any], match: Match | None) -> tuple[Any, Any]:
+    """The filtered article query, joined to the full-text match (with its rank) when there is one."""
+    if match is None:
+        return select(*SUMMARY_COLUMNS).where(*conds), None
+    ft = match.matching()
+    return select(*SUMMARY_COLUMNS, ft.c.rank).join(ft, ft.c.id == Article.id).where(*conds), ft
+
+
+def relevance(ft: Any) -> SortKey:
+    return SortKey("relevance", ((ft.c.rank, False), (Article.id, False)), ("float", "int"))
+
+
+def matching_ids(conds: list[Any], match: Match | None) -> Any:
+    stmt = select(Article.id).where(*conds)
+    if match is not None:
+        ft = match.matching()
+        stmt = stmt.join(ft, ft.c.id == Article.id)
+    return stmt
+
+
 async def list_page(
-    session: AsyncSession, conds: list[Any], key: SortKey, params: PageParams, fingerprint: str
+    session: AsyncSession, stmt: Any, key: SortKey, params: PageParams, fingerprint: str
 ) -> list[dict[str, Any]]:
-    stmt = paginate(select(*SUMMARY_COLUMNS).where(*conds), key, params, fingerprint)
-    return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
+    rows = (await session.execute(paginate(stmt, key, params, fingerprint))).mappings().all()
+    return [dict(r) for r in rows]
+
+
+async def snippets(session: AsyncSession, match: Match, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {i: s for i, s in (await session.execute(match.snippets(ids))).all()}
 
 
 async def get(session: AsyncSession, article_id: int) -> dict[str, Any] | None:

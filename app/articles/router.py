@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
@@ -9,11 +9,24 @@ from ..actors.schemas import ActorKind
 from ..actors.service import filter_ids
 from ..auth import read_access, write_access
 from ..db import SessionDep
-from ..errors import ERROR_RESPONSES, Unprocessable
+from ..errors import ERROR_RESPONSES, BadRequest, Unprocessable
 from ..ingestion import bulk, idempotency
-from ..pagination import Page, PageParams, filters_fingerprint, next_cursor, page_params, page_response
+from ..pagination import (
+    Page,
+    PageParams,
+    filters_fingerprint,
+    next_cursor,
+    order_by,
+    page_params,
+    page_response,
+)
 from ..responses import JSON
 from ..schemas import Iso3
+from ..search import export
+from ..search.dialect import Match
+from ..search.export import wanted_format
+from ..search.facets import ARTICLE_FACETS, article_facets
+from ..search.query import parse as parse_query
 from . import repository, service
 from .dependencies import ArticleDep
 from .schemas import ArticleCreate, ArticleRead, ArticleSummary, ArticleUpdate, BulkReport
@@ -21,11 +34,26 @@ from .schemas import ArticleCreate, ArticleRead, ArticleSummary, ArticleUpdate, 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=ERROR_RESPONSES)
 
 
-@router.get("", response_model=Page[ArticleSummary], dependencies=[read_access])
+FacetName = Literal["source", "actor", "language", "actor_kind"]
+EXPORT_COLUMNS = ("id", "url", "title", "summary", "source", "language", "published_at")
+
+
+@router.get(
+    "",
+    response_model=Page[ArticleSummary],
+    dependencies=[read_access],
+    responses={200: {"content": {"application/x-ndjson": {}, "text/csv": {}}}},
+)
 async def list_articles(
     request: Request,
     session: SessionDep,
     page: Annotated[PageParams, Depends(page_params)],
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1, max_length=500, description='Full text: words, "phrases", prefix*, OR, -exclusion.'
+        ),
+    ] = None,
     actor: Annotated[
         list[str] | None, Query(description="Mentions any of these actors (id or slug).")
     ] = None,
@@ -41,8 +69,19 @@ async def list_articles(
     ] = None,
     published_after: Annotated[datetime | date | None, Query(description="Inclusive.")] = None,
     published_before: Annotated[datetime | date | None, Query(description="Exclusive.")] = None,
-    sort: Annotated[Literal["-published_at", "published_at"], Query()] = "-published_at",
+    sort: Annotated[
+        Literal["-published_at", "published_at", "relevance"] | None,
+        Query(description="Default: relevance with `q`, else -published_at."),
+    ] = None,
+    facets: Annotated[
+        str | None, Query(max_length=100, description="Comma list: source,actor,language,actor_kind")
+    ] = None,
+    format: Annotated[
+        str | None, Query(description="json (paged, default), ndjson or csv (every match, streamed).")
+    ] = None,
 ) -> Response:
+    fmt = wanted_format(request, format)
+    facet_names = _facet_names(facets)
     filters = {
         "actor_ids": await filter_ids(session, actor, "actor"),
         "actors_all": await filter_ids(session, actors_all, "actors_all"),
@@ -54,11 +93,51 @@ async def list_articles(
         "published_after": service.to_utc_naive(published_after) if published_after else None,
         "published_before": service.to_utc_naive(published_before) if published_before else None,
     }
-    key = repository.SORTS[sort]
-    fp = filters_fingerprint(filters)
-    rows = await repository.list_page(session, repository.filter_conditions(**filters), key, page, fp)
-    rows, cursor = next_cursor(rows, key, page, fp, lambda r: (r["published_at"], r["id"]))
-    return page_response(request, rows, cursor)
+    match = Match(session.get_bind().dialect.name, parse_query(q)) if q else None
+    sort = sort or ("relevance" if match else "-published_at")
+    if sort == "relevance" and match is None:
+        raise BadRequest(
+            "sort=relevance needs a full-text query `q`.",
+            errors=[{"loc": ["query", "sort"], "msg": "needs q"}],
+        )
+    conds = repository.filter_conditions(**filters)
+    stmt, ft = repository.list_statement(conds, match)
+    key = repository.relevance(ft) if sort == "relevance" else repository.SORTS[sort]
+    if fmt != "json":
+        ordered = stmt.order_by(*order_by(key))
+        return export.stream(request, ordered, fmt, _export_item, EXPORT_COLUMNS, "articles")
+    fp = filters_fingerprint({**filters, "q": q, "sort": sort})
+    rows = await repository.list_page(session, stmt, key, page, fp)
+    if sort == "relevance":
+        rows, cursor = next_cursor(rows, key, page, fp, lambda r: (r["rank"], r["id"]))
+    else:
+        rows, cursor = next_cursor(rows, key, page, fp, lambda r: (r["published_at"], r["id"]))
+    if match is not None:
+        snips = await repository.snippets(session, match, [r["id"] for r in rows])
+        for r in rows:
+            r["snippet"] = snips.get(r["id"])
+            r.pop("rank", None)
+    facet_counts = None
+    if facet_names:
+        facet_counts = await article_facets(session, repository.matching_ids(conds, match), facet_names)
+    return page_response(request, rows, cursor, facet_counts)
+
+
+def _facet_names(facets: str | None) -> list[str]:
+    if not facets:
+        return []
+    names = [f.strip() for f in facets.split(",") if f.strip()]
+    unknown = [n for n in names if n not in ARTICLE_FACETS]
+    if unknown:
+        raise BadRequest(
+            f"Unknown facet {unknown[0]!r}; choose from {', '.join(ARTICLE_FACETS)}.",
+            errors=[{"loc": ["query", "facets"], "msg": "unknown facet"}],
+        )
+    return list(dict.fromkeys(names))
+
+
+def _export_item(row: Any) -> dict[str, Any]:
+    return {c: row[c] for c in EXPORT_COLUMNS}
 
 
 @router.post(

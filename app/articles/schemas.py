@@ -100,6 +100,7 @@ class ArticleRead(BaseModel):
     published_at: datetime
     tags: list[str] | None
     duplicate_of: int | None
+    is_stub: bool = False
     created_at: datetime
     updated_at: datetime
     mentions: list[MentionRead]

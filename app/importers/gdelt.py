@@ -354,11 +354,12 @@ def title_from_url(url: str, fallback: str) -> str:
     return fallback
 
 
+_NOT_SPECIFIED = re.compile(r",?\s*not spec(?:ified)?(?: below)?\s*$", re.IGNORECASE)
+
+
 def _clean_type_name(name: str) -> str:
-    for suffix in (", not specified below", " not specified below", ", not specified"):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)].strip()
-    return name.strip()
+    """``Make statement, not specified below`` -> ``Make statement``: the catch-all suffix reads badly."""
+    return _NOT_SPECIFIED.sub("", name).strip() or name.strip()
 
 
 # -- what the database knows, loaded once ---------------------------------------------------------------

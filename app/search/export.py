@@ -1,0 +1,83 @@
+"""Whole-result export of any list: NDJSON or CSV, streamed with constant memory.
+
+The rows come from a server-side cursor (`AsyncSession.stream`) in its own session: the request's
+session closes when the endpoint returns, before the body has been sent.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+
+from ..errors import BadRequest
+from ..responses import ORJSON_OPTIONS
+
+NDJSON = "application/x-ndjson"
+FORMATS = ("json", "ndjson", "csv")
+
+
+def wanted_format(request: Request, fmt: str | None) -> str:
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise BadRequest(
+                f"format must be one of {', '.join(FORMATS)}.",
+                errors=[{"loc": ["query", "format"], "msg": "unknown"}],
+            )
+        return fmt
+    accept = request.headers.get("accept", "")
+    if NDJSON in accept or "application/ndjson" in accept:
+        return "ndjson"
+    if "text/csv" in accept and "application/json" not in accept:
+        return "csv"
+    return "json"
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return orjson.dumps(value, option=ORJSON_OPTIONS).decode()
+    if hasattr(value, "isoformat"):
+        return orjson.dumps(value, option=ORJSON_OPTIONS).decode().strip('"')
+    return value
+
+
+def stream(
+    request: Request,
+    stmt: Any,
+    fmt: str,
+    to_item: Callable[[Any], dict[str, Any]],
+    columns: Sequence[str],
+    name: str,
+) -> StreamingResponse:
+    db = request.app.state.db
+
+    async def rows() -> AsyncIterator[bytes]:
+        async with db.reader() as session:
+            result = await session.stream(stmt.execution_options(yield_per=1000))
+            if fmt == "csv":
+                buf = io.StringIO()
+                writer = csv.writer(buf)
+                writer.writerow(columns)
+                yield buf.getvalue().encode()
+                async for part in result.mappings().partitions(1000):
+                    buf.seek(0)
+                    buf.truncate()
+                    for row in part:
+                        item = to_item(row)
+                        writer.writerow([_cell(item.get(c)) for c in columns])
+                    yield buf.getvalue().encode()
+            else:
+                async for part in result.mappings().partitions(1000):
+                    yield b"".join(orjson.dumps(to_item(r), option=ORJSON_OPTIONS) + b"\n" for r in part)
+
+    if fmt == "csv":
+        headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
+        return StreamingResponse(rows(), media_type="text/csv; charset=utf-8", headers=headers)
+    return StreamingResponse(rows(), media_type=NDJSON)
