@@ -8,10 +8,20 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from ..auth import read_access, write_access
 from ..db import SessionDep
 from ..errors import ERROR_RESPONSES, BadRequest
-from ..pagination import Page, PageParams, filters_fingerprint, next_cursor, page_params, page_response
+from ..pagination import (
+    Page,
+    PageParams,
+    filters_fingerprint,
+    next_cursor,
+    order_by,
+    page_params,
+    page_response,
+)
 from ..relations import repository as relations_repo
 from ..responses import JSON
 from ..schemas import Iso3
+from ..search import export
+from ..search.export import wanted_format
 from ..search.fuzzy import NAMES
 from ..text import fold
 from . import repository, service
@@ -42,7 +52,11 @@ async def list_actors(
     ] = None,
     member_of: Annotated[str | None, Query(max_length=255, description="Members of this alliance.")] = None,
     as_of: AsOf = None,
+    format: Annotated[
+        str | None, Query(description="json (paged, default), ndjson or csv (every match).")
+    ] = None,
 ) -> Response:
+    fmt = wanted_format(request, format)
     member_ids = None
     if member_of is not None:
         org_id = await repository.resolve_ref(session, member_of)
@@ -59,6 +73,17 @@ async def list_actors(
     fp = filters_fingerprint(
         {"kind": kind, "country": country, "q": q_folded, "m": member_of, "as_of": as_of}
     )
+    if fmt != "json":
+        key = repository.match_sort(q_folded) if q_folded else repository.SORT_BY_NAME
+        columns = ("id", "kind", "name", "slug", "country", "description")
+        return export.stream(
+            request,
+            stmt.order_by(*order_by(key)),
+            fmt,
+            lambda r: {c: r[c] for c in columns},
+            columns,
+            "actors",
+        )
     if q_folded:
         key = repository.match_sort(q_folded)
         stmt = stmt.add_columns(key.columns[0][0].label("match_rank"))

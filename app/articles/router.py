@@ -11,9 +11,13 @@ from ..auth import read_access, write_access
 from ..db import SessionDep
 from ..errors import ERROR_RESPONSES, BadRequest, Unprocessable
 from ..ingestion import bulk, idempotency
+from ..models import Article
 from ..pagination import (
     Page,
     PageParams,
+    SortKey,
+    decode_cursor,
+    encode_cursor,
     filters_fingerprint,
     next_cursor,
     order_by,
@@ -22,7 +26,7 @@ from ..pagination import (
 )
 from ..responses import JSON
 from ..schemas import Iso3
-from ..search import export
+from ..search import export, snapshots
 from ..search.dialect import Match
 from ..search.export import wanted_format
 from ..search.facets import ARTICLE_FACETS, article_facets
@@ -107,10 +111,11 @@ async def list_articles(
         ordered = stmt.order_by(*order_by(key))
         return export.stream(request, ordered, fmt, _export_item, EXPORT_COLUMNS, "articles")
     fp = filters_fingerprint({**filters, "q": q, "sort": sort})
-    rows = await repository.list_page(session, stmt, key, page, fp)
     if sort == "relevance":
-        rows, cursor = next_cursor(rows, key, page, fp, lambda r: (r["rank"], r["id"]))
+        assert match is not None
+        rows, cursor = await _relevance_page(request, session, stmt, key, page, fp)
     else:
+        rows = await repository.list_page(session, stmt, key, page, fp)
         rows, cursor = next_cursor(rows, key, page, fp, lambda r: (r["published_at"], r["id"]))
     if match is not None:
         snips = await repository.snippets(session, match, [r["id"] for r in rows])
@@ -121,6 +126,39 @@ async def list_articles(
     if facet_names:
         facet_counts = await article_facets(session, repository.matching_ids(conds, match), facet_names)
     return page_response(request, rows, cursor, facet_counts)
+
+
+SNAPSHOT_KEY = SortKey("relevance", ((None, False), (None, False)), ("str", "int"))
+
+
+async def _relevance_page(
+    request: Request, session: Any, stmt: Any, key: SortKey, page: PageParams, fp: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Relevance pages come from the ranked id list frozen at the first page (see search/snapshots.py):
+    bm25 scores shift as articles arrive, so a (score, id) keyset alone could repeat or skip matches."""
+    if page.cursor is None:
+        rows = (await session.execute(stmt.order_by(*order_by(key)).limit(page.limit + 1))).mappings().all()
+        rows = [dict(r) for r in rows]
+        if len(rows) <= page.limit:
+            return rows, None
+        id_stmt = stmt.with_only_columns(Article.id).order_by(*order_by(key)).limit(snapshots.MAX_IDS)
+        ids = list((await session.execute(id_stmt)).scalars().all())
+        token = await snapshots.save(request.app.state.db, ids)
+        return rows[: page.limit], encode_cursor(SNAPSHOT_KEY, [token, page.limit], fp)
+    token, offset = decode_cursor(page.cursor, SNAPSHOT_KEY, fp)
+    ids = await snapshots.load(session, token)
+    if ids is None:
+        raise BadRequest(
+            "This cursor has expired; run the search again.",
+            errors=[{"loc": ["query", "cursor"], "msg": "expired"}],
+        )
+    wanted = ids[offset : offset + page.limit]
+    found = {
+        r["id"]: dict(r) for r in (await session.execute(stmt.where(Article.id.in_(wanted)))).mappings().all()
+    }
+    rows = [found[i] for i in wanted if i in found]  # an article deleted since is skipped
+    more = offset + page.limit < len(ids)
+    return rows, encode_cursor(SNAPSHOT_KEY, [token, offset + page.limit], fp) if more else None
 
 
 def _facet_names(facets: str | None) -> list[str]:

@@ -64,8 +64,17 @@ def filter_conditions(
     start_before: date | None = None,
     statuses: Sequence[str] | None = None,
     sources: Sequence[str] | None = None,
+    q: str | None = None,
 ) -> list[Any]:
     conds: list[Any] = []
+    if q:
+        for word in q.lower().split()[:8]:
+            conds.append(
+                or_(
+                    func.lower(Event.title).contains(word, autoescape=True),
+                    func.lower(Event.description).contains(word, autoescape=True),
+                )
+            )
     if type_codes:
         conds.append(or_(*(type_condition(c) for c in type_codes)))
     if actor_ids:
@@ -98,10 +107,18 @@ def _summary(row: Any) -> dict[str, Any]:
     return d
 
 
+def list_statement(conds: list[Any]) -> Any:
+    return select(*SUMMARY_COLUMNS).outerjoin(EventType, EventType.code == Event.type_code).where(*conds)
+
+
+def summary(row: Any) -> dict[str, Any]:
+    return _summary(row)
+
+
 async def list_page(
     session: AsyncSession, conds: list[Any], params: PageParams, fingerprint: str
 ) -> list[dict[str, Any]]:
-    stmt = select(*SUMMARY_COLUMNS).outerjoin(EventType, EventType.code == Event.type_code).where(*conds)
+    stmt = list_statement(conds)
     rows = (await session.execute(paginate(stmt, SORT, params, fingerprint))).mappings().all()
     return [_summary(r) for r in rows]
 

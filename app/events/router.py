@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -9,9 +9,19 @@ from ..actors.service import filter_ids
 from ..auth import read_access, write_access
 from ..db import SessionDep
 from ..errors import ERROR_RESPONSES
-from ..pagination import Page, PageParams, filters_fingerprint, next_cursor, page_params, page_response
+from ..pagination import (
+    Page,
+    PageParams,
+    filters_fingerprint,
+    next_cursor,
+    order_by,
+    page_params,
+    page_response,
+)
 from ..responses import JSON
 from ..schemas import Iso3
+from ..search import export
+from ..search.export import wanted_format
 from . import repository, service
 from .dependencies import EventDep
 from .schemas import EventCreate, EventRead, EventSummary, EventTypeRead, EventUpdate, Status
@@ -34,7 +44,14 @@ async def list_events(
     start_before: Annotated[date | None, Query(description="Exclusive.")] = None,
     status: Annotated[list[Status] | None, Query()] = None,
     source: Annotated[list[str] | None, Query(description="manual, seed, gdelt, …")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Words in the title or description.")
+    ] = None,
+    format: Annotated[
+        str | None, Query(description="json (paged, default), ndjson or csv (every match).")
+    ] = None,
 ) -> Response:
+    fmt = wanted_format(request, format)
     filters = {
         "type_codes": await service.filter_types(session, type),
         "actor_ids": await filter_ids(session, actor, "actor"),
@@ -43,11 +60,35 @@ async def list_events(
         "start_before": start_before,
         "statuses": status,
         "sources": source,
+        "q": q,
     }
+    if fmt != "json":
+        stmt = repository.list_statement(repository.filter_conditions(**filters)).order_by(
+            *order_by(repository.SORT)
+        )
+        return export.stream(request, stmt, fmt, _export_item, EXPORT_COLUMNS, "events")
     fp = filters_fingerprint(filters)
     rows = await repository.list_page(session, repository.filter_conditions(**filters), page, fp)
     rows, cursor = next_cursor(rows, repository.SORT, page, fp, lambda r: (r["start_date"], r["id"]))
     return page_response(request, rows, cursor)
+
+
+EXPORT_COLUMNS = (
+    "id",
+    "type",
+    "type_name",
+    "title",
+    "start_date",
+    "end_date",
+    "status",
+    "source",
+    "external_id",
+    "location",
+)
+
+
+def _export_item(row: Any) -> dict[str, Any]:
+    return repository.summary(row)
 
 
 @router.post("", status_code=201, response_model=EventRead, dependencies=[write_access])

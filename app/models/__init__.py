@@ -7,7 +7,7 @@ from .claims import STANCES, Claim, ClaimAbout, Proposition
 from .events import EVENT_STATUSES, Event, EventArticle, EventParticipant, EventType
 from .keys import SCOPES, ApiKey
 from .relations import RELATION_TYPES, Relation, RelationEvidence
-from .state import AppState, IdempotencyKey
+from .state import AppState, IdempotencyKey, SearchSnapshot
 
 __all__ = [
     "ACTOR_KINDS",
@@ -21,6 +21,7 @@ __all__ = [
     "ApiKey",
     "AppState",
     "IdempotencyKey",
+    "SearchSnapshot",
     "Article",
     "Base",
     "Claim",

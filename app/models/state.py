@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -26,4 +26,16 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow, index=True)
+
+
+class SearchSnapshot(Base):
+    """The ranked ids of one full-text query, frozen when its first page is served, so that walking the
+    relevance cursor chain yields every match once even while articles are inserted (bm25 scores move
+    as the corpus grows). Expired after an hour."""
+
+    __tablename__ = "search_snapshots"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ids: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow, index=True)
