@@ -15,7 +15,7 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
 COPY seed_data ./seed_data
-RUN pip install '.[postgres]'
+RUN pip install -e '.[postgres]'
 
 RUN useradd --create-home --uid 10001 geonews && mkdir -p /data && chown geonews /data
 USER geonews

@@ -35,7 +35,7 @@ def _register_plugins() -> None:
 def _prepare(seed_if_empty: bool) -> None:
     from . import migrate
     from .db import make_sync_engine
-    from .seed.loader import is_empty, seed
+    from .seed.loader import SEED_DIR, is_empty, seed
 
     settings = get_settings()
     if settings.is_sqlite:
@@ -48,7 +48,7 @@ def _prepare(seed_if_empty: bool) -> None:
         try:
             if is_empty(engine):
                 err.print("[bold]seeding[/] an empty database from seed_data/ …")
-                err.print(seed(engine).summary())
+                err.print(seed(engine, Path(settings.seed_dir) if settings.seed_dir else SEED_DIR).summary())
         finally:
             engine.dispose()
 
@@ -109,7 +109,7 @@ def seed_cmd(
     migrate.upgrade(settings)
     engine = make_sync_engine(settings)
     try:
-        report = seed(engine, seed_dir or SEED_DIR)
+        report = seed(engine, seed_dir or (Path(settings.seed_dir) if settings.seed_dir else SEED_DIR))
     finally:
         engine.dispose()
     typer.echo(report.summary())

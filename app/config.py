@@ -46,8 +46,8 @@ class Settings(BaseSettings):
     seed_on_start: bool = Field(default=True, description="`geonews serve` seeds an empty database.")
     db_pool_size: int = Field(default=10, description="Connections per worker (PostgreSQL).")
     sqlite_busy_timeout_ms: int = Field(default=10000, description="How long SQLite waits for a lock.")
-    log_level: str = Field(default="info")
-    public_url: str | None = Field(default=None, description="Base URL used in Location/Link headers.")
+    log_level: str = Field(default="info", description="uvicorn log level.")
+    seed_dir: str | None = Field(default=None, description="Directory of seed files (default: seed_data/).")
 
     @field_validator("cors_origins", mode="before")
     @classmethod
