@@ -86,7 +86,7 @@ async def list_articles(
 ) -> Response:
     fmt = wanted_format(request, format)
     facet_names = _facet_names(facets)
-    filters = {
+    filters: dict[str, Any] = {
         "actor_ids": await filter_ids(session, actor, "actor"),
         "actors_all": await filter_ids(session, actors_all, "actors_all"),
         "actor_kinds": actor_kind,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
@@ -49,7 +49,7 @@ async def list_claims(
     proposition: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     article: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
 ) -> Response:
-    filters = {
+    filters: dict[str, Any] = {
         "speaker_ids": await filter_ids(session, speaker, "speaker"),
         "about_ids": await filter_ids(session, about, "about"),
         "stances": stance,

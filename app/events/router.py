@@ -52,7 +52,7 @@ async def list_events(
     ] = None,
 ) -> Response:
     fmt = wanted_format(request, format)
-    filters = {
+    filters: dict[str, Any] = {
         "type_codes": await service.filter_types(session, type),
         "actor_ids": await filter_ids(session, actor, "actor"),
         "country": country,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -54,7 +54,7 @@ async def list_relations(
     type: Types = None,
     as_of: AsOf = None,
 ) -> Response:
-    filters = {
+    filters: dict[str, Any] = {
         "subject_id": await _ref(session, subject, "subject"),
         "object_id": await _ref(session, object, "object"),
         "actor_id": await _ref(session, actor, "actor"),
