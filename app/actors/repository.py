@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import case, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..db import fetch
 from ..models import Actor, ActorAlias, ExternalId
 from ..pagination import PageParams, SortKey, paginate
 from ..schemas import MAX_ID
@@ -154,7 +155,7 @@ def list_statement(
 async def list_page(
     session: AsyncSession, stmt: Any, key: SortKey, params: PageParams, fingerprint: str
 ) -> list[dict[str, Any]]:
-    rows = (await session.execute(paginate(stmt, key, params, fingerprint))).mappings().all()
+    rows = (await fetch(session, paginate(stmt, key, params, fingerprint))).mappings().all()
     return [dict(r) for r in rows]
 
 

@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import bindparam, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..db import fetch
 from ..models import Actor, Article, Claim, Event, EventArticle, Mention
 from ..pagination import PageParams, SortKey, paginate
 from ..search.dialect import Match
@@ -107,7 +108,7 @@ def matching_ids(conds: list[Any], match: Match | None) -> Any:
 async def list_page(
     session: AsyncSession, stmt: Any, key: SortKey, params: PageParams, fingerprint: str
 ) -> list[dict[str, Any]]:
-    rows = (await session.execute(paginate(stmt, key, params, fingerprint))).mappings().all()
+    rows = (await fetch(session, paginate(stmt, key, params, fingerprint))).mappings().all()
     return [dict(r) for r in rows]
 
 
@@ -117,13 +118,19 @@ async def snippets(session: AsyncSession, match: Match, ids: list[int]) -> dict[
     return {i: s for i, s in (await session.execute(match.snippets(ids))).all()}
 
 
+_GET = select(*DETAIL_COLUMNS).where(Article.id == bindparam("id"))
+
+
 async def get(session: AsyncSession, article_id: int) -> dict[str, Any] | None:
-    row = (await session.execute(select(*DETAIL_COLUMNS).where(Article.id == article_id))).mappings().first()
+    row = (await fetch(session, _GET, {"id": article_id})).mappings().first()
     return dict(row) if row else None
 
 
+_EXISTS = select(Article.id).where(Article.id == bindparam("id"))
+
+
 async def exists_id(session: AsyncSession, article_id: int) -> bool:
-    return bool((await session.execute(select(exists().where(Article.id == article_id)))).scalar())
+    return (await fetch(session, _EXISTS, {"id": article_id})).first() is not None
 
 
 async def existing_ids(session: AsyncSession, ids: Iterable[int]) -> set[int]:
@@ -138,71 +145,79 @@ async def id_by_canonical_url(session: AsyncSession, canonical_url: str) -> int 
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def mentions_of(session: AsyncSession, article_id: int) -> list[dict[str, Any]]:
-    stmt = (
-        select(
-            Mention.start_offset,
-            Mention.end_offset,
-            Mention.text,
-            Mention.confidence,
-            Actor.id,
-            Actor.slug,
-            Actor.name,
-            Actor.kind,
-        )
-        .join(Actor, Actor.id == Mention.actor_id)
-        .where(Mention.article_id == article_id)
-        .order_by(Mention.start_offset, Mention.id)
+_MENTIONS = (
+    select(
+        Mention.start_offset,
+        Mention.end_offset,
+        Mention.text,
+        Mention.confidence,
+        Actor.id,
+        Actor.slug,
+        Actor.name,
+        Actor.kind,
     )
+    .join(Actor, Actor.id == Mention.actor_id)
+    .where(Mention.article_id == bindparam("id"))
+    .order_by(Mention.start_offset, Mention.id)
+)
+
+
+async def mentions_of(session: AsyncSession, article_id: int) -> list[dict[str, Any]]:
     return [
         {
-            "actor": {"id": r.id, "slug": r.slug, "name": r.name, "kind": r.kind},
-            "start": r.start_offset,
-            "end": r.end_offset,
-            "text": r.text,
-            "confidence": r.confidence,
+            "actor": {"id": aid, "slug": slug, "name": name, "kind": kind},
+            "start": s,
+            "end": e,
+            "text": t,
+            "confidence": c,
         }
-        for r in (await session.execute(stmt)).all()
+        for s, e, t, c, aid, slug, name, kind in (await fetch(session, _MENTIONS, {"id": article_id})).all()
     ]
 
 
+_EVENTS = (
+    select(Event.id, Event.title, Event.type_code.label("type"), Event.start_date, Event.status)
+    .join(EventArticle, EventArticle.event_id == Event.id)
+    .where(EventArticle.article_id == bindparam("id"))
+    .order_by(Event.start_date, Event.id)
+)
+
+
 async def events_of(session: AsyncSession, article_id: int) -> list[dict[str, Any]]:
-    stmt = (
-        select(Event.id, Event.title, Event.type_code.label("type"), Event.start_date, Event.status)
-        .join(EventArticle, EventArticle.event_id == Event.id)
-        .where(EventArticle.article_id == article_id)
-        .order_by(Event.start_date, Event.id)
+    return [dict(r) for r in (await fetch(session, _EVENTS, {"id": article_id})).mappings().all()]
+
+
+_CLAIMS = (
+    select(
+        Claim.id,
+        Claim.text,
+        Claim.stance,
+        Claim.said_on,
+        Claim.proposition_id,
+        Actor.id.label("actor_id"),
+        Actor.slug,
+        Actor.name,
+        Actor.kind,
     )
-    return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
+    .join(Actor, Actor.id == Claim.speaker_id)
+    .where(Claim.article_id == bindparam("id"))
+    .order_by(Claim.id)
+)
 
 
 async def claims_of(session: AsyncSession, article_id: int) -> list[dict[str, Any]]:
-    stmt = (
-        select(
-            Claim.id,
-            Claim.text,
-            Claim.stance,
-            Claim.said_on,
-            Claim.proposition_id,
-            Actor.id.label("actor_id"),
-            Actor.slug,
-            Actor.name,
-            Actor.kind,
-        )
-        .join(Actor, Actor.id == Claim.speaker_id)
-        .where(Claim.article_id == article_id)
-        .order_by(Claim.id)
-    )
     return [
         {
-            "id": r.id,
-            "speaker": {"id": r.actor_id, "slug": r.slug, "name": r.name, "kind": r.kind},
-            "text": r.text,
-            "stance": r.stance,
-            "said_on": r.said_on,
-            "proposition_id": r.proposition_id,
+            "id": cid,
+            "speaker": {"id": aid, "slug": slug, "name": name, "kind": kind},
+            "text": text,
+            "stance": stance,
+            "said_on": said_on,
+            "proposition_id": pid,
         }
-        for r in (await session.execute(stmt)).all()
+        for cid, text, stance, said_on, pid, aid, slug, name, kind in (
+            await fetch(session, _CLAIMS, {"id": article_id})
+        ).all()
     ]
 
 

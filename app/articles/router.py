@@ -3,13 +3,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from ..actors.schemas import ActorKind
 from ..actors.service import filter_ids
 from ..auth import read_access, write_access
 from ..db import SessionDep
-from ..errors import ERROR_RESPONSES, BadRequest, Unprocessable
+from ..errors import ERROR_RESPONSES, BadRequest, NotFound, Unprocessable
 from ..ingestion import bulk, idempotency
 from ..models import Article
 from ..pagination import (
@@ -246,8 +246,13 @@ async def bulk_articles(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/{article_id}", response_model=ArticleRead, dependencies=[read_access])
-async def get_article(session: SessionDep, article_id: ArticleDep) -> Response:
-    return JSON(await service.detail(session, article_id))
+async def get_article(
+    session: SessionDep, article_id: Annotated[int, Path(ge=1, le=2_147_483_647)]
+) -> Response:
+    detail = await service.detail(session, article_id)
+    if detail is None:
+        raise NotFound(f"No article {article_id}.")
+    return JSON(detail)
 
 
 @router.patch("/{article_id}", response_model=ArticleRead, dependencies=[write_access])

@@ -130,9 +130,10 @@ async def update(session: AsyncSession, article_id: int, data: ArticleUpdate) ->
     await session.flush()
 
 
-async def detail(session: AsyncSession, article_id: int) -> dict[str, Any]:
+async def detail(session: AsyncSession, article_id: int) -> dict[str, Any] | None:
     out = await repository.get(session, article_id)
-    assert out is not None
+    if out is None:
+        return None
     out["duplicate_of"] = out.pop("duplicate_of_id")
     out["mentions"] = await repository.mentions_of(session, article_id)
     out["events"] = await repository.events_of(session, article_id)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..db import fetch
 from ..models import Actor, Claim, ClaimAbout, Proposition
 from ..pagination import PageParams, SortKey, paginate
 
@@ -56,7 +57,7 @@ async def list_page(
     session: AsyncSession, conds: list[Any], params: PageParams, fingerprint: str
 ) -> list[dict[str, Any]]:
     stmt = paginate(select(*COLUMNS).where(*conds), SORT, params, fingerprint)
-    return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
+    return [dict(r) for r in (await fetch(session, stmt)).mappings().all()]
 
 
 async def all_for(session: AsyncSession, conds: list[Any]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..db import fetch
 from ..models import Actor, Article, Claim, Event, EventArticle, EventParticipant, EventType
 from ..pagination import PageParams, SortKey, paginate
 
@@ -119,7 +120,7 @@ async def list_page(
     session: AsyncSession, conds: list[Any], params: PageParams, fingerprint: str
 ) -> list[dict[str, Any]]:
     stmt = list_statement(conds)
-    rows = (await session.execute(paginate(stmt, SORT, params, fingerprint))).mappings().all()
+    rows = (await fetch(session, paginate(stmt, SORT, params, fingerprint))).mappings().all()
     return [_summary(r) for r in rows]
 
 

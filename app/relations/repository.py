@@ -14,6 +14,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from ..db import fetch
 from ..models import Actor, Relation, RelationEvidence
 from ..pagination import PageParams, SortKey, paginate
 
@@ -73,7 +74,7 @@ def list_statement(
 async def page(
     session: AsyncSession, stmt: Any, params: PageParams, fingerprint: str
 ) -> list[dict[str, Any]]:
-    rows = (await session.execute(paginate(stmt, SORT_BY_ID, params, fingerprint))).mappings().all()
+    rows = (await fetch(session, paginate(stmt, SORT_BY_ID, params, fingerprint))).mappings().all()
     return [dict(r) for r in rows]
 
 
