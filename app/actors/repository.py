@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import case, delete, exists, func, or_, select
+from sqlalchemy import bindparam, case, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import fetch
@@ -51,7 +51,12 @@ def _ref_condition(ref: int | str) -> Any:
 
 
 async def resolve_ref(session: AsyncSession, ref: int | str) -> int | None:
-    return (await session.execute(select(Actor.id).where(_ref_condition(ref)))).scalar_one_or_none()
+    if looks_like_id(ref):
+        actor_id = _as_id(ref)
+        if actor_id is None:
+            return None
+        return (await fetch(session, _BY_ID, {"id": actor_id})).scalar_one_or_none()
+    return (await fetch(session, _BY_SLUG, {"slug": ref})).scalar_one_or_none()
 
 
 async def resolve_refs(session: AsyncSession, refs: Iterable[int | str]) -> dict[str, int]:
@@ -71,18 +76,15 @@ async def resolve_refs(session: AsyncSession, refs: Iterable[int | str]) -> dict
     return found
 
 
+_SUMMARY = select(*SUMMARY_COLUMNS, Actor.created_at, Actor.updated_at).where(Actor.id == bindparam("id"))
+_BY_ID = select(Actor.id).where(Actor.id == bindparam("id"))
+_BY_SLUG = select(Actor.id).where(Actor.slug == bindparam("slug"))
+
+
 async def get_summary(session: AsyncSession, actor_id: int) -> dict[str, Any] | None:
-    row = (await session.execute(select(*SUMMARY_COLUMNS).where(Actor.id == actor_id))).mappings().first()
+    """The actor's columns with its timestamps."""
+    row = (await fetch(session, _SUMMARY, {"id": actor_id})).mappings().first()
     return dict(row) if row else None
-
-
-async def get_timestamps(session: AsyncSession, actor_id: int) -> dict[str, Any]:
-    row = (
-        (await session.execute(select(Actor.created_at, Actor.updated_at).where(Actor.id == actor_id)))
-        .mappings()
-        .one()
-    )
-    return dict(row)
 
 
 async def briefs(session: AsyncSession, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -93,18 +95,20 @@ async def briefs(session: AsyncSession, ids: Iterable[int]) -> dict[int, dict[st
     return {r["id"]: dict(r) for r in rows}
 
 
+_ALIASES = (
+    select(ActorAlias.alias, ActorAlias.kind, ActorAlias.ambiguous, ActorAlias.case_sensitive)
+    .where(ActorAlias.actor_id == bindparam("id"))
+    .order_by(ActorAlias.kind, ActorAlias.alias)
+)
+_EXTERNAL = select(ExternalId.scheme, ExternalId.value).where(ExternalId.actor_id == bindparam("id"))
+
+
 async def aliases(session: AsyncSession, actor_id: int) -> list[dict[str, Any]]:
-    stmt = (
-        select(ActorAlias.alias, ActorAlias.kind, ActorAlias.ambiguous, ActorAlias.case_sensitive)
-        .where(ActorAlias.actor_id == actor_id)
-        .order_by(ActorAlias.kind, ActorAlias.alias)
-    )
-    return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
+    return [dict(r) for r in (await fetch(session, _ALIASES, {"id": actor_id})).mappings().all()]
 
 
 async def external_ids(session: AsyncSession, actor_id: int) -> dict[str, str]:
-    stmt = select(ExternalId.scheme, ExternalId.value).where(ExternalId.actor_id == actor_id)
-    return {s: v for s, v in (await session.execute(stmt)).all()}
+    return {s: v for s, v in (await fetch(session, _EXTERNAL, {"id": actor_id})).all()}
 
 
 async def slug_taken(session: AsyncSession, slug: str, *, except_id: int | None = None) -> bool:

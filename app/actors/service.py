@@ -137,7 +137,6 @@ async def detail(session: AsyncSession, actor_id: int, as_of: date | None = None
     out["members_count"] = (
         await relations_repo.count_members(session, actor_id, day) if out["kind"] in GROUP_KINDS else None
     )
-    out.update(await repository.get_timestamps(session, actor_id))
     return out
 
 

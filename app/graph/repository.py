@@ -12,12 +12,19 @@ Dates on SQLite are stored as text ('YYYY-MM-DD', and 'YYYY-MM-DD HH:MM:SS.fffff
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Date,
+    DateTime,
+    Integer,
     and_,
+    bindparam,
+    cast,
     distinct,
     exists,
     func,
@@ -176,46 +183,67 @@ async def relations_touching(
 # -- co-mentions around a set of actors -----------------------------------------------------------------
 
 
-def sample_statement(
-    actor_ids: Sequence[int], per_actor: int, since: datetime | None, until: datetime | None
-) -> Any:
-    """(src, article_id): for each actor, its `per_actor` most recently stored articles (in the window).
-
-    One branch per actor, each a walk down the (actor_id, article_id) index that stops after `per_actor`
-    articles, so the work is bounded however many articles a popular actor has."""
-    branches = []
-    for actor_id in actor_ids:
-        inner = select(Mention.actor_id.label("src"), Mention.article_id).where(Mention.actor_id == actor_id)
-        if since is not None or until is not None:
-            inner = inner.join(Article, Article.id == Mention.article_id)
-            if since is not None:
-                inner = inner.where(Article.published_at >= since)
-            if until is not None:
-                inner = inner.where(Article.published_at < until)
-        sq = inner.distinct().order_by(Mention.article_id.desc()).limit(per_actor).subquery()
-        branches.append(select(sq.c.src, sq.c.article_id))
-    return branches[0] if len(branches) == 1 else union_all(*branches)
+def _recent_articles(i: int, limit: Any) -> Any:
+    """The distinct articles of actor a{i}, most recently stored first: a walk down the
+    (actor_id, article_id) index that stops after `limit`."""
+    return (
+        select(Mention.actor_id.label("src"), Mention.article_id)
+        .where(Mention.actor_id == bindparam(f"a{i}", type_=Integer))
+        .distinct()
+        .order_by(Mention.article_id.desc())
+        .limit(limit)
+    )
 
 
-def co_mention_statement(
-    actor_ids: Sequence[int],
-    *,
-    per_actor: int,
-    since: datetime | None,
-    until: datetime | None,
-    min_weight: int,
-    top_k: int,
-    keep_pairs: Iterable[tuple[int, int]] = (),
-) -> Any:
-    """Co-mention edges from each of `actor_ids`: (src, dst, weight) with weight the number of sampled
-    articles of src that mention dst, the `top_k` strongest per src with weight >= `min_weight`, plus the
-    pairs in `keep_pairs` (related actors) whatever their weight. Rows with dst NULL carry, in weight, how
-    many articles were sampled for src.
+def _window_scans(branches: int) -> list[Any]:
+    scan_cap = bindparam("scan_cap", type_=Integer)
+    return [_recent_articles(i, scan_cap).subquery(f"scan{i}") for i in range(branches)]
 
-    A GROUP BY over the self-join of mentions restricted to the sample: the sample comes from the
-    (actor_id, article_id) index and the join probes (article_id, start_offset), so mentions is never
-    scanned."""
-    sample = sample_statement(actor_ids, per_actor, since, until).cte("sample")
+
+def sample_statement(branches: int, *, since: bool, until: bool) -> Any:
+    """(src, article_id): for each of `branches` actors (bound as a0, a1, ...), its `per_actor` most
+    recently stored articles; with a window, those published in [since, until) among its `scan_cap` most
+    recently stored ones. Every branch stops early, so the work is bounded however many articles a
+    popular actor has."""
+    per_actor = bindparam("per_actor", type_=Integer)
+    if not (since or until):
+        parts = [
+            select(sq.c.src, sq.c.article_id)
+            for sq in (_recent_articles(i, per_actor).subquery() for i in range(branches))
+        ]
+    else:
+        parts = []
+        window = []
+        if since:
+            window.append(Article.published_at >= bindparam("since", type_=DateTime()))
+        if until:
+            window.append(Article.published_at < bindparam("until", type_=DateTime()))
+        for scan in _window_scans(branches):
+            # A correlated lookup per scanned article, not a join: a join lets the planner hash every
+            # article of the window once per actor.
+            in_window = select(and_(*window)).where(Article.id == scan.c.article_id).scalar_subquery()
+            inner = select(scan.c.src, scan.c.article_id).where(in_window)
+            sq = inner.order_by(scan.c.article_id.desc()).limit(per_actor).subquery()
+            parts.append(select(sq.c.src, sq.c.article_id))
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+# Typed, so that PostgreSQL can match the columns of the UNION's parts.
+_NULL = cast(null(), BigInteger)
+
+
+@lru_cache(maxsize=256)
+def co_mention_statement(branches: int, *, since: bool, until: bool, pairs: bool) -> Any:
+    """Co-mention edges from `branches` actors (a0, a1, ...): rows (src, dst, weight, NULL), weight being
+    the number of sampled articles of src that also mention dst, for the `top_k` strongest dst of each src
+    with weight >= `min_weight` and for the (src, dst) `pairs` (related actors) whatever their weight.
+    Rows (src, NULL, sampled, NULL) say how many articles were sampled for src and, with a window,
+    (src, NULL, NULL, scanned) how many of its articles were looked at.
+
+    A GROUP BY over the self-join of mentions restricted to the sample: the sample walks the
+    (actor_id, article_id) index, the join probes (article_id, start_offset); mentions is never scanned.
+    Built once per shape (building takes milliseconds) and run with the parameters of `co_mention_query`."""
+    sample = sample_statement(branches, since=since, until=until).cte("sample")
     other = aliased(Mention, name="other")
     weight = func.count(distinct(sample.c.article_id))
     grouped = (
@@ -229,29 +257,73 @@ def co_mention_statement(
         partition_by=grouped.c.src, order_by=(grouped.c.weight.desc(), grouped.c.dst)
     )
     ranked = select(grouped, position.label("position")).subquery("ranked")
-    keep: ColumnElement[bool] = and_(ranked.c.position <= top_k, ranked.c.weight >= min_weight)
-    pairs = sorted(set(keep_pairs))
+    keep: ColumnElement[bool] = and_(
+        ranked.c.position <= bindparam("top_k", type_=Integer),
+        ranked.c.weight >= bindparam("min_weight", type_=Integer),
+    )
     if pairs:
-        keep = or_(keep, tuple_(ranked.c.src, ranked.c.dst).in_(pairs))
-    edges = select(ranked.c.src, ranked.c.dst, ranked.c.weight).where(keep)
-    sizes = select(sample.c.src, null().label("dst"), func.count().label("weight")).group_by(sample.c.src)
-    return union_all(edges, sizes)
+        keep = or_(keep, tuple_(ranked.c.src, ranked.c.dst).in_(bindparam("pairs", expanding=True)))
+    parts = [
+        select(ranked.c.src, ranked.c.dst, ranked.c.weight, _NULL.label("scanned")).where(keep),
+        select(sample.c.src, _NULL, func.count(), _NULL).group_by(sample.c.src),
+    ]
+    if since or until:
+        parts.extend(
+            select(scan.c.src, _NULL, _NULL, func.count()).group_by(scan.c.src)
+            for scan in _window_scans(branches)
+        )
+    return union_all(*parts)
 
 
-async def co_mentions(
-    session: AsyncSession, actor_ids: Sequence[int], **kw: Any
-) -> tuple[list[tuple[int, int, int]], dict[int, int]]:
-    """The co-mention edges of `co_mention_statement` and, per src, how many articles were sampled."""
+def co_mention_query(
+    actor_ids: Sequence[int],
+    *,
+    per_actor: int,
+    scan_cap: int,
+    since: datetime | None,
+    until: datetime | None,
+    min_weight: int,
+    top_k: int,
+    keep_pairs: Iterable[tuple[int, int]] = (),
+) -> tuple[Any, dict[str, Any]]:
+    """The statement and parameters of `co_mention_statement` for these actors."""
+    pairs = sorted(set(keep_pairs))
+    stmt = co_mention_statement(
+        len(actor_ids), since=since is not None, until=until is not None, pairs=bool(pairs)
+    )
+    params: dict[str, Any] = {f"a{i}": actor_id for i, actor_id in enumerate(actor_ids)}
+    params.update(per_actor=per_actor, top_k=top_k, min_weight=min_weight)
+    if since is not None or until is not None:
+        params["scan_cap"] = max(scan_cap, per_actor)
+    if since is not None:
+        params["since"] = since
+    if until is not None:
+        params["until"] = until
+    if pairs:
+        params["pairs"] = pairs
+    return stmt, params
+
+
+@dataclass
+class CoMentions:
+    edges: list[tuple[int, int, int]]  # (src, dst, weight)
+    sampled: dict[int, int]  # src -> articles counted
+    scanned: dict[int, int]  # src -> articles looked at (with a window)
+
+
+async def co_mentions(session: AsyncSession, actor_ids: Sequence[int], **kw: Any) -> CoMentions:
+    out = CoMentions([], {}, {})
     if not actor_ids:
-        return [], {}
-    edges: list[tuple[int, int, int]] = []
-    sampled: dict[int, int] = {}
-    for src, dst, weight in (await session.execute(co_mention_statement(actor_ids, **kw))).all():
-        if dst is None:
-            sampled[int(src)] = int(weight)
+        return out
+    stmt, params = co_mention_query(actor_ids, **kw)
+    for src, dst, weight, scanned in (await session.execute(stmt, params)).all():
+        if dst is not None:
+            out.edges.append((int(src), int(dst), int(weight)))
+        elif weight is not None:
+            out.sampled[int(src)] = int(weight)
         else:
-            edges.append((int(src), int(dst), int(weight)))
-    return edges, sampled
+            out.scanned[int(src)] = int(scanned)
+    return out
 
 
 # -- timelines ------------------------------------------------------------------------------------------

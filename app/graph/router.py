@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from ..actors import repository as actors_repo
 from ..actors.dependencies import ActorDep
@@ -24,6 +24,31 @@ Types = Annotated[
 ]
 AsOf = Annotated[date | None, Query(description="Only relations that hold on this date (default: any).")]
 ActorRefQuery = Annotated[str, Query(min_length=1, max_length=255, description="Actor id or slug.")]
+
+
+async def member_of_param(
+    session: SessionDep,
+    member_of: Annotated[
+        str | None,
+        Query(
+            max_length=255,
+            description="An alliance or organisation (id or slug): only items about it or about an actor "
+            "that was its member on the item's date (an article's publication day in UTC, an event's start).",
+        ),
+    ] = None,
+) -> int | None:
+    """The `member_of` filter of GET /v1/articles and /v1/events; an unknown actor is a 400."""
+    if member_of is None:
+        return None
+    org_id = await actors_repo.resolve_ref(session, member_of)
+    if org_id is None:
+        raise BadRequest(
+            f"Unknown actor {member_of!r}.", errors=[{"loc": ["query", "member_of"], "msg": "unknown actor"}]
+        )
+    return org_id
+
+
+MemberOfDep = Annotated[int | None, Depends(member_of_param)]
 
 
 @actor_router.get("/{actor}/network", response_model=Network, dependencies=[read_access])

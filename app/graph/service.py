@@ -27,6 +27,9 @@ HOP_ARTICLES = 1_500
 MIN_ARTICLES_PER_ACTOR = 50
 FRONTIER_MAX = 25
 MIN_NEIGHBOURS_PER_ACTOR = 10
+# With `since`/`until`, an actor's articles in the window are looked for among its WINDOW_SCAN_FACTOR times
+# as many most recently stored ones (an old window around a frequent actor may find few: `truncated`).
+WINDOW_SCAN_FACTOR = 10
 
 # A shortest-path search gives up (no path) after visiting this many actors.
 PATH_MAX_VISITED = 50_000
@@ -96,18 +99,24 @@ async def network(
         budget = ROOT_ARTICLES if hop == 1 else HOP_ARTICLES
         per_actor = max(MIN_ARTICLES_PER_ACTOR, budget // len(frontier))
         top_k = limit if hop == 1 else max(MIN_NEIGHBOURS_PER_ACTOR, -(-limit // len(frontier)))
-        co, sampled = await repository.co_mentions(
+        scan_cap = per_actor * WINDOW_SCAN_FACTOR
+        co = await repository.co_mentions(
             session,
             frontier,
             per_actor=per_actor,
+            scan_cap=scan_cap,
             since=since,
             until=until,
             min_weight=min_weight,
             top_k=top_k,
             keep_pairs=related,
         )
-        truncated = truncated or any(n >= per_actor for n in sampled.values())
-        for src, dst, weight in co:
+        truncated = (
+            truncated
+            or any(n >= per_actor for n in co.sampled.values())
+            or any(n >= scan_cap for n in co.scanned.values())
+        )
+        for src, dst, weight in co.edges:
             edge = edges.setdefault(_pair(src, dst), _Edge())
             edge.weight = max(edge.weight, weight)  # each side's count is a lower bound; exact if unsampled
         fresh: dict[int, tuple[int, int]] = {}

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import Date, and_, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -102,11 +102,7 @@ async def evidence_for(session: AsyncSession, relation_ids: Iterable[int]) -> di
     return out
 
 
-async def ties(
-    session: AsyncSession, actor_id: int, types: Sequence[str], as_of: date | None, *, incoming: bool = False
-) -> list[dict[str, Any]]:
-    """The actor's relations of these types (outgoing, or incoming), with the other side; those that hold
-    on `as_of` when it is given."""
+def _ties_statement(incoming: bool, dated: bool) -> Any:
     other = aliased(Actor)
     this_side, other_side = (
         (Relation.object_id, Relation.subject_id) if incoming else (Relation.subject_id, Relation.object_id)
@@ -124,12 +120,30 @@ async def ties(
             other.kind,
         )
         .join(other, other.id == other_side)
-        .where(this_side == actor_id, Relation.type.in_(types))
+        .where(this_side == bindparam("actor_id"), Relation.type.in_(bindparam("types", expanding=True)))
         .order_by(Relation.type, Relation.valid_from, Relation.id)
     )
+    return stmt.where(holds_on(bindparam("day", type_=Date))) if dated else stmt
+
+
+# Built once: the four shapes of the query (incoming or outgoing, on a date or not).
+_TIES = {
+    (incoming, dated): _ties_statement(incoming, dated)
+    for incoming in (False, True)
+    for dated in (False, True)
+}
+
+
+async def ties(
+    session: AsyncSession, actor_id: int, types: Sequence[str], as_of: date | None, *, incoming: bool = False
+) -> list[dict[str, Any]]:
+    """The actor's relations of these types (outgoing, or incoming), with the other side; those that hold
+    on `as_of` when it is given."""
+    params: dict[str, Any] = {"actor_id": actor_id, "types": list(types)}
     if as_of is not None:
-        stmt = stmt.where(holds_on(as_of))
-    return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
+        params["day"] = as_of
+    stmt = _TIES[(incoming, as_of is not None)]
+    return [dict(r) for r in (await fetch(session, stmt, params)).mappings().all()]
 
 
 def members_statement(org_id: int, as_of: date) -> Any:
@@ -163,9 +177,15 @@ async def members_page(
     return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
 
 
+_COUNT_MEMBERS = select(func.count()).where(
+    Relation.object_id == bindparam("org"),
+    Relation.type == "member_of",
+    holds_on(bindparam("day", type_=Date)),
+)
+
+
 async def count_members(session: AsyncSession, org_id: int, as_of: date) -> int:
-    stmt = select(func.count()).select_from(member_ids_subquery(org_id, as_of).subquery())
-    return int((await session.execute(stmt)).scalar_one())
+    return int((await fetch(session, _COUNT_MEMBERS, {"org": org_id, "day": as_of})).scalar_one())
 
 
 async def replace_evidence(session: AsyncSession, relation_id: int, evidence: list[dict[str, Any]]) -> None:
