@@ -29,7 +29,7 @@ def _install_sqlite_pragmas(sync_engine: Engine, busy_timeout_ms: int) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cur.execute("PRAGMA cache_size=-65536")
+        cur.execute("PRAGMA cache_size=-8192")  # 8 MiB a connection; mmap shares the rest
         cur.execute("PRAGMA mmap_size=1073741824")
         cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()

@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from .claims.router import router as claims_router
     from .events.router import router as events_router
     from .events.router import types_router
+    from .graph.router import actor_router as graph_actor_router
+    from .graph.router import router as graph_router
     from .ingestion.router import router as resolve_router
     from .keys.router import router as keys_router
     from .relations.router import actor_router as actor_relations_router
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         articles_router,
         actors_router,
         actor_relations_router,
+        graph_actor_router,
+        graph_router,
         relations_router,
         events_router,
         types_router,

@@ -126,6 +126,16 @@ def decode_cursor(cursor: str, key: SortKey, fingerprint: str) -> list[Any]:
         ) from exc
 
 
+def cursor_kind(cursor: str) -> str | None:
+    """The sort-order name a cursor claims (unverified: decode_cursor checks the signature)."""
+    try:
+        body = cursor.split(".", 1)[0]
+        name = orjson.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["s"]
+        return name if isinstance(name, str) else None
+    except Exception:
+        return None
+
+
 def keyset_condition(key: SortKey, values: Sequence[Any]) -> ColumnElement[bool]:
     """Rows strictly after `values` in the order `key` describes."""
     cols = [c for c, _ in key.columns]

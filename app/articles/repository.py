@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, select
+from sqlalchemy import bindparam, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import fetch
@@ -85,11 +85,16 @@ def filter_conditions(
     return conds
 
 
-def list_statement(conds: list[Any], match: Match | None) -> tuple[Any, Any]:
-    """The filtered article query, joined to the full-text match (with its rank) when there is one."""
+def list_statement(
+    conds: list[Any], match: Match | None, *, relevance: bool = False, top: int | None = None
+) -> tuple[Any, Any]:
+    """The filtered article query. With full text: a plain match condition for date sorts, or a join to
+    the ranked matches (only the best `top` when there are no other filters) for relevance."""
     if match is None:
         return select(*SUMMARY_COLUMNS).where(*conds), None
-    ft = match.matching()
+    if not relevance:
+        return select(*SUMMARY_COLUMNS).where(*conds, match.condition()), None
+    ft = match.ranked(None if conds else top)
     return select(*SUMMARY_COLUMNS, ft.c.rank).join(ft, ft.c.id == Article.id).where(*conds), ft
 
 
@@ -98,11 +103,11 @@ def relevance(ft: Any) -> SortKey:
 
 
 def matching_ids(conds: list[Any], match: Match | None) -> Any:
-    stmt = select(Article.id).where(*conds)
-    if match is not None:
-        ft = match.matching()
-        stmt = stmt.join(ft, ft.c.id == Article.id)
-    return stmt
+    return select(Article.id).where(*conds, *([match.condition()] if match is not None else []))
+
+
+async def max_id(session: AsyncSession) -> int:
+    return int((await fetch(session, select(func.max(Article.id)))).scalar() or 0)
 
 
 async def list_page(

@@ -8,14 +8,17 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from ..actors.schemas import ActorKind
 from ..actors.service import filter_ids
 from ..auth import read_access, write_access
-from ..db import SessionDep
+from ..db import SessionDep, fetch
 from ..errors import ERROR_RESPONSES, BadRequest, NotFound, Unprocessable
+from ..graph.repository import articles_member_of_condition
+from ..graph.router import MemberOfDep
 from ..ingestion import bulk, idempotency
 from ..models import Article
 from ..pagination import (
     Page,
     PageParams,
     SortKey,
+    cursor_kind,
     decode_cursor,
     encode_cursor,
     filters_fingerprint,
@@ -52,6 +55,7 @@ async def list_articles(
     request: Request,
     session: SessionDep,
     page: Annotated[PageParams, Depends(page_params)],
+    member_of: MemberOfDep,
     q: Annotated[
         str | None,
         Query(
@@ -105,15 +109,18 @@ async def list_articles(
             errors=[{"loc": ["query", "sort"], "msg": "needs q"}],
         )
     conds = repository.filter_conditions(**filters)
-    stmt, ft = repository.list_statement(conds, match)
+    if member_of is not None:
+        conds.append(articles_member_of_condition(member_of))
+    top = page.limit + 1 if page.cursor is None and fmt == "json" else None
+    stmt, ft = repository.list_statement(conds, match, relevance=sort == "relevance", top=top)
     key = repository.relevance(ft) if sort == "relevance" else repository.SORTS[sort]
     if fmt != "json":
         ordered = stmt.order_by(*order_by(key))
         return export.stream(request, ordered, fmt, _export_item, EXPORT_COLUMNS, "articles")
-    fp = filters_fingerprint({**filters, "q": q, "sort": sort})
+    fp = filters_fingerprint({**filters, "q": q, "sort": sort, "member_of": member_of})
     if sort == "relevance":
         assert match is not None
-        rows, cursor = await _relevance_page(request, session, stmt, key, page, fp)
+        rows, cursor = await _relevance_page(request, session, conds, match, stmt, key, page, fp)
     else:
         rows = await repository.list_page(session, stmt, key, page, fp)
         rows, cursor = next_cursor(rows, key, page, fp, lambda r: (r["published_at"], r["id"]))
@@ -128,34 +135,56 @@ async def list_articles(
     return page_response(request, rows, cursor, facet_counts)
 
 
+FIRST_KEY = SortKey("relevance-first", ((None, False), (None, False)), ("int", "str"))
 SNAPSHOT_KEY = SortKey("relevance", ((None, False), (None, False)), ("str", "int"))
 
 
 async def _relevance_page(
-    request: Request, session: Any, stmt: Any, key: SortKey, page: PageParams, fp: str
+    request: Request,
+    session: Any,
+    conds: list[Any],
+    match: Match,
+    stmt: Any,
+    key: SortKey,
+    page: PageParams,
+    fp: str,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Relevance pages come from the ranked id list frozen at the first page (see search/snapshots.py):
-    bm25 scores shift as articles arrive, so a (score, id) keyset alone could repeat or skip matches."""
+    """Relevance order that stays put while articles arrive (bm25 scores move as the corpus grows).
+
+    Page 1 is one ranked query with the LIMIT inside the full-text index; its cursor remembers the
+    newest article id and the ids it served. Page 2 freezes the rest of the ranking — matches that
+    existed at page 1, minus those served — as a snapshot (search/snapshots.py); later pages read it.
+    Only clients that page pay for the snapshot."""
     if page.cursor is None:
-        rows = (await session.execute(stmt.order_by(*order_by(key)).limit(page.limit + 1))).mappings().all()
-        rows = [dict(r) for r in rows]
+        rows = [
+            dict(r)
+            for r in (await fetch(session, stmt.order_by(*order_by(key)).limit(page.limit + 1))).mappings()
+        ]
         if len(rows) <= page.limit:
             return rows, None
-        id_stmt = stmt.with_only_columns(Article.id).order_by(*order_by(key)).limit(snapshots.MAX_IDS)
-        ids = list((await session.execute(id_stmt)).scalars().all())
+        rows = rows[: page.limit]
+        seen = ",".join(str(r["id"]) for r in rows)
+        return rows, encode_cursor(FIRST_KEY, [await repository.max_id(session), seen], fp)
+    if cursor_kind(page.cursor) == FIRST_KEY.name:
+        newest, seen_text = decode_cursor(page.cursor, FIRST_KEY, fp)
+        seen = {int(x) for x in seen_text.split(",") if x.isdigit()}
+        full, ft = repository.list_statement([*conds, Article.id <= newest], match, relevance=True)
+        ordered = full.with_only_columns(Article.id).order_by(*order_by(repository.relevance(ft)))
+        ids = [i for i in (await fetch(session, ordered.limit(snapshots.MAX_IDS))).scalars() if i not in seen]
         token = await snapshots.save(request.app.state.db, ids)
-        return rows[: page.limit], encode_cursor(SNAPSHOT_KEY, [token, page.limit], fp)
-    token, offset = decode_cursor(page.cursor, SNAPSHOT_KEY, fp)
-    ids = await snapshots.load(session, token)
-    if ids is None:
-        raise BadRequest(
-            "This cursor has expired; run the search again.",
-            errors=[{"loc": ["query", "cursor"], "msg": "expired"}],
-        )
+        offset = 0
+    else:
+        token, offset = decode_cursor(page.cursor, SNAPSHOT_KEY, fp)
+        loaded = await snapshots.load(session, token)
+        if loaded is None:
+            raise BadRequest(
+                "This cursor has expired; run the search again.",
+                errors=[{"loc": ["query", "cursor"], "msg": "expired"}],
+            )
+        ids = loaded
     wanted = ids[offset : offset + page.limit]
-    found = {
-        r["id"]: dict(r) for r in (await session.execute(stmt.where(Article.id.in_(wanted)))).mappings().all()
-    }
+    plain, _ = repository.list_statement([Article.id.in_(wanted)], None)
+    found = {r["id"]: dict(r) for r in (await fetch(session, plain)).mappings()}
     rows = [found[i] for i in wanted if i in found]  # an article deleted since is skipped
     more = offset + page.limit < len(ids)
     return rows, encode_cursor(SNAPSHOT_KEY, [token, offset + page.limit], fp) if more else None

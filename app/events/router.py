@@ -9,6 +9,8 @@ from ..actors.service import filter_ids
 from ..auth import read_access, write_access
 from ..db import SessionDep
 from ..errors import ERROR_RESPONSES
+from ..graph.repository import events_member_of_condition
+from ..graph.router import MemberOfDep
 from ..pagination import (
     Page,
     PageParams,
@@ -35,6 +37,7 @@ async def list_events(
     request: Request,
     session: SessionDep,
     page: Annotated[PageParams, Depends(page_params)],
+    member_of: MemberOfDep,
     type: Annotated[
         list[str] | None, Query(description="CAMEO code or name; a root code (`19`) matches its children.")
     ] = None,
@@ -62,13 +65,14 @@ async def list_events(
         "sources": source,
         "q": q,
     }
+    conds = repository.filter_conditions(**filters)
+    if member_of is not None:
+        conds.append(events_member_of_condition(member_of))
     if fmt != "json":
-        stmt = repository.list_statement(repository.filter_conditions(**filters)).order_by(
-            *order_by(repository.SORT)
-        )
+        stmt = repository.list_statement(conds).order_by(*order_by(repository.SORT))
         return export.stream(request, stmt, fmt, _export_item, EXPORT_COLUMNS, "events")
-    fp = filters_fingerprint(filters)
-    rows = await repository.list_page(session, repository.filter_conditions(**filters), page, fp)
+    fp = filters_fingerprint({**filters, "member_of": member_of})
+    rows = await repository.list_page(session, conds, page, fp)
     rows, cursor = next_cursor(rows, repository.SORT, page, fp, lambda r: (r["start_date"], r["id"]))
     return page_response(request, rows, cursor)
 

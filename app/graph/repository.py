@@ -316,7 +316,8 @@ async def co_mentions(session: AsyncSession, actor_ids: Sequence[int], **kw: Any
     if not actor_ids:
         return out
     stmt, params = co_mention_query(actor_ids, **kw)
-    for src, dst, weight, scanned in (await session.execute(stmt, params)).all():
+    rows: Sequence[Any] = (await session.execute(stmt, params)).all()
+    for src, dst, weight, scanned in rows:
         if dst is not None:
             out.edges.append((int(src), int(dst), int(weight)))
         elif weight is not None:
@@ -371,7 +372,8 @@ def event_timeline_statement(
 
 async def counts_by_bucket(session: AsyncSession, stmt: Any) -> dict[date, int]:
     out: dict[date, int] = {}
-    for bucket, n in (await session.execute(stmt)).all():
+    rows: Sequence[Any] = (await session.execute(stmt)).all()
+    for bucket, n in rows:
         if bucket is not None:
             day = bucket if isinstance(bucket, date) else date.fromisoformat(str(bucket)[:10])
             out[day] = out.get(day, 0) + int(n)

@@ -24,7 +24,8 @@ class Network(BaseModel):
     edges: list[NetworkEdge]
     truncated: bool = Field(
         description="True when an actor had more articles than one hop reads (its most recently stored "
-        "ones are counted), so some weights are lower bounds."
+        "ones are counted; with `since`/`until`, those in the window among a bounded number of its most "
+        "recent ones), so some weights are lower bounds and some neighbours may be missing."
     )
 
 

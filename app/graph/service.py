@@ -135,7 +135,7 @@ async def network(
     kept = _grow(root, edges, min_weight, limit)
     briefs = await actors_repo.briefs(session, kept)
     strength: dict[int, tuple[int, int]] = {}
-    out_edges = []
+    out_edges: list[dict[str, Any]] = []
     for (a, b), edge in edges.items():
         if a in kept and b in kept and _kept(edge, min_weight):
             source, target = sorted((a, b), key=lambda x: (found_at[x], x))
@@ -308,7 +308,8 @@ def timeline_range(interval: str, start: date | None, end: date | None) -> tuple
     try:
         end = end or datetime.now(UTC).date()
         start = start or step(end, interval, -DEFAULT_BUCKETS)
-        end + timedelta(days=1)  # the exclusive bound must exist
+        if end == date.max:
+            raise OverflowError("no day after `to`")  # the exclusive bound of the query
     except (OverflowError, ValueError) as exc:
         raise BadRequest(
             "The date range is out of bounds.", errors=[{"loc": ["query", "from"], "msg": "out of range"}]

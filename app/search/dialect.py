@@ -110,21 +110,31 @@ class Match:
         self.query = query
         self.expr = to_tsquery(query) if self.postgres else to_fts5(query)
 
-    def matching(self) -> Any:
-        """A subquery of (id, rank) for every match: lower rank is better on both engines."""
+    def condition(self) -> Any:
+        """WHERE condition: the article matches (for date sorts, facets, exports: no ranking needed)."""
+        if self.postgres:
+            return literal_column("articles.search").op("@@")(func.to_tsquery("english", self.expr))
+        hits = select(fts.c.rowid).where(literal_column("articles_fts").op("MATCH")(self.expr))
+        return Article.id.in_(hits)
+
+    def ranked(self, top: int | None = None) -> Any:
+        """A subquery of (id, rank), lower rank better; with `top`, only the best `top` matches, chosen
+        inside the full-text index (FTS5 keeps a heap instead of sorting every match)."""
         if self.postgres:
             tsq = func.to_tsquery("english", self.expr)
             search = literal_column("articles.search")
-            return (
-                select(Article.id.label("id"), (-func.ts_rank_cd(search, tsq)).label("rank"))
-                .where(search.op("@@")(tsq))
-                .subquery("ft")
-            )
-        return (
-            select(fts.c.rowid.label("id"), literal_column("articles_fts.rank").label("rank"))
-            .where(literal_column("articles_fts").op("MATCH")(self.expr))
-            .subquery("ft")
+            rank = (-func.ts_rank_cd(search, tsq)).label("rank")
+            stmt = select(Article.id.label("id"), rank).where(search.op("@@")(tsq))
+            if top is not None:
+                stmt = stmt.order_by(rank, Article.id).limit(top)
+            return stmt.subquery("ft")
+        rank = literal_column("articles_fts.rank")
+        stmt = select(fts.c.rowid.label("id"), rank.label("rank")).where(
+            literal_column("articles_fts").op("MATCH")(self.expr)
         )
+        if top is not None:
+            stmt = stmt.order_by(rank).limit(top)
+        return stmt.subquery("ft")
 
     def snippets(self, ids: list[int]) -> Any:
         """(id, snippet) for the rows of one page: highlighting runs on those rows only."""

@@ -1,0 +1,85 @@
+"""Building a small corpus whose mentions are exactly the ones a test says (the linker is not what is under
+test here), and reading whole lists."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete, insert
+
+from app.models import Mention
+from tests import factories
+
+_words = itertools.count(1)
+
+
+@dataclass
+class Corpus:
+    """Articles posted through the API whose mentions are then replaced by the ones given."""
+
+    client: TestClient
+    headers: dict[str, str]
+    engine: Engine
+    articles: dict[int, tuple[str, list[int]]] = field(default_factory=dict)
+
+    def actor(self, **overrides: Any) -> dict[str, Any]:
+        n = next(_words)
+        return factories.actor(self.client, self.headers, name=f"Graphtest Body {n}", **overrides)
+
+    def ref(self, slug: str) -> int:
+        r = self.client.get(f"/v1/actors/{slug}")
+        assert r.status_code == 200, r.text
+        return int(r.json()["id"])
+
+    def article(self, published_at: str, actor_ids: Sequence[int]) -> int:
+        """One article mentioning these actors (an id twice means two mentions of it)."""
+        n = next(_words)
+        art = factories.article(
+            self.client,
+            self.headers,
+            url=f"https://graph.example.org/{n}",
+            title=f"Graph test item {n}",
+            body=f"Text of graph test item number {n}.",
+            published_at=published_at,
+        )
+        with self.engine.begin() as conn:
+            conn.execute(delete(Mention).where(Mention.article_id == art["id"]))
+            if actor_ids:
+                conn.execute(
+                    insert(Mention),
+                    [
+                        {
+                            "article_id": art["id"],
+                            "actor_id": actor_id,
+                            "start_offset": 10 * i,
+                            "end_offset": 10 * i + 4,
+                            "text": "Text",
+                        }
+                        for i, actor_id in enumerate(actor_ids)
+                    ],
+                )
+        self.articles[art["id"]] = (art["published_at"], list(actor_ids))
+        return int(art["id"])
+
+    def relation(self, subject: int | str, type: str, object: int | str, **kw: Any) -> dict[str, Any]:
+        body = {"subject": subject, "type": type, "object": object, **kw}
+        r = self.client.post("/v1/relations", json=body, headers=self.headers)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+
+def all_pages(client: TestClient, path: str, **params: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    params = {"limit": 200, **params}
+    while True:
+        r = client.get(path, params=params)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        items.extend(body["items"])
+        if not body["next_cursor"]:
+            return items
+        params["cursor"] = body["next_cursor"]
