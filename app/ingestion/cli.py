@@ -75,33 +75,63 @@ def _to_server(files, server, key, batch, counts, progress, task, console) -> No
             progress.advance(task, len(chunk))
 
 
-def _to_database(files, batch, counts, progress, task, console) -> None:  # type: ignore[no-untyped-def]
+_worker_gazetteer: Any = None
+
+
+def _init_worker(entries: list[Any]) -> None:
+    global _worker_gazetteer
+    from .language import preload
+    from .linker import Gazetteer
+
+    _worker_gazetteer = Gazetteer(entries)
+    preload()
+
+
+def _prepare_chunk(chunk: list[tuple[int, Any]]) -> list[Any]:
+    """In a worker process: clean, fingerprint, detect and link (the CPU-heavy part)."""
+    return [prepare(index, item, _worker_gazetteer) for index, item in chunk]
+
+
+def _to_database(files, batch, counts, progress, task, console, workers: int = 0) -> None:  # type: ignore[no-untyped-def]
+    """Validate in this process, prepare in `workers` processes (all cores by default), store here."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
     from sqlalchemy.orm import Session
 
     from .. import migrate
     from ..db import make_sync_engine
+    from .service import load_entries
 
     settings = get_settings()
     migrate.upgrade(settings)
     engine = make_sync_engine(settings)
+    workers = workers or min(4, os.cpu_count() or 1)
+    with Session(engine) as session:
+        GAZETTEERS.get(session)
+        entries = load_entries(session)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(entries,))
     try:
         offset = 0
         for chunk in _batches(files, batch):
+            valid = []
+            for i, record in enumerate(chunk):
+                index = offset + i
+                try:
+                    if isinstance(record, Exception):
+                        raise record
+                    valid.append((index, to_input(_ADAPTER.validate_python(record))))
+                except (ValidationError, ValueError) as exc:
+                    counts["failed"] += 1
+                    console.print(f"[yellow]record {index}: {str(exc).splitlines()[0][:200]}[/]")
+            step = max(1, len(valid) // (workers * 2))
+            parts = [valid[k : k + step] for k in range(0, len(valid), step)]
+            prepared = [p for part in pool.map(_prepare_chunk, parts) for p in part]
             with Session(engine) as session, session.begin():
-                gazetteer = GAZETTEERS.get(session)
-                prepared = []
-                for i, record in enumerate(chunk):
-                    index = offset + i
-                    try:
-                        if isinstance(record, Exception):
-                            raise record
-                        prepared.append(prepare(index, to_input(_ADAPTER.validate_python(record)), gazetteer))
-                    except (ValidationError, ValueError) as exc:
-                        counts["failed"] += 1
-                        console.print(f"[yellow]record {index}: {str(exc).splitlines()[0][:200]}[/]")
                 for outcome in store(session, prepared) if prepared else []:
                     counts[outcome.status] += 1
             offset += len(chunk)
             progress.advance(task, len(chunk))
     finally:
+        pool.shutdown(cancel_futures=True)
         engine.dispose()
