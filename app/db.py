@@ -117,5 +117,6 @@ async def fetch(session: Any, statement: Any, params: dict[str, Any] | None = No
     from .inline import InlineSession
 
     if isinstance(session, InlineSession):
-        return session.sync_session.connection().execute(statement, params)
+        conn = session.sync_session.connection()
+        return await session._call(conn.execute, statement, params)
     return await session.execute(statement, params)

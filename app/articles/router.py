@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -13,6 +14,7 @@ from ..errors import ERROR_RESPONSES, BadRequest, NotFound, Unprocessable
 from ..graph.repository import articles_member_of_condition
 from ..graph.router import MemberOfDep
 from ..ingestion import bulk, idempotency
+from ..inline import heavy
 from ..models import Article
 from ..pagination import (
     Page,
@@ -118,12 +120,14 @@ async def list_articles(
         ordered = stmt.order_by(*order_by(key))
         return export.stream(request, ordered, fmt, _export_item, EXPORT_COLUMNS, "articles")
     fp = filters_fingerprint({**filters, "q": q, "sort": sort, "member_of": member_of})
-    if sort == "relevance":
-        assert match is not None
-        rows, cursor = await _relevance_page(request, session, conds, match, stmt, key, page, fp)
-    else:
-        rows = await repository.list_page(session, stmt, key, page, fp)
-        rows, cursor = next_cursor(rows, key, page, fp, lambda r: (r["published_at"], r["id"]))
+    # Full-text ranking can take long on a large match: off the event loop (see app/inline.py).
+    async with heavy(session) if match is not None else nullcontext():
+        if sort == "relevance":
+            assert match is not None
+            rows, cursor = await _relevance_page(request, session, conds, match, stmt, key, page, fp)
+        else:
+            rows = await repository.list_page(session, stmt, key, page, fp)
+            rows, cursor = next_cursor(rows, key, page, fp, lambda r: (r["published_at"], r["id"]))
     if match is not None:
         snips = await repository.snippets(session, match, [r["id"] for r in rows])
         for r in rows:
@@ -131,7 +135,8 @@ async def list_articles(
             r.pop("rank", None)
     facet_counts = None
     if facet_names:
-        facet_counts = await article_facets(session, repository.matching_ids(conds, match), facet_names)
+        async with heavy(session):
+            facet_counts = await article_facets(session, repository.matching_ids(conds, match), facet_names)
     return page_response(request, rows, cursor, facet_counts)
 
 
