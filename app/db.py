@@ -29,8 +29,9 @@ def _install_sqlite_pragmas(sync_engine: Engine, busy_timeout_ms: int) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cur.execute("PRAGMA cache_size=-8192")  # 8 MiB a connection; mmap shares the rest
-        cur.execute("PRAGMA mmap_size=1073741824")
+        # 4 MiB of page cache a connection and no mmap: the OS page cache holds the hot pages once for
+        # every process, and the server's resident memory stays small (mapped pages count as RSS).
+        cur.execute("PRAGMA cache_size=-4096")
         cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()
 
@@ -57,8 +58,10 @@ def make_sync_engine(settings: Settings) -> Engine:
         engine = create_engine(
             url,
             connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000, "check_same_thread": False},
-            pool_size=20,
-            max_overflow=20,
+            # Inline reads run on the event loop thread, which must never wait for a pooled connection
+            # (nothing could return one while it waits): no overflow limit.
+            pool_size=10,
+            max_overflow=-1,
         )
         _install_sqlite_pragmas(engine, settings.sqlite_busy_timeout_ms)
         return engine
