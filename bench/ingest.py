@@ -1,0 +1,407 @@
+"""Ingestion benchmarks, in articles/s: HTTP bulk (POST /v1/articles/bulk, NDJSON batches of 500) and the CLI
+straight into the database (`geonews ingest FILE`), on SQLite and, with --pg, on PostgreSQL.
+
+    python bench/ingest.py                          # 5,000 articles into fresh SQLite databases
+    python bench/ingest.py --pg postgresql://postgres@127.0.0.1/postgres --articles 2000
+
+Each measurement gets a fresh database, migrated and seeded through the app, so every article is new and goes
+through the whole pipeline (cleaning, URL canonicalisation, duplicate detection, language detection — the
+records carry no `language` — actor linking with offsets, full-text indexing). The records come from the
+same generator as the read benchmarks, from a different seed. One client posts the batches one after
+another, as an ingestion script would. --pg takes a server URL whose user may create databases: two
+throw-away databases are created there and dropped afterwards. A run stops at --time-limit seconds and
+reports the rate of what it did. Either path is skipped when geonews does not have it (the endpoint
+answers 404/405; `geonews ingest --help` fails).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+# bench/ must not be on sys.path: bench/http.py would shadow the standard library's http package.
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
+sys.path.insert(0, str(BENCH_DIR.parent))
+
+from bench.common import OUT, ROOT, geonews_server, load_average, tool  # noqa: E402
+
+BULK = "/v1/articles/bulk"
+
+
+# -- data -------------------------------------------------------------------------------------------------
+def write_ndjson(path: Path, n: int, seed: int = 2, db_url: str | None = None) -> int:
+    """n generated articles as NDJSON records of the public API (no ids, no mentions: the server links)."""
+    from bench.corpus import ActorInfo, Corpus, actor_surfaces
+
+    actors = seed_actors(db_url)
+    corpus = Corpus([ActorInfo(a["id"], a["slug"], a["kind"], actor_surfaces(a["name"], a["aliases"])) for a in actors],
+                    n, seed=seed)  # fmt: skip
+    with path.open("w", encoding="utf-8") as f:
+        for art in corpus:
+            rec = {"url": art.url.replace("https://", "https://ingest.", 1), "title": art.title, "body": art.body,
+                   "published_at": art.published_at.isoformat() + "Z", "source": art.source}  # fmt: skip
+            if art.tags:
+                rec["tags"] = art.tags
+            f.write(json.dumps(rec) + "\n")
+    return n
+
+
+def seed_actors(db_url: str | None) -> list[dict[str, Any]]:
+    """The actors (names and aliases) of a seeded database; without one, a temporary SQLite file is seeded."""
+    from sqlalchemy import select
+
+    from app.config import Settings
+    from app.db import make_sync_engine
+    from app.models import Actor, ActorAlias
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = db_url or fresh_database(f"sqlite:///{tmp}/actors.db")
+        engine = make_sync_engine(Settings(database_url=url))
+        try:
+            with engine.connect() as conn:
+                aliases: dict[int, list[str]] = {}
+                for actor_id, alias in conn.execute(
+                    select(ActorAlias.actor_id, ActorAlias.alias).where(
+                        ActorAlias.kind.in_(("name", "abbreviation"))
+                    )
+                ):
+                    aliases.setdefault(actor_id, []).append(alias)
+                return [
+                    {
+                        "id": r.id,
+                        "slug": r.slug,
+                        "kind": r.kind,
+                        "name": r.name,
+                        "aliases": aliases.get(r.id, []),
+                    }
+                    for r in conn.execute(
+                        select(Actor.id, Actor.slug, Actor.kind, Actor.name).order_by(Actor.id)
+                    )
+                ]
+        finally:
+            engine.dispose()
+
+
+# -- databases --------------------------------------------------------------------------------------------
+def fresh_database(url: str) -> str:
+    """Create (or recreate) the database at url, migrate and seed it through the app; returns url."""
+    from sqlalchemy.engine import make_url
+
+    from app import migrate
+    from app.config import Settings
+    from app.db import make_sync_engine
+    from app.seed.loader import seed
+
+    u = make_url(url)
+    if u.drivername.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(u.database) + suffix).unlink(missing_ok=True)
+        Path(str(u.database)).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        with admin(url) as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{u.database}"')
+    settings = Settings(database_url=url)
+    migrate.upgrade(settings)
+    engine = make_sync_engine(settings)
+    try:
+        seed(engine)
+    finally:
+        engine.dispose()
+    return url
+
+
+@contextlib.contextmanager
+def admin(url: str) -> Any:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from app.config import sync_database_url
+
+    engine = create_engine(
+        make_url(sync_database_url(url)).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def drop_database(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.drivername.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(u.database) + suffix).unlink(missing_ok=True)
+        return
+    with admin(url) as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)')
+
+
+def count_articles(url: str) -> int:
+    from sqlalchemy import text
+
+    from app.config import Settings
+    from app.db import make_sync_engine
+
+    engine = make_sync_engine(Settings(database_url=url))
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(text("select count(*) from articles")) or 0)
+    finally:
+        engine.dispose()
+
+
+def create_key(url: str, scope: str = "write") -> str:
+    proc = subprocess.run(
+        [tool("geonews"), "keys", "create", "--scope", scope, "--name", "bench"],
+        env={**os.environ, "GEONEWS_DATABASE_URL": url, "GEONEWS_LOG_LEVEL": "warning"},
+        capture_output=True, text=True, timeout=120, check=True, cwd=ROOT,
+    )  # fmt: skip
+    return proc.stdout.strip().splitlines()[-1]
+
+
+# -- the two paths ----------------------------------------------------------------------------------------
+def bulk_supported(base: str, key: str) -> str | None:
+    """None when POST /v1/articles/bulk exists, else why not."""
+    import httpx
+
+    r = httpx.post(base + BULK, content=b"", headers={"Authorization": f"Bearer {key}",
+                                                     "Content-Type": "application/x-ndjson"}, timeout=30)  # fmt: skip
+    if r.status_code in (404, 405):
+        return f"POST {BULK} answered {r.status_code}: not in this geonews yet"
+    return None
+
+
+def post_batches(base: str, key: str, ndjson: Path, batch: int, time_limit: float) -> dict[str, Any]:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/x-ndjson"}
+    lines = ndjson.read_bytes().splitlines(keepends=True)
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+    latencies: list[float] = []
+    sent = 0
+    started = time.perf_counter()
+    with httpx.Client(base_url=base, headers=headers, timeout=300) as client:
+        for i in range(0, len(lines), batch):
+            chunk = lines[i : i + batch]
+            t = time.perf_counter()
+            r = client.post(BULK, content=b"".join(chunk))
+            latencies.append(time.perf_counter() - t)
+            if r.status_code != 200:
+                raise RuntimeError(f"bulk batch {i // batch} answered {r.status_code}: {r.text[:300]}")
+            rep = r.json()
+            for k in ("created", "updated", "unchanged"):
+                counts[k] += int(rep.get(k, 0))
+            counts["failed"] += len(rep.get("failed", []))
+            sent += len(chunk)
+            if time.perf_counter() - started > time_limit:
+                break
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "articles": sent,
+        **counts,
+        "seconds": round(elapsed, 2),
+        "articles_per_s": round(sent / elapsed, 1) if elapsed else None,
+        "batch": batch,
+        "batch_p50_s": round(latencies[len(latencies) // 2], 3) if latencies else None,
+        "batch_max_s": round(latencies[-1], 3) if latencies else None,
+        "complete": sent == len(lines),
+    }
+
+
+def cli_supported() -> str | None:
+    proc = subprocess.run(
+        [tool("geonews"), "ingest", "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    return None if proc.returncode == 0 else "`geonews ingest` is not in this geonews yet"
+
+
+def cli_ingest(url: str, ndjson: Path, batch: int, time_limit: float, log: Path) -> dict[str, Any]:
+    before = count_articles(url)
+    env = {**os.environ, "GEONEWS_DATABASE_URL": url, "GEONEWS_LOG_LEVEL": "warning"}
+    started = time.perf_counter()
+    with log.open("w") as logf:
+        proc = subprocess.Popen([tool("geonews"), "ingest", str(ndjson), "--batch", str(batch)], env=env, cwd=ROOT,
+                                stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        try:
+            proc.wait(timeout=time_limit)
+            complete = proc.returncode == 0
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            proc.wait(timeout=30)
+            complete = False
+    elapsed = time.perf_counter() - started
+    stored = count_articles(url) - before
+    out = {
+        "articles": stored,
+        "seconds": round(elapsed, 2),
+        "articles_per_s": round(stored / elapsed, 1) if elapsed else None,
+        "batch": batch,
+        "complete": complete,
+        "exit_code": proc.returncode,
+        "includes_startup": True,
+    }
+    text = log.read_text(errors="replace") if log.exists() else ""
+    # The command's own figure, without interpreter start-up and the gazetteer build.
+    m = re.search(r"(\d+) records in ([\d.]+) s", text)
+    if m and float(m.group(2)) > 0:
+        out["cli_reported_per_s"] = round(int(m.group(1)) / float(m.group(2)), 1)
+    tail = text.strip().splitlines()[-1:]
+    if tail:
+        out["last_line"] = tail[0][:200]
+    return out
+
+
+# -- the run ----------------------------------------------------------------------------------------------
+def engine_urls(args: argparse.Namespace, tmp: Path) -> list[tuple[str, str, str]]:
+    """(engine, url for HTTP, url for CLI)"""
+    out = [("sqlite", f"sqlite:///{tmp}/ingest-http.db", f"sqlite:///{tmp}/ingest-cli.db")]
+    if args.pg:
+        from sqlalchemy.engine import make_url
+
+        base = make_url(args.pg)
+        pid = os.getpid()
+        out.append(
+            ("postgresql", base.set(database=f"geonews_bench_ingest_http_{pid}").render_as_string(hide_password=False),
+             base.set(database=f"geonews_bench_ingest_cli_{pid}").render_as_string(hide_password=False))
+        )  # fmt: skip
+    return out
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    OUT.mkdir(parents=True, exist_ok=True)
+    logs = OUT / "logs"
+    logs.mkdir(exist_ok=True)
+    results: dict[str, Any] = {"articles": args.articles, "batch": args.batch, "time_limit_s": args.time_limit,
+                               "engines": {}}  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="geonews-ingest-", dir=args.tmp) as tmpdir:
+        tmp = Path(tmpdir)
+        ndjson = tmp / "articles.ndjson"
+        write_ndjson(ndjson, args.articles)
+        results["ndjson_bytes"] = ndjson.stat().st_size
+        for engine, http_url, cli_url in engine_urls(args, tmp):
+            res: dict[str, Any] = {}
+            results["engines"][engine] = res
+            print(f"{engine}:", flush=True)
+            # HTTP bulk
+            try:
+                fresh_database(http_url)
+                key = create_key(http_url)
+                srv = geonews_server(http_url, workers=args.workers, log=logs / f"ingest-{engine}.log")
+                with srv:
+                    why = bulk_supported(srv.url, key)
+                    if why:
+                        res["http_bulk"] = {"skipped": why}
+                    else:
+                        res["http_bulk"] = post_batches(srv.url, key, ndjson, args.batch, args.time_limit)
+                        res["http_bulk"]["server_rss"] = srv.rss()
+                        res["http_bulk"]["workers"] = args.workers
+            except Exception as exc:  # a failure here must not hide the other figures
+                res["http_bulk"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+            finally:
+                if engine == "postgresql":
+                    drop_database(http_url)
+            print(f"  http bulk: {summary(res['http_bulk'])}", flush=True)
+            # CLI straight into the database
+            try:
+                why = cli_supported()
+                if why:
+                    res["cli"] = {"skipped": why}
+                else:
+                    fresh_database(cli_url)
+                    res["cli"] = cli_ingest(
+                        cli_url, ndjson, args.batch, args.time_limit, logs / f"ingest-cli-{engine}.log"
+                    )
+            except Exception as exc:
+                res["cli"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+            finally:
+                if engine == "postgresql":
+                    drop_database(cli_url)
+            print(f"  cli:       {summary(res['cli'])}", flush=True)
+    results["load_average_end"] = load_average()
+    (OUT / "ingest.json").write_text(json.dumps(results, indent=1) + "\n")
+    md = markdown(results)
+    (OUT / "ingest.md").write_text(md)
+    print()
+    print(md)
+    return results
+
+
+def summary(r: dict[str, Any]) -> str:
+    if "skipped" in r:
+        return "skipped: " + r["skipped"]
+    if "error" in r:
+        return "error: " + r["error"]
+    return f"{r['articles']:,} articles in {r['seconds']} s = {r['articles_per_s']:,.0f} articles/s" + (
+        "" if r.get("complete") else " (stopped at the time limit)"
+    )
+
+
+def markdown(r: dict[str, Any]) -> str:
+    lines = [
+        f"### Ingestion, {r['articles']:,} new articles (NDJSON, batches of {r['batch']})",
+        "",
+        "| engine | path | articles/s | articles | seconds | notes |",
+        "| --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for engine, res in r["engines"].items():
+        for path, label in (
+            ("http_bulk", "HTTP POST /v1/articles/bulk"),
+            ("cli", "geonews ingest FILE (database)"),
+        ):
+            x = res.get(path, {})
+            if "articles_per_s" in x:
+                notes = []
+                if not x.get("complete"):
+                    notes.append("stopped at the time limit")
+                if x.get("batch_p50_s") is not None:
+                    notes.append(f"batch p50 {x['batch_p50_s']} s, max {x['batch_max_s']} s")
+                if x.get("server_rss"):
+                    notes.append(f"server RSS {x['server_rss']['total_mib']:.0f} MiB after")
+                if x.get("includes_startup"):
+                    notes.append("wall time of the command, start-up included")
+                if x.get("cli_reported_per_s"):
+                    notes.append(f"{x['cli_reported_per_s']:,.0f}/s by the command's own clock")
+                if x.get("created") is not None and x.get("created") != x.get("articles"):
+                    notes.append(
+                        f"created {x['created']}, unchanged {x.get('unchanged')}, failed {x.get('failed')}"
+                    )
+                lines.append(f"| {engine} | {label} | {x['articles_per_s']:,.0f} | {x['articles']:,} | {x['seconds']} "
+                             f"| {'; '.join(notes)} |")  # fmt: skip
+            else:
+                lines.append(f"| {engine} | {label} | — | | | {x.get('skipped') or x.get('error', '')} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument(
+        "--articles", type=int, default=5000, help="articles to ingest per measurement (default 5000)"
+    )
+    p.add_argument("--batch", type=int, default=500, help="articles per request / CLI batch (default 500)")
+    p.add_argument("--pg", help="PostgreSQL server URL whose user may create databases")
+    p.add_argument("--workers", type=int, default=1, help="geonews workers for the HTTP path (default 1)")
+    p.add_argument(
+        "--time-limit", type=float, default=120, help="seconds per measurement at most (default 120)"
+    )
+    p.add_argument("--tmp", help="directory for the scratch databases (default: the system's temp dir)")
+    run(p.parse_args(argv))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
