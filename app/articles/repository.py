@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..db import fetch
 from ..models import Actor, Article, Claim, Event, EventArticle, Mention
 from ..pagination import PageParams, SortKey, paginate
-from ..search.dialect import Match
+from ..search.dialect import RANK_WINDOW, Match
 
 SUMMARY_COLUMNS = (
     Article.id,
@@ -86,15 +86,21 @@ def filter_conditions(
 
 
 def list_statement(
-    conds: list[Any], match: Match | None, *, relevance: bool = False, top: int | None = None
+    conds: list[Any],
+    match: Match | None,
+    *,
+    relevance: bool = False,
+    top: int | None = None,
+    upto: int | None = None,
+    probe: bool = False,
 ) -> tuple[Any, Any]:
     """The filtered article query. With full text: a plain match condition for date sorts, or a join to
     the ranked matches (only the best `top` when there are no other filters) for relevance."""
     if match is None:
         return select(*SUMMARY_COLUMNS).where(*conds), None
     if not relevance:
-        return select(*SUMMARY_COLUMNS).where(*conds, match.condition()), None
-    ft = match.ranked(None if conds else top)
+        return select(*SUMMARY_COLUMNS).where(*conds, match.condition(probe)), None
+    ft = match.ranked(None, None, upto) if conds else match.ranked(top, RANK_WINDOW, upto)
     return select(*SUMMARY_COLUMNS, ft.c.rank).join(ft, ft.c.id == Article.id).where(*conds), ft
 
 

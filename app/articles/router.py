@@ -126,6 +126,13 @@ async def list_articles(
             assert match is not None
             rows, cursor = await _relevance_page(request, session, conds, match, stmt, key, page, fp)
         else:
+            if (
+                match is not None
+                and not conds
+                and await session.run_sync(lambda s: match.is_common(s.connection()))
+            ):
+                # A common word: walk the date index and probe each article (the first page is near).
+                stmt, _ = repository.list_statement(conds, match, probe=True)
             rows = await repository.list_page(session, stmt, key, page, fp)
             rows, cursor = next_cursor(rows, key, page, fp, lambda r: (r["published_at"], r["id"]))
     if match is not None:
@@ -173,7 +180,7 @@ async def _relevance_page(
     if cursor_kind(page.cursor) == FIRST_KEY.name:
         newest, seen_text = decode_cursor(page.cursor, FIRST_KEY, fp)
         seen = {int(x) for x in seen_text.split(",") if x.isdigit()}
-        full, ft = repository.list_statement([*conds, Article.id <= newest], match, relevance=True)
+        full, ft = repository.list_statement(conds, match, relevance=True, upto=newest)
         ordered = full.with_only_columns(Article.id).order_by(*order_by(repository.relevance(ft)))
         ids = [i for i in (await fetch(session, ordered.limit(snapshots.MAX_IDS))).scalars() if i not in seen]
         token = await snapshots.save(request.app.state.db, ids)
