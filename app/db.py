@@ -29,9 +29,9 @@ def _install_sqlite_pragmas(sync_engine: Engine, busy_timeout_ms: int) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        # 4 MiB of page cache a connection and no mmap: the OS page cache holds the hot pages once for
+        # 2 MiB of page cache a connection and no mmap: the OS page cache holds the hot pages once for
         # every process, and the server's resident memory stays small (mapped pages count as RSS).
-        cur.execute("PRAGMA cache_size=-4096")
+        cur.execute("PRAGMA cache_size=-2048")
         cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import anyio
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
@@ -28,9 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings)
-        from .ingestion.language import preload
-
-        await anyio.to_thread.run_sync(preload)  # the language model loads once, not on a first request
+        # The language model (~110 MB) loads on the first article that needs it, so a read-only
+        # worker stays small.
         try:
             yield
         finally:
