@@ -52,6 +52,7 @@ def mentioned(actor_cond: Any) -> Any:
 def filter_conditions(
     *,
     actor_ids: Sequence[int] | None = None,
+    actors_probe: bool = False,
     actors_all: Sequence[int] | None = None,
     actor_kinds: Sequence[str] | None = None,
     country: str | None = None,
@@ -62,7 +63,10 @@ def filter_conditions(
     published_before: datetime | None = None,
 ) -> list[Any]:
     conds: list[Any] = []
-    if actor_ids:
+    if actor_ids and actors_probe:
+        # A much-mentioned actor: walk articles in date order and probe (article_id, actor_id).
+        conds.append(mentioned(Mention.actor_id.in_(actor_ids)))
+    elif actor_ids:
         conds.append(Article.id.in_(select(Mention.article_id).where(Mention.actor_id.in_(actor_ids))))
     for actor_id in actors_all or ():
         conds.append(mentioned(Mention.actor_id == actor_id))
@@ -110,6 +114,16 @@ def relevance(ft: Any) -> SortKey:
 
 def matching_ids(conds: list[Any], match: Match | None) -> Any:
     return select(Article.id).where(*conds, *([match.condition()] if match is not None else []))
+
+
+COMMON_MENTIONS = 2000
+
+
+async def actors_are_common(session: AsyncSession, actor_ids: Sequence[int]) -> bool:
+    """Whether these actors have at least COMMON_MENTIONS mentions (counted up to that, no further)."""
+    probe = select(Mention.article_id).where(Mention.actor_id.in_(actor_ids)).limit(COMMON_MENTIONS)
+    count = (await fetch(session, select(func.count()).select_from(probe.subquery()))).scalar() or 0
+    return count >= COMMON_MENTIONS
 
 
 async def max_id(session: AsyncSession) -> int:

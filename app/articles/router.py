@@ -110,7 +110,10 @@ async def list_articles(
             "sort=relevance needs a full-text query `q`.",
             errors=[{"loc": ["query", "sort"], "msg": "needs q"}],
         )
-    conds = repository.filter_conditions(**filters)
+    probe = bool(filters["actor_ids"]) and (sort or "") != "relevance" and q is None
+    if probe:
+        probe = await repository.actors_are_common(session, filters["actor_ids"])
+    conds = repository.filter_conditions(**filters, actors_probe=probe)
     if member_of is not None:
         conds.append(articles_member_of_condition(member_of))
     top = page.limit + 1 if page.cursor is None and fmt == "json" else None

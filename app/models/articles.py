@@ -56,6 +56,7 @@ class Mention(IdMixin, Base):
     __table_args__ = (
         Index("ix_mentions_actor_id_article_id", "actor_id", "article_id"),
         Index("ix_mentions_article_id_start_offset", "article_id", "start_offset"),
+        Index("ix_mentions_article_id_actor_id", "article_id", "actor_id"),
     )
 
 
