@@ -85,8 +85,11 @@ def prepare_target(args: argparse.Namespace) -> bool:
             if same and not args.force:
                 args.stored_manifest = stored
                 return False
-            if not args.force:
-                raise SystemExit(f"{path} exists and was not generated with these settings; use --force")
+            if not (args.force or (args.replace_stale and stored)):
+                raise SystemExit(
+                    f"{path} exists and was not generated with these settings; use --force"
+                    + (" (or --replace-stale)" if stored else "")
+                )
             for suffix in ("", "-wal", "-shm", ".manifest.json"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,9 +104,10 @@ def prepare_target(args: argparse.Namespace) -> bool:
                 if {k: stored.get(k) for k in wanted_manifest(args)} == wanted_manifest(args):
                     args.stored_manifest = stored
                     return False
-                raise SystemExit(
-                    f"database {name} exists and was not generated with these settings; use --force"
-                )
+                if not (args.replace_stale and stored.get("generator_version")):
+                    raise SystemExit(
+                        f"database {name} exists and was not generated with these settings; use --force"
+                    )
             if exists:
                 conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -174,7 +178,7 @@ def tune_for_bulk_load(engine: Engine) -> None:
     def _bulk(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
         if is_sqlite:
-            for pragma in ("synchronous=OFF", "foreign_keys=OFF", "cache_size=-524288"):
+            for pragma in ("synchronous=OFF", "foreign_keys=OFF", "cache_size=-524288", "threads=4"):
                 cur.execute(f"PRAGMA {pragma}")
         else:
             cur.execute("SET synchronous_commit = off")
@@ -546,6 +550,11 @@ def main(argv: list[str] | None = None) -> int:
         help="generator processes feeding the writer (default 2; any number gives the same corpus)",
     )
     p.add_argument("--force", action="store_true", help="replace an existing database")
+    p.add_argument(
+        "--replace-stale",
+        action="store_true",
+        help="replace an existing corpus made by this script with other settings (never a foreign database)",
+    )
     p.add_argument("--json", help="also write the figures of this run to this file")
     p.add_argument(
         "--keep-indexes",

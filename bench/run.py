@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, n in sizes:
         db = DATA / f"{label}.db"
         status[f"generate {label}"] = step(
-            [py, "bench/generate.py", "--articles", str(n), "--db", f"sqlite:///{db}"], f"generate {label} (SQLite)",
+            [py, "bench/generate.py", "--articles", str(n), "--db", f"sqlite:///{db}", "--replace-stale"], f"generate {label} (SQLite)",
             timeout=3 * 3600,
         )  # fmt: skip
         mf = db.with_name(db.name + ".manifest.json")
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             gen_json = OUT / f"generate-pg-{label}.json"
             status[f"generate {label} pg"] = step(
-                [py, "bench/generate.py", "--articles", str(n), "--db", url, "--json", str(gen_json)],
+                [py, "bench/generate.py", "--articles", str(n), "--db", url, "--replace-stale", "--json", str(gen_json)],
                 f"generate {label} (PostgreSQL)", timeout=3 * 3600,
             )  # fmt: skip
             if gen_json.exists():
