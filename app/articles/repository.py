@@ -97,6 +97,7 @@ def list_statement(
     top: int | None = None,
     upto: int | None = None,
     probe: bool = False,
+    windowed: bool = True,
 ) -> tuple[Any, Any]:
     """The filtered article query. With full text: a plain match condition for date sorts, or a join to
     the ranked matches (only the best `top` when there are no other filters) for relevance."""
@@ -104,7 +105,10 @@ def list_statement(
         return select(*SUMMARY_COLUMNS).where(*conds), None
     if not relevance:
         return select(*SUMMARY_COLUMNS).where(*conds, match.condition(probe)), None
-    ft = match.ranked(None, None, upto) if conds else match.ranked(top, RANK_WINDOW, upto)
+    if conds or not windowed:
+        ft = match.ranked(None, None, upto)
+    else:
+        ft = match.ranked(top, RANK_WINDOW, upto)
     return select(*SUMMARY_COLUMNS, ft.c.rank).join(ft, ft.c.id == Article.id).where(*conds), ft
 
 

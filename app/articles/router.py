@@ -32,7 +32,7 @@ from ..pagination import (
 from ..responses import JSON
 from ..schemas import Iso3
 from ..search import export, snapshots
-from ..search.dialect import Match
+from ..search.dialect import RANK_WINDOW, Match
 from ..search.export import wanted_format
 from ..search.facets import ARTICLE_FACETS, article_facets
 from ..search.query import parse as parse_query
@@ -117,7 +117,9 @@ async def list_articles(
     if member_of is not None:
         conds.append(articles_member_of_condition(member_of))
     top = page.limit + 1 if page.cursor is None and fmt == "json" else None
-    stmt, ft = repository.list_statement(conds, match, relevance=sort == "relevance", top=top)
+    stmt, ft = repository.list_statement(
+        conds, match, relevance=sort == "relevance", top=top, windowed=fmt == "json"
+    )
     key = repository.relevance(ft) if sort == "relevance" else repository.SORTS[sort]
     if fmt != "json":
         ordered = stmt.order_by(*order_by(key))
@@ -185,7 +187,14 @@ async def _relevance_page(
         seen = {int(x) for x in seen_text.split(",") if x.isdigit()}
         full, ft = repository.list_statement(conds, match, relevance=True, upto=newest)
         ordered = full.with_only_columns(Article.id).order_by(*order_by(repository.relevance(ft)))
-        ids = [i for i in (await fetch(session, ordered.limit(snapshots.MAX_IDS))).scalars() if i not in seen]
+        ranked = list((await fetch(session, ordered.limit(snapshots.MAX_IDS))).scalars())
+        if not conds and len(ranked) >= RANK_WINDOW:
+            # The ranked window is the newest matches; every older match follows, newest first, so the
+            # chain still yields each match once.
+            older, _ = repository.list_statement([Article.id <= newest, Article.id.not_in(ranked)], match)
+            rest = older.with_only_columns(Article.id).order_by(Article.id.desc())
+            ranked += list((await fetch(session, rest.limit(snapshots.MAX_IDS - len(ranked)))).scalars())
+        ids = [i for i in ranked if i not in seen]
         token = await snapshots.save(request.app.state.db, ids)
         offset = 0
     else:

@@ -220,3 +220,37 @@ def test_actor_search_prefix_alias_and_typos(client):
 def test_events_q(client):
     items = client.get("/v1/events", params={"q": "treaty", "source": "seed"}).json()["items"]
     assert items and all("treaty" in (e["title"] or "").lower() or True for e in items)
+
+
+def test_relevance_walk_beyond_the_ranking_window_yields_every_match_once(
+    client, docs, write_headers, monkeypatch
+):
+    import app.articles.repository as repo
+    import app.articles.router as router
+
+    monkeypatch.setattr(repo, "RANK_WINDOW", 6)
+    monkeypatch.setattr(router, "RANK_WINDOW", 6)
+    exported = client.get("/v1/articles", params={"q": "troops OR personnel", "format": "ndjson"})
+    expected = {orjson.loads(line)["url"] for line in exported.content.splitlines()}
+    assert {d["url"] for d in docs if d["_topic"] in ("troops", "personnel")} <= expected
+    assert len(expected) > 12
+    seen, cursor = [], None
+    while True:
+        params = {"q": "troops OR personnel", "limit": 4, **({"cursor": cursor} if cursor else {})}
+        body = client.get("/v1/articles", params=params).json()
+        seen += [i["url"] for i in body["items"]]
+        client.post(
+            "/v1/articles",
+            json={
+                "url": f"https://wire-c.example/late/{len(seen)}",
+                "title": "Troops",
+                "body": "troops",
+                "published_at": "2024-07-01",
+            },
+            headers=write_headers,
+        )
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen))
+    assert set(seen) == expected
