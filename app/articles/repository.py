@@ -105,10 +105,8 @@ def list_statement(
         return select(*SUMMARY_COLUMNS).where(*conds), None
     if not relevance:
         return select(*SUMMARY_COLUMNS).where(*conds, match.condition(probe)), None
-    if conds or not windowed:
-        ft = match.ranked(None, None, upto)
-    else:
-        ft = match.ranked(top, RANK_WINDOW, upto)
+    # With other filters (or for an export) every match is ranked; alone, the newest RANK_WINDOW are.
+    ft = match.ranked(None, None, upto) if conds or not windowed else match.ranked(top, RANK_WINDOW, upto)
     return select(*SUMMARY_COLUMNS, ft.c.rank).join(ft, ft.c.id == Article.id).where(*conds), ft
 
 
