@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pg", help="PostgreSQL server URL whose user may create databases")
     p.add_argument("--ingest-articles", type=int, default=5000)
     p.add_argument("--no-ingest", action="store_true")
+    p.add_argument("--no-gdelt", action="store_true", help="skip the GDELT sample import timing")
     p.add_argument("--no-http", action="store_true")
     args = p.parse_args(argv)
     if not have_wrk() and not args.no_http:
@@ -134,6 +135,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.pg:
             argv_i += ["--pg", args.pg]
         status["ingest"] = step(argv_i, "ingestion", timeout=3600)
+
+    if not args.no_gdelt:
+        argv_g = [py, "bench/gdelt_import.py", *(["--postgres", args.pg] if args.pg else [])]
+        print("\n== GDELT import", flush=True)
+        try:
+            done = subprocess.run(argv_g, cwd=ROOT, timeout=900, check=False, capture_output=True, text=True)
+            (OUT / "gdelt.txt").write_text(done.stdout)
+            print(done.stdout, done.stderr[-2000:], flush=True)
+            status["gdelt"] = done.returncode
+        except subprocess.TimeoutExpired:
+            status["gdelt"] = 124
 
     env["load_average_end"] = load_average()
     write_results(sizes, env, generated, status, time.time() - started, args)
@@ -196,6 +208,16 @@ def write_results(
     im = OUT / "ingest.md"
     if im.exists() and not args.no_ingest:
         lines += ["## Ingestion (bench/ingest.py)", "", im.read_text(), ""]
+    gd = OUT / "gdelt.txt"
+    if gd.exists() and not args.no_gdelt:
+        lines += [
+            "## GDELT 2.0 sample import (bench/gdelt_import.py)",
+            "",
+            "```",
+            gd.read_text().strip(),
+            "```",
+            "",
+        ]
     failed = [k for k, v in status.items() if v != 0]
     if failed:
         lines += ["## Steps that failed", "", *[f"- {k} (exit {status[k]})" for k in failed], ""]
