@@ -24,6 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from .config import get_settings
 from .errors import BadRequest
+from .responses import JSON
 
 T = TypeVar("T")
 
@@ -186,8 +187,6 @@ def page_response(
     cursor: str | None,
     facets: dict[str, Any] | None = None,
 ) -> Any:
-    from .responses import JSON
-
     body: dict[str, Any] = {"items": items, "next_cursor": cursor}
     if facets is not None:
         body["facets"] = facets

@@ -20,17 +20,19 @@ SORT_BY_NAME = SortKey("name", ((Actor.name, False), (Actor.id, False)), ("str",
 SORT_BY_ID = SortKey("id", ((Actor.id, False),), ("int",))
 
 
-def match_sort(q_folded: str) -> SortKey:
-    """With a name query: direct (prefix, alias, code) matches before fuzzy ones, then by name."""
+def direct_match(q_folded: str) -> Any:
+    """The actor's name, slug or an alias starts with the query, or an external id equals it."""
     prefix = q_folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     alias_hit = exists().where(
         ActorAlias.actor_id == Actor.id, ActorAlias.normalized.like(prefix, escape="\\")
     )
     code_hit = exists().where(ExternalId.actor_id == Actor.id, func.lower(ExternalId.value) == q_folded)
-    direct = or_(
-        func.lower(Actor.name).like(prefix, escape="\\"), Actor.slug.like(prefix), alias_hit, code_hit
-    )
-    rank = case((direct, 0), else_=1)
+    return or_(func.lower(Actor.name).like(prefix, escape="\\"), Actor.slug.like(prefix), alias_hit, code_hit)
+
+
+def match_sort(q_folded: str) -> SortKey:
+    """With a name query: direct (prefix, alias, code) matches before fuzzy ones, then by name."""
+    rank = case((direct_match(q_folded), 0), else_=1)
     return SortKey("match", ((rank, False), (Actor.name, False), (Actor.id, False)), ("int", "str", "int"))
 
 
@@ -42,12 +44,6 @@ def _as_id(ref: int | str) -> int | None:
     """An id-looking reference as an int, or None if it is out of range (so it matches nothing)."""
     value = int(ref)
     return value if 0 < value <= MAX_ID else None
-
-
-def _ref_condition(ref: int | str) -> Any:
-    if looks_like_id(ref):
-        return Actor.id == _as_id(ref)
-    return Actor.slug == ref
 
 
 async def resolve_ref(session: AsyncSession, ref: int | str) -> int | None:
@@ -142,15 +138,7 @@ def list_statement(
     if country:
         stmt = stmt.where(Actor.country == country)
     if q_folded:
-        prefix = q_folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        alias_hit = exists().where(
-            ActorAlias.actor_id == Actor.id, ActorAlias.normalized.like(prefix, escape="\\")
-        )
-        code_hit = exists().where(ExternalId.actor_id == Actor.id, func.lower(ExternalId.value) == q_folded)
-        direct = or_(
-            func.lower(Actor.name).like(prefix, escape="\\"), Actor.slug.like(prefix), alias_hit, code_hit
-        )
-        stmt = stmt.where(or_(direct, Actor.id.in_(fuzzy_ids or [])))
+        stmt = stmt.where(or_(direct_match(q_folded), Actor.id.in_(fuzzy_ids or [])))
     if member_ids is not None:
         stmt = stmt.where(Actor.id.in_(member_ids))
     return stmt

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..auth import read_access, write_access
 from ..db import SessionDep
-from ..errors import ERROR_RESPONSES, BadRequest
+from ..errors import ERROR_RESPONSES
 from ..pagination import (
     Page,
     PageParams,
@@ -58,12 +58,8 @@ async def list_actors(
 ) -> Response:
     fmt = wanted_format(request, format)
     member_ids = None
-    if member_of is not None:
-        org_id = await repository.resolve_ref(session, member_of)
-        if org_id is None:
-            raise BadRequest(
-                f"Unknown actor {member_of!r}.", errors=[{"loc": ["query", "member_of"], "msg": "unknown"}]
-            )
+    org_id = await service.filter_id(session, member_of, "member_of")
+    if org_id is not None:
         member_ids = relations_repo.member_ids_subquery(org_id, as_of or date.today())
     q_folded = fold(q) if q else None
     fuzzy = await session.run_sync(NAMES.search, q) if q else None

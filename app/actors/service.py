@@ -140,6 +140,12 @@ async def detail(session: AsyncSession, actor_id: int, as_of: date | None = None
     return out
 
 
+async def filter_id(session: AsyncSession, ref: str | None, param: str) -> int | None:
+    """One actor named in a query parameter; an unknown actor is the client's error (400)."""
+    found = await filter_ids(session, [ref] if ref is not None else None, param)
+    return found[0] if found else None
+
+
 async def filter_ids(session: AsyncSession, refs: list[str] | None, param: str) -> list[int] | None:
     """Resolve actor filters from a query string; an unknown actor is the client's error (400)."""
     if not refs:

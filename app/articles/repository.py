@@ -167,11 +167,6 @@ async def existing_ids(session: AsyncSession, ids: Iterable[int]) -> set[int]:
     return set((await session.execute(select(Article.id).where(Article.id.in_(ids)))).scalars().all())
 
 
-async def id_by_canonical_url(session: AsyncSession, canonical_url: str) -> int | None:
-    stmt = select(Article.id).where(Article.canonical_url == canonical_url)
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
 _MENTIONS = (
     select(
         Mention.start_offset,

@@ -43,7 +43,6 @@ from .schemas import ArticleCreate, ArticleRead, ArticleSummary, ArticleUpdate, 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=ERROR_RESPONSES)
 
 
-FacetName = Literal["source", "actor", "language", "actor_kind"]
 EXPORT_COLUMNS = ("id", "url", "title", "summary", "source", "language", "published_at")
 
 
@@ -110,7 +109,7 @@ async def list_articles(
             "sort=relevance needs a full-text query `q`.",
             errors=[{"loc": ["query", "sort"], "msg": "needs q"}],
         )
-    probe = bool(filters["actor_ids"]) and (sort or "") != "relevance" and q is None
+    probe = match is None and bool(filters["actor_ids"])
     if probe:
         probe = await repository.actors_are_common(session, filters["actor_ids"])
     conds = repository.filter_conditions(**filters, actors_probe=probe)

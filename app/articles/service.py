@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from typing import Any
-from urllib.parse import urlsplit
 
 import anyio
 from sqlalchemy.exc import OperationalError
@@ -22,11 +21,6 @@ def to_utc_naive(value: datetime | date) -> datetime:
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value
-
-
-def default_source(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
 
 
 def to_input(data: ArticleCreate) -> ArticleInput:
@@ -139,21 +133,3 @@ async def detail(session: AsyncSession, article_id: int) -> dict[str, Any] | Non
     out["events"] = await repository.events_of(session, article_id)
     out["claims"] = await repository.claims_of(session, article_id)
     return out
-
-
-def canonical_url(url: str) -> str:
-    from ..ingestion.urls import canonicalize_url
-
-    return canonicalize_url(url)
-
-
-def content_fingerprints(title: str, body: str) -> dict[str, Any]:
-    from ..ingestion.fingerprint import content_hash, simhash64, simhash_bands
-
-    sim = simhash64(f"{title}\n{body}")
-    bands = simhash_bands(sim)
-    return {
-        "content_hash": content_hash(title, body),
-        "simhash": sim,
-        **{f"sh{i}": b for i, b in enumerate(bands)},
-    }

@@ -24,7 +24,9 @@ async def resolve_type(session: AsyncSession, ref: str, *, loc: list[str | int])
     return codes[0]
 
 
-async def filter_types(session: AsyncSession, refs: list[str] | None) -> list[str] | None:
+async def filter_types(
+    session: AsyncSession, refs: list[str] | None, param: str = "type"
+) -> list[str] | None:
     if not refs:
         return None
     codes: list[str] = []
@@ -32,7 +34,8 @@ async def filter_types(session: AsyncSession, refs: list[str] | None) -> list[st
         found = await repository.type_codes(session, ref)
         if not found:
             raise BadRequest(
-                f"Unknown event type {ref!r}.", errors=[{"loc": ["query", "type"], "msg": "unknown"}]
+                f"Unknown event type {ref!r}.",
+                errors=[{"loc": ["query", param], "msg": "unknown event type"}],
             )
         codes.extend(found)
     return codes

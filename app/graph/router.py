@@ -7,10 +7,11 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from ..actors import repository as actors_repo
 from ..actors.dependencies import ActorDep
+from ..actors.service import filter_id
 from ..auth import read_access
 from ..db import SessionDep
 from ..errors import ERROR_RESPONSES, BadRequest, NotFound
-from ..events import repository as events_repo
+from ..events import service as events_service
 from ..responses import JSON
 from ..schemas import MAX_ID, TypeName
 from . import service
@@ -38,14 +39,7 @@ async def member_of_param(
     ] = None,
 ) -> int | None:
     """The `member_of` filter of GET /v1/articles and /v1/events; an unknown actor is a 400."""
-    if member_of is None:
-        return None
-    org_id = await actors_repo.resolve_ref(session, member_of)
-    if org_id is None:
-        raise BadRequest(
-            f"Unknown actor {member_of!r}.", errors=[{"loc": ["query", "member_of"], "msg": "unknown actor"}]
-        )
-    return org_id
+    return await filter_id(session, member_of, "member_of")
 
 
 MemberOfDep = Annotated[int | None, Depends(member_of_param)]
@@ -116,22 +110,9 @@ async def actor_timeline(
     ] = None,
 ) -> Response:
     """Articles mentioning the actor per day, week or month, empty buckets included (at most 1,000)."""
-    with_id = None
-    if with_ is not None:
-        with_id = await actors_repo.resolve_ref(session, with_)
-        if with_id is None:
-            raise BadRequest(
-                f"Unknown actor {with_!r}.", errors=[{"loc": ["query", "with"], "msg": "unknown"}]
-            )
-    type_code = None
-    if event_type is not None:
-        codes = await events_repo.type_codes(session, event_type)
-        if not codes:
-            raise BadRequest(
-                f"Unknown event type {event_type!r}.",
-                errors=[{"loc": ["query", "event_type"], "msg": "unknown event type"}],
-            )
-        type_code = codes[0]
+    with_id = await filter_id(session, with_, "with")
+    codes = await events_service.filter_types(session, [event_type] if event_type else None, "event_type")
+    type_code = codes[0] if codes else None
     result = await service.timeline(
         session, actor_id, interval=interval, start=from_, end=to, with_id=with_id, type_code=type_code
     )

@@ -17,7 +17,7 @@ from ..articles.schemas import ArticleCreate
 from ..articles.service import to_input
 from ..config import get_settings
 from .readers import read_records
-from .service import GAZETTEERS, prepare, store
+from .service import prepare, store
 
 _ADAPTER = TypeAdapter(ArticleCreate)
 
@@ -108,8 +108,7 @@ def _to_database(files, batch, counts, progress, task, console, workers: int = 0
     engine = make_sync_engine(settings)
     workers = workers or min(4, os.cpu_count() or 1)
     with Session(engine) as session:
-        GAZETTEERS.get(session)
-        entries = load_entries(session)
+        entries = load_entries(session)  # each worker process builds its own linker from these
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(entries,))
     try:
         offset = 0

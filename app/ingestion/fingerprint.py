@@ -35,6 +35,7 @@ import numpy as np
 __all__ = [
     "NEAR_DUPLICATE_DISTANCE",
     "content_hash",
+    "fingerprints",
     "hamming",
     "is_near_duplicate",
     "simhash64",
@@ -99,6 +100,17 @@ def simhash64(text: str) -> int:
         counts = bits.sum(axis=0, dtype=np.int64)
     majority = np.packbits(counts * 2 > n, bitorder="little").tobytes()
     return to_signed64(int.from_bytes(majority, "little"))
+
+
+def fingerprints(title: str, body: str) -> dict[str, int | str]:
+    """The article columns that identify its content: exact hash, simhash and the simhash's bands."""
+    sim = simhash64(f"{title}\n{body}")
+    bands = simhash_bands(sim)
+    return {
+        "content_hash": content_hash(title, body),
+        "simhash": sim,
+        **{f"sh{i}": b for i, b in enumerate(bands)},
+    }
 
 
 def hamming(a: int, b: int) -> int:

@@ -23,6 +23,7 @@ async def lookup(session: AsyncSession, key: str) -> IdempotencyKey | None:
 
 
 async def remember(session: AsyncSession, key: str, digest: str, status: int, body: Any) -> None:
+    await expire(session)
     session.add(
         IdempotencyKey(
             key=key, request_hash=digest, status_code=status, body=orjson.dumps(body, default=str).decode()

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Actor, ActorAlias, AppState, Article, Mention
 from .cleaning import clean_text
-from .fingerprint import NEAR_DUPLICATE_DISTANCE, content_hash, hamming, simhash64, simhash_bands
+from .fingerprint import NEAR_DUPLICATE_DISTANCE, fingerprints, hamming
 from .language import detect_language
 from .linker import Gazetteer, GazetteerEntry
 from .urls import canonicalize_url
@@ -95,9 +95,6 @@ def prepare(index: int, item: ArticleInput, gazetteer: Gazetteer) -> Prepared:
     )
     body = clean_text(item.body, title=title)
     canonical = canonicalize_url(item.url)
-    digest = content_hash(title, body)
-    sim = simhash64(f"{title}\n{body}")
-    bands = simhash_bands(sim)
     language = item.language or detect_language(f"{title}. {body[:LANGUAGE_SAMPLE]}")
     values = {
         "url": item.url,
@@ -109,12 +106,7 @@ def prepare(index: int, item: ArticleInput, gazetteer: Gazetteer) -> Prepared:
         "language": language,
         "published_at": item.published_at,
         "tags": item.tags,
-        "content_hash": digest,
-        "simhash": sim,
-        "sh0": bands[0],
-        "sh1": bands[1],
-        "sh2": bands[2],
-        "sh3": bands[3],
+        **fingerprints(title, body),
         "is_stub": False,
     }
     mentions = [

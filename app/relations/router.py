@@ -5,11 +5,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from ..actors import repository as actors_repo
 from ..actors.dependencies import ActorDep
+from ..actors.service import filter_id
 from ..auth import read_access, write_access
 from ..db import SessionDep
-from ..errors import ERROR_RESPONSES, BadRequest
+from ..errors import ERROR_RESPONSES
 from ..pagination import Page, PageParams, filters_fingerprint, next_cursor, page_params, page_response
 from ..responses import JSON
 from ..schemas import TypeName
@@ -25,14 +25,7 @@ AsOf = Annotated[date | None, Query(description="Only relations that hold on thi
 
 
 async def _ref(session: SessionDep, value: str | None, name: str) -> int | None:
-    if value is None:
-        return None
-    actor_id = await actors_repo.resolve_ref(session, value)
-    if actor_id is None:
-        raise BadRequest(
-            f"Unknown actor {value!r}.", errors=[{"loc": ["query", name], "msg": "unknown actor"}]
-        )
-    return actor_id
+    return await filter_id(session, value, name)
 
 
 async def _page(request: Request, session: SessionDep, page: PageParams, filters: dict) -> Response:

@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from ..ingestion.fingerprint import fingerprints
+from ..ingestion.urls import canonicalize_url
 from ..models import (
     Actor,
     ActorAlias,
@@ -218,10 +220,8 @@ class SeedLoader:
 
     # -- articles ---------------------------------------------------------------------------------
     def articles(self, records: list[dict[str, Any]]) -> None:
-        from ..articles.service import canonical_url, content_fingerprints
-
         for rec in records:
-            canonical = canonical_url(rec["url"])
+            canonical = canonicalize_url(rec["url"])
             article = self.s.scalar(select(Article).where(Article.canonical_url == canonical))
             values = {
                 "url": rec["url"],
@@ -232,7 +232,7 @@ class SeedLoader:
                 "language": rec.get("language"),
                 "published_at": _dt(rec["published_at"]),
                 "tags": rec.get("tags"),
-                **content_fingerprints(rec["title"], rec["body"]),
+                **fingerprints(rec["title"], rec["body"]),
             }
             if article is None:
                 article = Article(canonical_url=canonical, **values)
