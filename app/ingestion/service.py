@@ -196,17 +196,29 @@ def _near_duplicates(session: Session, fresh: list[Prepared]) -> dict[int, int]:
     if not fresh:
         return {}
     conds = [getattr(Article, f"sh{b}").in_({p.values[f"sh{b}"] for p in fresh}) for b in range(4)]
-    candidates = session.execute(
-        select(Article.id, Article.simhash)
+    rows = session.execute(
+        select(Article.id, Article.simhash, Article.sh0, Article.sh1, Article.sh2, Article.sh3)
         .where(or_(*conds), Article.duplicate_of_id.is_(None))
         .order_by(Article.id)
     ).all()
+    # Candidates by (band, value): each article is compared only with those sharing one of its bands,
+    # not with every candidate of the batch.
+    by_band: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for cid, csim, *bands in rows:
+        if csim is not None:
+            for b, value in enumerate(bands):
+                by_band.setdefault((b, value), []).append((cid, csim))
     found: dict[int, int] = {}
     for p in fresh:
-        for cid, csim in candidates:
-            if csim is not None and hamming(csim, p.values["simhash"]) <= NEAR_DUPLICATE_DISTANCE:
-                found[p.index] = cid
-                break
+        sim = p.values["simhash"]
+        close = [
+            cid
+            for b in range(4)
+            for cid, csim in by_band.get((b, p.values[f"sh{b}"]), ())
+            if hamming(csim, sim) <= NEAR_DUPLICATE_DISTANCE
+        ]
+        if close:
+            found[p.index] = min(close)
     return found
 
 
