@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..db import fetch
 from ..models import Actor, Article, Claim, Event, EventArticle, Mention
 from ..pagination import PageParams, SortKey, paginate
-from ..search.dialect import RANK_WINDOW, Match
+from ..search.dialect import COMMON_MATCHES, RANK_WINDOW, Match
 
 SUMMARY_COLUMNS = (
     Article.id,
@@ -121,11 +121,25 @@ def matching_ids(conds: list[Any], match: Match | None) -> Any:
 COMMON_MENTIONS = 2000
 
 
+async def at_least(session: AsyncSession, ids: Any, n: int) -> bool:
+    """Whether the id query yields at least `n` rows, counting no further than that."""
+    count = (await fetch(session, select(func.count()).select_from(ids.limit(n).subquery()))).scalar() or 0
+    return count >= n
+
+
 async def actors_are_common(session: AsyncSession, actor_ids: Sequence[int]) -> bool:
-    """Whether these actors have at least COMMON_MENTIONS mentions (counted up to that, no further)."""
-    probe = select(Mention.article_id).where(Mention.actor_id.in_(actor_ids)).limit(COMMON_MENTIONS)
-    count = (await fetch(session, select(func.count()).select_from(probe.subquery()))).scalar() or 0
-    return count >= COMMON_MENTIONS
+    """Whether these actors have at least COMMON_MENTIONS mentions: then walking articles in date
+    order and probing finds a page sooner than collecting their mentions."""
+    return await at_least(
+        session, select(Mention.article_id).where(Mention.actor_id.in_(actor_ids)), COMMON_MENTIONS
+    )
+
+
+async def match_is_common(session: AsyncSession, match: Match) -> bool:
+    """Whether the full-text query matches at least COMMON_MATCHES articles (always so where the engine
+    gives no cheap list of matches: there the probe plan is the same query)."""
+    hits = match.hits()
+    return True if hits is None else await at_least(session, hits, COMMON_MATCHES)
 
 
 async def max_id(session: AsyncSession) -> int:

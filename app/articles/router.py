@@ -130,11 +130,7 @@ async def list_articles(
             assert match is not None
             rows, cursor = await _relevance_page(request, session, conds, match, stmt, key, page, fp)
         else:
-            if (
-                match is not None
-                and not conds
-                and await session.run_sync(lambda s: match.is_common(s.connection()))
-            ):
+            if match is not None and not conds and await repository.match_is_common(session, match):
                 # A common word: walk the date index and probe each article (the first page is near).
                 stmt, _ = repository.list_statement(conds, match, probe=True)
             rows = await repository.list_page(session, stmt, key, page, fp)

@@ -166,16 +166,11 @@ class Match:
             stmt = stmt.order_by(rank).limit(top)
         return stmt.subquery("ft")
 
-    def is_common(self, session_conn: Any, threshold: int = COMMON_MATCHES) -> bool:
-        """Whether the query matches at least `threshold` articles (counted up to that, no further)."""
+    def hits(self) -> Any | None:
+        """The matching ids straight from the full-text index (SQLite); None where there is no such list."""
         if self.postgres:
-            return True
-        probe = (
-            select(fts.c.rowid).where(literal_column("articles_fts").op("MATCH")(self.expr)).limit(threshold)
-        )
-        return bool(
-            session_conn.execute(select(func.count()).select_from(probe.subquery())).scalar() >= threshold
-        )
+            return None
+        return select(fts.c.rowid).where(literal_column("articles_fts").op("MATCH")(self.expr))
 
     def snippets(self, ids: list[int]) -> Any:
         """(id, snippet) for the rows of one page: highlighting runs on those rows only."""
