@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from .config import get_settings
+from .importers.gdelt_cli import register as register_gdelt
 
 app = typer.Typer(
     help="geonews: a REST API for geopolitical news.", no_args_is_help=True, add_completion=False
@@ -24,33 +25,10 @@ app.add_typer(import_app, name="import")
 err = Console(stderr=True)
 
 
-def _register_plugins() -> None:
-    try:
-        from .importers.gdelt_cli import register
-    except ImportError:  # the importer is optional until it lands
-        return
-    register(import_app)
-
-
 def _prepare(seed_if_empty: bool) -> None:
-    from . import migrate
-    from .db import make_sync_engine
-    from .seed.loader import SEED_DIR, is_empty, seed
+    from .seed.loader import prepare_database
 
-    settings = get_settings()
-    if settings.is_sqlite:
-        path = settings.sync_url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings)
-    if seed_if_empty:
-        engine = make_sync_engine(settings)
-        try:
-            if is_empty(engine):
-                err.print("[bold]seeding[/] an empty database from seed_data/ …")
-                err.print(seed(engine, Path(settings.seed_dir) if settings.seed_dir else SEED_DIR).summary())
-        finally:
-            engine.dispose()
+    prepare_database(get_settings(), seed_if_empty=seed_if_empty, say=err.print)
 
 
 @app.command()
@@ -103,13 +81,13 @@ def seed_cmd(
     """Load seed_data/ (idempotent: a second run changes nothing)."""
     from . import migrate
     from .db import make_sync_engine
-    from .seed.loader import SEED_DIR, seed
+    from .seed.loader import seed, seed_dir_of
 
     settings = get_settings()
     migrate.upgrade(settings)
     engine = make_sync_engine(settings)
     try:
-        report = seed(engine, seed_dir or (Path(settings.seed_dir) if settings.seed_dir else SEED_DIR))
+        report = seed(engine, seed_dir or seed_dir_of(settings))
     finally:
         engine.dispose()
     typer.echo(report.summary())
@@ -140,7 +118,7 @@ def keys_create(
     sys.stdout.write(key + "\n")
 
 
-_register_plugins()
+register_gdelt(import_app)
 
 
 @app.command()

@@ -62,9 +62,8 @@ def gdelt(
     show_skipped: Annotated[int, typer.Option(min=0, help="How many skipped rows to list.")] = 20,
 ) -> None:
     """Import GDELT 2.0 events (and the articles that mention them) into the database, idempotently."""
-    from .. import migrate
     from ..db import make_sync_engine
-    from ..seed.loader import is_empty, seed
+    from ..seed.loader import prepare_database
     from .gdelt import import_gdelt, input_bytes, is_mentions_file
 
     files = files or []
@@ -74,16 +73,9 @@ def gdelt(
         err.print("[red]give at least one GDELT export or mentions file[/]")
         raise typer.Exit(2)
     settings = get_settings()
-    if settings.is_sqlite:
-        path = settings.sync_url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings)
+    prepare_database(settings, seed_if_empty=not no_seed, say=err.print)
     engine = make_sync_engine(settings)
     try:
-        if not no_seed and is_empty(engine):
-            err.print("[bold]seeding[/] an empty database from seed_data/ …")
-            err.print(seed(engine).summary())
         total = sum(input_bytes(f) for f in exports + mention_files)
         columns = (
             TextColumn("[bold]gdelt[/]"),

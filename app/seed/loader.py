@@ -433,6 +433,11 @@ class SeedLoader:
         self.s.flush()
 
 
+def seed_dir_of(settings: Any) -> Path:
+    """GEONEWS_SEED_DIR when set, else the seed_data/ beside the code."""
+    return Path(settings.seed_dir) if settings.seed_dir else SEED_DIR
+
+
 def seed(engine: Engine, seed_dir: Path = SEED_DIR) -> SeedReport:
     with Session(engine) as session, session.begin():
         return SeedLoader(session, seed_dir).load_all()
@@ -441,3 +446,25 @@ def seed(engine: Engine, seed_dir: Path = SEED_DIR) -> SeedReport:
 def is_empty(engine: Engine) -> bool:
     with Session(engine) as session:
         return session.scalar(select(Actor.id).limit(1)) is None
+
+
+def prepare_database(settings: Any, *, seed_if_empty: bool, say: Any = print) -> None:
+    """What the commands do before touching the database: make the SQLite file's folder, migrate to
+    head, and seed an empty database."""
+    from .. import migrate
+    from ..db import make_sync_engine
+
+    if settings.is_sqlite:
+        path = settings.sync_url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings)
+    if not seed_if_empty:
+        return
+    engine = make_sync_engine(settings)
+    try:
+        if is_empty(engine):
+            say("seeding an empty database from seed_data/ …")
+            say(seed(engine, seed_dir_of(settings)).summary())
+    finally:
+        engine.dispose()
