@@ -135,7 +135,7 @@ def ingest(
     batch: Annotated[int, typer.Option(min=1, max=10000, help="Articles per batch.")] = 500,
 ) -> None:
     """Ingest article files: cleaned, deduplicated and linked, with a progress bar and the counts."""
-    from .ingestion.cli import run_ingest
+    from .articles.cli import run_ingest
 
     counts = run_ingest(files, server=server, key=key, batch=batch, console=err)
     typer.echo(

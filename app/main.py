@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
 
+    from .actors.router import resolve_router
     from .actors.router import router as actors_router
     from .articles.router import router as articles_router
     from .claims.router import propositions_router
@@ -52,7 +53,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from .events.router import types_router
     from .graph.router import actor_router as graph_actor_router
     from .graph.router import router as graph_router
-    from .ingestion.router import router as resolve_router
     from .keys.router import router as keys_router
     from .relations.router import actor_router as actor_relations_router
     from .relations.router import router as relations_router

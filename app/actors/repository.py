@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, case, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from ..db import fetch
-from ..models import Actor, ActorAlias, ExternalId
+from ..models import Actor, ActorAlias, AppState, ExternalId
 from ..pagination import PageParams, SortKey, paginate
 from ..schemas import MAX_ID
 
@@ -169,3 +170,33 @@ async def get_orm(session: AsyncSession, actor_id: int) -> Actor | None:
 
 async def delete_actor(session: AsyncSession, actor_id: int) -> None:
     await session.execute(delete(Actor).where(Actor.id == actor_id))
+
+
+# -- sync reads for the per-process linker and name index (app/actors/gazetteer.py, fuzzy.py) ---------
+
+
+def gazetteer_version(session: Session) -> int:
+    return session.scalar(select(AppState.value).where(AppState.key == "gazetteer")) or 0
+
+
+def gazetteer_rows(session: Session) -> tuple[list[Any], list[Any]]:
+    """(id, kind, name) of every actor and (actor_id, alias, kind, ambiguous, case_sensitive) of every alias."""
+    actors = session.execute(select(Actor.id, Actor.kind, Actor.name)).all()
+    aliases = session.execute(
+        select(
+            ActorAlias.actor_id,
+            ActorAlias.alias,
+            ActorAlias.kind,
+            ActorAlias.ambiguous,
+            ActorAlias.case_sensitive,
+        )
+    ).all()
+    return actors, aliases
+
+
+def name_rows(session: Session) -> list[Any]:
+    return session.execute(select(Actor.name, Actor.id)).all()
+
+
+def alias_rows(session: Session) -> list[Any]:
+    return session.execute(select(ActorAlias.normalized, ActorAlias.actor_id)).all()

@@ -22,13 +22,23 @@ from ..responses import JSON
 from ..schemas import Iso3
 from ..search import export
 from ..search.export import wanted_format
-from ..search.fuzzy import NAMES
 from ..text import fold
 from . import repository, service
 from .dependencies import ActorDep
-from .schemas import ActorCreate, ActorKind, ActorRead, ActorSummary, ActorUpdate, MemberRead
+from .fuzzy import fuzzy_ids
+from .schemas import (
+    ActorCreate,
+    ActorKind,
+    ActorRead,
+    ActorSummary,
+    ActorUpdate,
+    MemberRead,
+    ResolveRequest,
+    ResolveResponse,
+)
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"], responses=ERROR_RESPONSES)
+resolve_router = APIRouter(prefix="/v1", tags=["utilities"], responses=ERROR_RESPONSES)
 
 AsOf = Annotated[
     date | None, Query(description="Evaluate time-bounded relations on this date (default today).")
@@ -62,7 +72,7 @@ async def list_actors(
     if org_id is not None:
         member_ids = relations_repo.member_ids_subquery(org_id, as_of or date.today())
     q_folded = fold(q) if q else None
-    fuzzy = await session.run_sync(NAMES.search, q) if q else None
+    fuzzy = await session.run_sync(fuzzy_ids, q) if q else None
     stmt = repository.list_statement(
         kind=kind, country=country, q_folded=q_folded, member_ids=member_ids, fuzzy_ids=fuzzy
     )
@@ -140,3 +150,9 @@ async def list_members(
         for r in rows
     ]
     return page_response(request, items, cursor)
+
+
+@resolve_router.post("/resolve", response_model=ResolveResponse, dependencies=[read_access])
+async def resolve(session: SessionDep, body: ResolveRequest) -> Response:
+    """The actors the linker finds in any text, with character offsets; nothing is stored."""
+    return JSON(await service.resolve_text(session, body.text, body.min_confidence))

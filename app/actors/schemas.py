@@ -92,3 +92,22 @@ class MemberRead(BaseModel):
     relation_id: int
     valid_from: date | None
     valid_to: date | None
+
+
+class ResolveRequest(Strict):
+    text: Annotated[str, StringConstraints(max_length=1_000_000)]
+    min_confidence: float = Field(default=0.5, ge=0, le=1)
+
+
+class ResolvedMention(BaseModel):
+    actor: ActorBrief
+    start: int
+    end: int
+    text: str
+    confidence: float
+    alias_kind: str
+
+
+class ResolveResponse(BaseModel):
+    mentions: list[ResolvedMention]
+    actors: list[ActorBrief]

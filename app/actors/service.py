@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import BadRequest, Conflict
@@ -12,6 +13,7 @@ from ..models import Actor
 from ..relations import repository as relations_repo
 from ..text import fold, slugify
 from . import repository
+from .gazetteer import current_gazetteer
 from .schemas import ActorCreate, ActorUpdate, AliasIn
 
 POSITION_TYPES = ("holds_position", "leader_of", "spokesperson_for")
@@ -158,3 +160,22 @@ async def filter_ids(session: AsyncSession, refs: list[str] | None, param: str) 
             errors=[{"loc": ["query", param], "msg": f"unknown actor {m!r}"} for m in missing],
         )
     return list(dict.fromkeys(found[str(r)] for r in refs))
+
+
+async def resolve_text(session: AsyncSession, text: str, min_confidence: float) -> dict[str, Any]:
+    """The actors the linker finds in `text`, with character offsets; nothing is stored."""
+    gazetteer = await session.run_sync(current_gazetteer)
+    found = await anyio.to_thread.run_sync(lambda: gazetteer.find(text, min_confidence=min_confidence))
+    briefs = await repository.briefs(session, [m.actor_id for m in found])
+    mentions = [
+        {
+            "actor": briefs[m.actor_id],
+            "start": m.start,
+            "end": m.end,
+            "text": m.text,
+            "confidence": m.confidence,
+            "alias_kind": m.alias_kind,
+        }
+        for m in found
+    ]
+    return {"mentions": mentions, "actors": list({m.actor_id: briefs[m.actor_id] for m in found}.values())}

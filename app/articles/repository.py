@@ -6,10 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, select
+from sqlalchemy import bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from ..db import fetch
+from ..dialect import insert as dialect_insert
 from ..models import Actor, Article, Claim, Event, EventArticle, Mention
 from ..pagination import PageParams, SortKey, paginate
 from ..search.dialect import COMMON_MATCHES, RANK_WINDOW, Match
@@ -269,3 +271,73 @@ async def replace_mentions(session: AsyncSession, article_id: int, rows: list[di
     await session.execute(delete(Mention).where(Mention.article_id == article_id))
     if rows:
         await session.execute(Mention.__table__.insert(), [{"article_id": article_id, **r} for r in rows])
+
+
+# -- sync: the batch store (under AsyncSession.run_sync on HTTP, on a plain Session in the CLI) --------
+
+_STORED = select(Article.id, Article.canonical_url, Article.content_hash, Article.is_stub)
+_BANDS = select(Article.id, Article.simhash, Article.sh0, Article.sh1, Article.sh2, Article.sh3)
+INSERT_CHUNK = 500
+
+
+def stored_by_url_or_hash(session: Session, urls: set[str], hashes: set[str]) -> list[Any]:
+    """(id, canonical_url, content_hash, is_stub) of stored articles with one of these URLs or hashes."""
+    return session.execute(
+        _STORED.where(or_(Article.canonical_url.in_(urls), Article.content_hash.in_(hashes)))
+    ).all()
+
+
+def near_duplicate_candidates(session: Session, bands: list[set[int]]) -> list[Any]:
+    """(id, simhash, sh0..sh3) of originals sharing a simhash band value, oldest first."""
+    conds = [getattr(Article, f"sh{b}").in_(values) for b, values in enumerate(bands)]
+    return session.execute(
+        _BANDS.where(or_(*conds), Article.duplicate_of_id.is_(None)).order_by(Article.id)
+    ).all()
+
+
+def insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert articles, skipping any whose canonical URL or content another writer stored first;
+    returns canonical_url -> id of the rows this call inserted."""
+    stmt = (
+        dialect_insert(Article.__table__, session.get_bind().dialect.name)
+        .on_conflict_do_nothing()
+        .returning(Article.id, Article.canonical_url)
+    )
+    created: dict[str, int] = {}
+    for start in range(0, len(rows), INSERT_CHUNK):
+        for aid, url in session.execute(stmt, rows[start : start + INSERT_CHUNK]):
+            created[url] = aid
+    return created
+
+
+_SET_DUPLICATE = (
+    update(Article.__table__)
+    .where(Article.__table__.c.id == bindparam("aid"))
+    .values(duplicate_of_id=bindparam("dup"))
+)
+
+
+def set_duplicate_of(session: Session, links: list[dict[str, int]]) -> None:
+    """`links`: [{"aid": article id, "dup": id of its original}]."""
+    if links:
+        session.execute(_SET_DUPLICATE, links)
+
+
+def update_stored(session: Session, changes: list[tuple[int, dict[str, Any]]]) -> None:
+    """Overwrite the given columns of stored articles (every item has the same columns)."""
+    if not changes:
+        return
+    table = Article.__table__
+    cols = list(changes[0][1])
+    session.execute(
+        update(table).where(table.c.id == bindparam("aid")).values({c: bindparam(f"v_{c}") for c in cols}),
+        [{"aid": aid, **{f"v_{c}": values[c] for c in cols}} for aid, values in changes],
+    )
+
+
+def store_mentions(session: Session, replace_ids: list[int], rows: list[dict[str, Any]]) -> None:
+    """Drop the mentions of `replace_ids`, then insert `rows` (each with its article_id)."""
+    if replace_ids:
+        session.execute(delete(Mention).where(Mention.article_id.in_(replace_ids)))
+    if rows:
+        session.execute(Mention.__table__.insert(), rows)

@@ -13,9 +13,8 @@ from ..db import SessionDep, fetch
 from ..errors import ERROR_RESPONSES, BadRequest, NotFound, Unprocessable
 from ..graph.repository import articles_member_of_condition
 from ..graph.router import MemberOfDep
-from ..ingestion import bulk, idempotency
 from ..inline import heavy
-from ..models import Article
+from ..models import Article, to_utc_naive
 from ..pagination import (
     Page,
     PageParams,
@@ -36,7 +35,7 @@ from ..search.dialect import RANK_WINDOW, Match
 from ..search.export import wanted_format
 from ..search.facets import ARTICLE_FACETS, article_facets
 from ..search.query import parse as parse_query
-from . import repository, service
+from . import bulk, idempotency, repository, service
 from .dependencies import ArticleDep
 from .schemas import ArticleCreate, ArticleRead, ArticleSummary, ArticleUpdate, BulkReport
 
@@ -99,8 +98,8 @@ async def list_articles(
         "sources": source,
         "languages": language,
         "event_id": event,
-        "published_after": service.to_utc_naive(published_after) if published_after else None,
-        "published_before": service.to_utc_naive(published_before) if published_before else None,
+        "published_after": to_utc_naive(published_after) if published_after else None,
+        "published_before": to_utc_naive(published_before) if published_before else None,
     }
     match = Match(session.get_bind().dialect.name, parse_query(q)) if q else None
     sort = sort or ("relevance" if match else "-published_at")
@@ -254,8 +253,8 @@ async def create_article(
                 media_type="application/json",
                 headers={"Idempotent-Replayed": "true"},
             )
-    outcome = await service.create(session, body)
-    detail = await service.detail(session, outcome.id)
+    outcome = await service.create_article(session, body)
+    detail = await service.get_article(session, outcome.id)
     status = 201 if outcome.status == "created" else 200
     if idempotency_key and digest:
         await idempotency.remember(session, idempotency_key, digest, status, detail)
@@ -297,7 +296,7 @@ async def bulk_articles(request: Request, session: SessionDep) -> Response:
 async def get_article(
     session: SessionDep, article_id: Annotated[int, Path(ge=1, le=2_147_483_647)]
 ) -> Response:
-    detail = await service.detail(session, article_id)
+    detail = await service.get_article(session, article_id)
     if detail is None:
         raise NotFound(f"No article {article_id}.")
     return JSON(detail)
@@ -305,11 +304,11 @@ async def get_article(
 
 @router.patch("/{article_id}", response_model=ArticleRead, dependencies=[write_access])
 async def update_article(session: SessionDep, article_id: ArticleDep, body: ArticleUpdate) -> Response:
-    await service.update(session, article_id, body)
-    return JSON(await service.detail(session, article_id))
+    await service.update_article(session, article_id, body)
+    return JSON(await service.get_article(session, article_id))
 
 
 @router.delete("/{article_id}", status_code=204, dependencies=[write_access])
 async def delete_article(session: SessionDep, article_id: ArticleDep) -> Response:
-    await repository.delete_article(session, article_id)
+    await service.delete_article(session, article_id)
     return Response(status_code=204)

@@ -12,6 +12,7 @@ from ..auth import read_access
 from ..db import SessionDep
 from ..errors import ERROR_RESPONSES, BadRequest, NotFound
 from ..events import service as events_service
+from ..models import to_utc_naive
 from ..responses import JSON
 from ..schemas import MAX_ID, TypeName
 from . import service
@@ -64,8 +65,8 @@ async def actor_network(
     """Co-mention and relation graph around the actor: an edge's `weight` counts the articles mentioning
     both, its `kinds` are the relation types between them. Each hop expands the strongest actors found by
     the previous one; the `limit` actors kept are those reached along the strongest edges."""
-    start = service.to_utc_naive(since) if since is not None else None
-    end = service.to_utc_naive(until) if until is not None else None
+    start = to_utc_naive(since) if since is not None else None
+    end = to_utc_naive(until) if until is not None else None
     if start is not None and end is not None and start >= end:
         raise BadRequest(
             "`since` must be before `until`.", errors=[{"loc": ["query", "since"], "msg": "not before until"}]

@@ -7,13 +7,14 @@ import calendar
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..actors import repository as actors_repo
 from ..errors import BadRequest
+from ..models import to_utc_naive
 from ..relations import repository as relations_repo
 from . import repository
 
@@ -37,15 +38,6 @@ PATH_QUERY_CHUNK = 5_000
 
 MAX_BUCKETS = 1_000
 DEFAULT_BUCKETS = 12
-
-
-def to_utc_naive(value: datetime | date) -> datetime:
-    """Timestamps are stored as naive UTC; a bare date means its midnight UTC."""
-    if not isinstance(value, datetime):
-        return datetime.combine(value, time())
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
 
 
 # -- network ---------------------------------------------------------------------------------------------

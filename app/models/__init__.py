@@ -2,7 +2,7 @@
 
 from .actors import ACTOR_KINDS, ALIAS_KINDS, Actor, ActorAlias, ExternalId
 from .articles import Article, Mention
-from .base import Base, utcnow
+from .base import Base, to_utc_naive, utcnow
 from .claims import STANCES, Claim, ClaimAbout, Proposition
 from .events import EVENT_STATUSES, Event, EventArticle, EventParticipant, EventType
 from .keys import SCOPES, ApiKey
@@ -35,5 +35,6 @@ __all__ = [
     "Proposition",
     "Relation",
     "RelationEvidence",
+    "to_utc_naive",
     "utcnow",
 ]

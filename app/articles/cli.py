@@ -13,11 +13,11 @@ from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..articles.schemas import ArticleCreate
-from ..articles.service import to_input
 from ..config import get_settings
-from .readers import read_records
-from .service import prepare, store
+from ..ingestion.pipeline import prepare
+from ..ingestion.readers import read_records
+from .schemas import ArticleCreate
+from .service import store, to_input
 
 _ADAPTER = TypeAdapter(ArticleCreate)
 
@@ -80,8 +80,8 @@ _worker_gazetteer: Any = None
 
 def _init_worker(entries: list[Any]) -> None:
     global _worker_gazetteer
-    from .language import preload
-    from .linker import Gazetteer
+    from ..ingestion.language import preload
+    from ..ingestion.linker import Gazetteer
 
     _worker_gazetteer = Gazetteer(entries)
     preload()
@@ -100,8 +100,8 @@ def _to_database(files, batch, counts, progress, task, console, workers: int = 0
     from sqlalchemy.orm import Session
 
     from .. import migrate
+    from ..actors.gazetteer import load_entries
     from ..db import make_sync_engine
-    from .service import load_entries
 
     settings = get_settings()
     migrate.upgrade(settings)

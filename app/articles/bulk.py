@@ -7,8 +7,8 @@ from typing import Any
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
-from ..articles.schemas import ArticleCreate
 from ..errors import BadRequest, Unprocessable
+from .schemas import ArticleCreate
 
 MAX_ITEMS = 10_000
 _ADAPTER = TypeAdapter(ArticleCreate)
