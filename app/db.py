@@ -111,6 +111,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+def get_database(request: Request) -> Database:
+    """The app's Database, for work outside the request's session (e.g. a short write during a GET)."""
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
 async def fetch(session: Any, statement: Any, params: dict[str, Any] | None = None) -> Any:
     """Execute a column-only (Core) statement on the hot path, skipping the ORM layer.
 

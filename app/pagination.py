@@ -11,18 +11,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Select, and_, or_, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
+from . import export
 from .config import get_settings
+from .db import fetch
 from .errors import BadRequest
 from .responses import JSON
 
@@ -45,6 +47,12 @@ class SortKey:
     name: str
     columns: tuple[tuple[Any, bool], ...]  # (column expression, descending)
     kinds: tuple[str, ...]  # "int", "float", "str", "datetime", "date" — how to decode cursor values
+    # The row keys holding each column's value (default: each column's own key).
+    fields: tuple[str, ...] | None = None
+
+    def values_of(self, row: Any) -> list[Any]:
+        fields = self.fields or tuple(c.key for c, _ in self.columns)
+        return [row[f] for f in fields]
 
 
 @dataclass
@@ -165,13 +173,13 @@ def paginate(stmt: Select[Any], key: SortKey, params: PageParams, fingerprint: s
 
 
 def next_cursor(
-    rows: list[Any], key: SortKey, params: PageParams, fingerprint: str, values_of: Any
+    rows: list[Any], key: SortKey, params: PageParams, fingerprint: str
 ) -> tuple[list[Any], str | None]:
     """Trim the extra row and make the cursor for the next page from the last row served."""
     if len(rows) <= params.limit:
         return rows, None
     rows = rows[: params.limit]
-    return rows, encode_cursor(key, values_of(rows[-1]), fingerprint)
+    return rows, encode_cursor(key, key.values_of(rows[-1]), fingerprint)
 
 
 def link_header(request: Request, cursor: str | None) -> dict[str, str]:
@@ -181,13 +189,54 @@ def link_header(request: Request, cursor: str | None) -> dict[str, str]:
     return {"Link": f'<{url}>; rel="next"'}
 
 
-def page_response(
-    request: Request,
-    items: list[Any],
-    cursor: str | None,
-    facets: dict[str, Any] | None = None,
-) -> Any:
-    body: dict[str, Any] = {"items": items, "next_cursor": cursor}
-    if facets is not None:
-        body["facets"] = facets
-    return JSON(body, headers=link_header(request, cursor))
+# -- the one chain every list follows: filters -> statement -> (export | keyset page) -> response --------
+
+
+@dataclass
+class PageResult:
+    """One page of a list: its items, the cursor of the next page, facet counts when asked."""
+
+    items: list[Any]
+    next_cursor: str | None = None
+    facets: dict[str, Any] | None = None
+
+
+@dataclass
+class Export:
+    """Every match of a list, streamed as NDJSON or CSV (`stmt` is ordered, unpaged)."""
+
+    stmt: Any
+    fmt: str
+    columns: Sequence[str]
+    to_item: Callable[[Any], dict[str, Any]]
+    name: str
+
+
+async def keyset_page(
+    session: Any,
+    stmt: Select[Any],
+    key: SortKey,
+    params: PageParams,
+    filters: dict[str, Any],
+    render: Callable[[list[dict[str, Any]]], Awaitable[list[Any]]] | None = None,
+) -> PageResult:
+    """A page of `stmt` in `key` order after the cursor; `render` turns the rows into items."""
+    fp = filters_fingerprint(filters)
+    rows = [dict(r) for r in (await fetch(session, paginate(stmt, key, params, fp))).mappings()]
+    rows, cursor = next_cursor(rows, key, params, fp)
+    return PageResult(await render(rows) if render else rows, cursor)
+
+
+def list_response(request: Request, result: PageResult | Export) -> Response:
+    """The envelope with its Link header, or the streamed export."""
+    if isinstance(result, Export):
+        return export.stream(
+            request.app.state.db, result.stmt, result.fmt, result.to_item, result.columns, result.name
+        )
+    body: dict[str, Any] = {"items": result.items, "next_cursor": result.next_cursor}
+    if result.facets is not None:
+        body["facets"] = result.facets
+    return JSON(body, headers=link_header(request, result.next_cursor))
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..db import fetch
 from ..models import Actor, ActorAlias, AppState, ExternalId
-from ..pagination import PageParams, SortKey, paginate
+from ..pagination import SortKey
 from ..schemas import MAX_ID
 
 SUMMARY_COLUMNS = (Actor.id, Actor.kind, Actor.name, Actor.slug, Actor.country, Actor.description)
@@ -32,9 +32,15 @@ def direct_match(q_folded: str) -> Any:
 
 
 def match_sort(q_folded: str) -> SortKey:
-    """With a name query: direct (prefix, alias, code) matches before fuzzy ones, then by name."""
+    """With a name query: direct (prefix, alias, code) matches before fuzzy ones, then by name. The
+    statement carries the rank as `match_rank` (see list_statement)."""
     rank = case((direct_match(q_folded), 0), else_=1)
-    return SortKey("match", ((rank, False), (Actor.name, False), (Actor.id, False)), ("int", "str", "int"))
+    return SortKey(
+        "match",
+        ((rank, False), (Actor.name, False), (Actor.id, False)),
+        ("int", "str", "int"),
+        ("match_rank", "name", "id"),
+    )
 
 
 def looks_like_id(ref: int | str) -> bool:
@@ -143,13 +149,6 @@ def list_statement(
     if member_ids is not None:
         stmt = stmt.where(Actor.id.in_(member_ids))
     return stmt
-
-
-async def list_page(
-    session: AsyncSession, stmt: Any, key: SortKey, params: PageParams, fingerprint: str
-) -> list[dict[str, Any]]:
-    rows = (await fetch(session, paginate(stmt, key, params, fingerprint))).mappings().all()
-    return [dict(r) for r in rows]
 
 
 async def replace_aliases(session: AsyncSession, actor_id: int, rows: list[dict[str, Any]]) -> None:

@@ -8,11 +8,13 @@ from typing import Any
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..errors import BadRequest, Conflict
+from ..errors import BadRequest, Conflict, Unprocessable
 from ..models import Actor
+from ..pagination import Export, PageParams, PageResult, keyset_page, order_by
 from ..relations import repository as relations_repo
 from ..text import fold, slugify
 from . import repository
+from .fuzzy import fuzzy_ids
 from .gazetteer import current_gazetteer
 from .schemas import ActorCreate, ActorUpdate, AliasIn
 
@@ -61,7 +63,71 @@ async def _check_external_ids(session: AsyncSession, ids: dict[str, str], actor_
             raise Conflict(f"External id {scheme}={value} already belongs to actor {owner}.")
 
 
-async def create(session: AsyncSession, data: ActorCreate) -> int:
+EXPORT_COLUMNS = ("id", "kind", "name", "slug", "country", "description")
+
+
+async def list_actors(
+    session: AsyncSession,
+    page: PageParams,
+    fmt: str = "json",
+    *,
+    kind: list[str] | None = None,
+    country: str | None = None,
+    q: str | None = None,
+    member_of: str | None = None,
+    as_of: date | None = None,
+) -> PageResult | Export:
+    """Actors by kind, country, name (prefix, alias, code, then typo-tolerant) and membership on a date;
+    by name, or with `q` direct matches first."""
+    member_ids = None
+    org_id = await filter_id(session, member_of, "member_of")
+    if org_id is not None:
+        member_ids = relations_repo.member_ids_subquery(org_id, as_of or date.today())
+    q_folded = fold(q) if q else None
+    fuzzy = await session.run_sync(fuzzy_ids, q) if q else None
+    stmt = repository.list_statement(
+        kind=kind, country=country, q_folded=q_folded, member_ids=member_ids, fuzzy_ids=fuzzy
+    )
+    key = repository.match_sort(q_folded) if q_folded else repository.SORT_BY_NAME
+    if fmt != "json":
+        return Export(stmt.order_by(*order_by(key)), fmt, EXPORT_COLUMNS, _export_item, "actors")
+    if q_folded:
+        stmt = stmt.add_columns(key.columns[0][0].label("match_rank"))
+    filters = {"kind": kind, "country": country, "q": q_folded, "m": member_of, "as_of": as_of}
+    result = await keyset_page(session, stmt, key, page, filters)
+    for r in result.items:
+        r.pop("match_rank", None)
+    return result
+
+
+def _export_item(row: Any) -> dict[str, Any]:
+    return {c: row[c] for c in EXPORT_COLUMNS}
+
+
+async def list_members(
+    session: AsyncSession, org_id: int, page: PageParams, as_of: date | None = None
+) -> PageResult:
+    """Members of an alliance or organisation on a date (default today), by name."""
+    day = as_of or date.today()
+
+    async def render(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "actor": {k: r[k] for k in EXPORT_COLUMNS},
+                "relation_id": r["relation_id"],
+                "valid_from": r["valid_from"],
+                "valid_to": r["valid_to"],
+            }
+            for r in rows
+        ]
+
+    stmt = relations_repo.members_statement(org_id, day)
+    return await keyset_page(
+        session, stmt, relations_repo.MEMBER_SORT, page, {"org": org_id, "as_of": day}, render
+    )
+
+
+async def create_actor(session: AsyncSession, data: ActorCreate) -> dict[str, Any]:
     if data.slug:
         if data.slug.isdigit():
             raise BadRequest("A slug cannot be all digits (it would read as an id).")
@@ -79,10 +145,10 @@ async def create(session: AsyncSession, data: ActorCreate) -> int:
     await repository.replace_aliases(session, actor.id, alias_rows(data.name, data.aliases))
     await repository.replace_external_ids(session, actor.id, data.external_ids)
     await session.flush()
-    return actor.id
+    return await get_actor(session, actor.id)
 
 
-async def update(session: AsyncSession, actor_id: int, data: ActorUpdate) -> None:
+async def update_actor(session: AsyncSession, actor_id: int, data: ActorUpdate) -> dict[str, Any]:
     actor = await repository.get_orm(session, actor_id)
     assert actor is not None
     changes = data.model_dump(exclude_unset=True)
@@ -100,6 +166,11 @@ async def update(session: AsyncSession, actor_id: int, data: ActorUpdate) -> Non
         await _check_external_ids(session, data.external_ids, actor_id)
         await repository.replace_external_ids(session, actor_id, data.external_ids)
     await session.flush()
+    return await get_actor(session, actor_id)
+
+
+async def delete_actor(session: AsyncSession, actor_id: int) -> None:
+    await repository.delete_actor(session, actor_id)
 
 
 def _holds(row: dict[str, Any], day: date) -> bool:
@@ -119,7 +190,7 @@ def _tie(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def detail(session: AsyncSession, actor_id: int, as_of: date | None = None) -> dict[str, Any]:
+async def get_actor(session: AsyncSession, actor_id: int, as_of: date | None = None) -> dict[str, Any]:
     day = as_of or date.today()
     out = await repository.get_summary(session, actor_id)
     assert out is not None
@@ -179,3 +250,15 @@ async def resolve_text(session: AsyncSession, text: str, min_confidence: float) 
         for m in found
     ]
     return {"mentions": mentions, "actors": list({m.actor_id: briefs[m.actor_id] for m in found}.values())}
+
+
+async def body_actor_ids(
+    session: AsyncSession, refs: list[tuple[list[str | int], Any]], title: str = "Unknown actor."
+) -> list[int]:
+    """Resolve actor references of a request body, given as (error location, id or slug); any unknown
+    one is a 422 listing every unknown reference."""
+    found = await repository.resolve_refs(session, [r for _, r in refs])
+    errors = [{"loc": loc, "msg": f"unknown actor {r!r}"} for loc, r in refs if str(r) not in found]
+    if errors:
+        raise Unprocessable(title, errors=errors)
+    return [found[str(r)] for _, r in refs]

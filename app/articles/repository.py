@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import secrets
+from array import array
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import bindparam, delete, desc, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..db import fetch
+from ..dialect import day_of
 from ..dialect import insert as dialect_insert
-from ..models import Actor, Article, Claim, Event, EventArticle, Mention
-from ..pagination import PageParams, SortKey, paginate
+from ..models import Actor, Article, Claim, Event, EventArticle, Mention, SearchSnapshot, utcnow
+from ..pagination import SortKey
+from ..relations.repository import member_on
 from ..search.dialect import COMMON_MATCHES, RANK_WINDOW, Match
 
 SUMMARY_COLUMNS = (
@@ -49,6 +53,19 @@ SORTS = {
 def mentioned(actor_cond: Any) -> Any:
     """EXISTS: the article mentions an actor satisfying `actor_cond` (a condition on Mention/Actor)."""
     return exists().where(Mention.article_id == Article.id, actor_cond)
+
+
+def member_of_condition(org_id: int) -> Any:
+    """Articles that mention the organisation itself, or an actor that was a member of it on the article's
+    publication date (UTC)."""
+    direct, via = aliased(Mention), aliased(Mention)
+    day = day_of(Article.published_at)
+    return or_(
+        exists().where(direct.article_id == Article.id, direct.actor_id == org_id).correlate(Article),
+        exists()
+        .where(via.article_id == Article.id, *member_on(via.actor_id, org_id, day))
+        .correlate(Article),
+    )
 
 
 def filter_conditions(
@@ -148,11 +165,13 @@ async def max_id(session: AsyncSession) -> int:
     return int((await fetch(session, select(func.max(Article.id)))).scalar() or 0)
 
 
-async def list_page(
-    session: AsyncSession, stmt: Any, key: SortKey, params: PageParams, fingerprint: str
-) -> list[dict[str, Any]]:
-    rows = (await fetch(session, paginate(stmt, key, params, fingerprint))).mappings().all()
-    return [dict(r) for r in rows]
+async def rows(session: AsyncSession, stmt: Any) -> list[dict[str, Any]]:
+    """Every row of a (LIMITed) Core statement, as dicts."""
+    return [dict(r) for r in (await fetch(session, stmt)).mappings()]
+
+
+async def ids(session: AsyncSession, stmt: Any) -> list[int]:
+    return list((await fetch(session, stmt)).scalars())
 
 
 async def snippets(session: AsyncSession, match: Match, ids: list[int]) -> dict[int, str]:
@@ -341,3 +360,87 @@ def store_mentions(session: Session, replace_ids: list[int], rows: list[dict[str
         session.execute(delete(Mention).where(Mention.article_id.in_(replace_ids)))
     if rows:
         session.execute(Mention.__table__.insert(), rows)
+
+
+# -- facet counts over the whole match of a list query (top values per facet) -------------------------
+
+ARTICLE_FACETS = ("source", "language", "actor", "actor_kind")
+TOP = 20
+
+
+async def facets(session: AsyncSession, ids: Any, names: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """`ids` is a subquery of matching article ids."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    n = func.count().label("count")
+    for name in names:
+        if name in ("source", "language"):
+            col = getattr(Article, name)
+            stmt = (
+                select(col.label("value"), n)
+                .where(Article.id.in_(ids))
+                .group_by(col)
+                .order_by(desc("count"), col)
+                .limit(TOP)
+            )
+            out[name] = [{"value": v, "count": c} for v, c in (await session.execute(stmt)).all()]
+        elif name == "actor":
+            articles = func.count(func.distinct(Mention.article_id)).label("count")
+            top = (
+                select(Mention.actor_id, articles)
+                .where(Mention.article_id.in_(ids))
+                .group_by(Mention.actor_id)
+                .order_by(desc("count"), Mention.actor_id)
+                .limit(TOP)
+                .subquery()
+            )
+            stmt = select(Actor.id, Actor.slug, Actor.name, Actor.kind, top.c.count).join(
+                top, top.c.actor_id == Actor.id
+            )
+            rows = sorted((await session.execute(stmt)).all(), key=lambda r: (-r.count, r.id))
+            out[name] = [
+                {"value": r.slug, "id": r.id, "name": r.name, "kind": r.kind, "count": r.count} for r in rows
+            ]
+        elif name == "actor_kind":
+            articles = func.count(func.distinct(Mention.article_id)).label("count")
+            stmt = (
+                select(Actor.kind.label("value"), articles)
+                .join(Actor, Actor.id == Mention.actor_id)
+                .where(Mention.article_id.in_(ids))
+                .group_by(Actor.kind)
+                .order_by(desc("count"), Actor.kind)
+            )
+            out[name] = [{"value": v, "count": c} for v, c in (await session.execute(stmt)).all()]
+    return out
+
+
+# -- frozen relevance orders (models.state.SearchSnapshot) ----------------------------------------------
+
+SNAPSHOT_MAX_IDS = 50_000
+SNAPSHOT_TTL = timedelta(hours=1)
+
+
+def _pack(ids: list[int]) -> bytes:
+    return array("q", ids).tobytes()
+
+
+def _unpack(blob: bytes) -> list[int]:
+    out = array("q")
+    out.frombytes(blob)
+    return out.tolist()
+
+
+async def save_snapshot(db: Any, ids: list[int]) -> str:
+    """Store in its own short write transaction (a GET's session only reads)."""
+    token = secrets.token_hex(12)
+    async with db.writer() as session:
+        await session.execute(
+            delete(SearchSnapshot).where(SearchSnapshot.created_at < utcnow() - SNAPSHOT_TTL)
+        )
+        session.add(SearchSnapshot(token=token, ids=_pack(ids)))
+        await session.commit()
+    return token
+
+
+async def load_snapshot(session: Any, token: str) -> list[int] | None:
+    blob = (await session.execute(select(SearchSnapshot.ids).where(SearchSnapshot.token == token))).scalar()
+    return None if blob is None else _unpack(blob)

@@ -10,7 +10,9 @@ AsyncSession.run_sync) and the CLI (a plain Session).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import anyio
@@ -19,12 +21,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ..actors.gazetteer import current_gazetteer
+from ..actors.service import filter_id, filter_ids
 from ..dialect import with_deadlock_retry
-from ..errors import Unprocessable
+from ..errors import BadRequest, Unprocessable
 from ..ingestion.fingerprint import NEAR_DUPLICATE_DISTANCE, hamming
 from ..ingestion.pipeline import ArticleInput, Prepared, prepare
-from ..models import to_utc_naive
-from . import repository
+from ..inline import heavy
+from ..models import Article, to_utc_naive
+from ..pagination import (
+    Export,
+    PageParams,
+    PageResult,
+    SortKey,
+    cursor_kind,
+    decode_cursor,
+    encode_cursor,
+    filters_fingerprint,
+    keyset_page,
+    order_by,
+)
+from ..search.dialect import RANK_WINDOW, Match
+from ..search.query import parse as parse_query
+from . import bulk, idempotency, repository
 from .schemas import ArticleCreate, ArticleUpdate
 
 # Columns a changed URL, title or body recomputes.
@@ -153,6 +171,216 @@ async def get_article(session: AsyncSession, article_id: int) -> dict[str, Any] 
 
 async def delete_article(session: AsyncSession, article_id: int) -> None:
     await repository.delete_article(session, article_id)
+
+
+# -- lists: one planner for filters, full text, member_of, facets and exports --------------------------
+
+EXPORT_COLUMNS = ("id", "url", "title", "summary", "source", "language", "published_at")
+FIRST_KEY = SortKey("relevance-first", ((None, False), (None, False)), ("int", "str"))
+SNAPSHOT_KEY = SortKey("relevance", ((None, False), (None, False)), ("str", "int"))
+
+
+@dataclass
+class ArticleFilters:
+    """The filters of GET /v1/articles as the client sent them (actors by id or slug)."""
+
+    q: str | None = None
+    actors: list[str] | None = None
+    actors_all: list[str] | None = None
+    actor_kinds: list[str] | None = None
+    country: str | None = None
+    sources: list[str] | None = None
+    languages: list[str] | None = None
+    event_id: int | None = None
+    published_after: datetime | date | None = None
+    published_before: datetime | date | None = None
+    member_of: str | None = None
+
+
+async def list_articles(
+    session: AsyncSession,
+    db: Any,
+    page: PageParams,
+    fmt: str,
+    f: ArticleFilters,
+    sort: str | None = None,
+    facets: str | None = None,
+) -> PageResult | Export:
+    """Plan and run an article list: which index answers it (full text ranked or not, much-mentioned
+    actors and common words walked in date order), then a keyset page or an export, plus facets."""
+    facet_names = _facet_names(facets)
+    filters: dict[str, Any] = {
+        "actor_ids": await filter_ids(session, f.actors, "actor"),
+        "actors_all": await filter_ids(session, f.actors_all, "actors_all"),
+        "actor_kinds": f.actor_kinds,
+        "country": f.country,
+        "sources": f.sources,
+        "languages": f.languages,
+        "event_id": f.event_id,
+        "published_after": to_utc_naive(f.published_after) if f.published_after else None,
+        "published_before": to_utc_naive(f.published_before) if f.published_before else None,
+    }
+    member_of = await filter_id(session, f.member_of, "member_of")
+    match = Match(session.get_bind().dialect.name, parse_query(f.q)) if f.q else None
+    sort = sort or ("relevance" if match else "-published_at")
+    if sort == "relevance" and match is None:
+        raise BadRequest(
+            "sort=relevance needs a full-text query `q`.",
+            errors=[{"loc": ["query", "sort"], "msg": "needs q"}],
+        )
+    probe = match is None and bool(filters["actor_ids"])
+    if probe:
+        probe = await repository.actors_are_common(session, filters["actor_ids"])
+    conds = repository.filter_conditions(**filters, actors_probe=probe)
+    if member_of is not None:
+        conds.append(repository.member_of_condition(member_of))
+    top = page.limit + 1 if page.cursor is None and fmt == "json" else None
+    stmt, ft = repository.list_statement(
+        conds, match, relevance=sort == "relevance", top=top, windowed=fmt == "json"
+    )
+    key = repository.relevance(ft) if sort == "relevance" else repository.SORTS[sort]
+    if fmt != "json":
+        return Export(stmt.order_by(*order_by(key)), fmt, EXPORT_COLUMNS, _export_item, "articles")
+    fingerprint = {**filters, "q": f.q, "sort": sort, "member_of": member_of}
+    # Full-text ranking can take long on a large match: off the event loop (see app/inline.py).
+    async with heavy(session) if match is not None else nullcontext():
+        if sort == "relevance":
+            assert match is not None
+            result = await _relevance_page(session, db, conds, match, stmt, key, page, fingerprint)
+        else:
+            if match is not None and not conds and await repository.match_is_common(session, match):
+                # A common word: walk the date index and probe each article (the first page is near).
+                stmt, _ = repository.list_statement(conds, match, probe=True)
+            result = await keyset_page(session, stmt, key, page, fingerprint)
+    if match is not None:
+        snips = await repository.snippets(session, match, [r["id"] for r in result.items])
+        for r in result.items:
+            r["snippet"] = snips.get(r["id"])
+            r.pop("rank", None)
+    if facet_names:
+        async with heavy(session):
+            result.facets = await repository.facets(
+                session, repository.matching_ids(conds, match), facet_names
+            )
+    return result
+
+
+async def _relevance_page(
+    session: AsyncSession,
+    db: Any,
+    conds: list[Any],
+    match: Match,
+    stmt: Any,
+    key: SortKey,
+    page: PageParams,
+    filters: dict[str, Any],
+) -> PageResult:
+    """Relevance order that stays put while articles arrive (bm25 scores move as the corpus grows).
+
+    Page 1 is one ranked query with the LIMIT inside the full-text index; its cursor remembers the
+    newest article id and the ids it served. Page 2 freezes the rest of the ranking — matches that
+    existed at page 1, minus those served — as a snapshot; later pages read it. Only clients that page
+    pay for the snapshot."""
+    fp = filters_fingerprint(filters)
+    if page.cursor is None:
+        rows = await repository.rows(session, stmt.order_by(*order_by(key)).limit(page.limit + 1))
+        if len(rows) <= page.limit:
+            return PageResult(rows)
+        rows = rows[: page.limit]
+        seen = ",".join(str(r["id"]) for r in rows)
+        return PageResult(rows, encode_cursor(FIRST_KEY, [await repository.max_id(session), seen], fp))
+    if cursor_kind(page.cursor) == FIRST_KEY.name:
+        newest, seen_text = decode_cursor(page.cursor, FIRST_KEY, fp)
+        seen = {int(x) for x in seen_text.split(",") if x.isdigit()}
+        full, ft = repository.list_statement(conds, match, relevance=True, upto=newest)
+        ordered = full.with_only_columns(Article.id).order_by(*order_by(repository.relevance(ft)))
+        ranked = await repository.ids(session, ordered.limit(repository.SNAPSHOT_MAX_IDS))
+        if not conds and len(ranked) >= RANK_WINDOW:
+            # The ranked window is the newest matches; every older match follows, newest first, so the
+            # chain still yields each match once.
+            older, _ = repository.list_statement([Article.id <= newest, Article.id.not_in(ranked)], match)
+            rest = older.with_only_columns(Article.id).order_by(Article.id.desc())
+            ranked += await repository.ids(session, rest.limit(repository.SNAPSHOT_MAX_IDS - len(ranked)))
+        ids = [i for i in ranked if i not in seen]
+        token = await repository.save_snapshot(db, ids)
+        offset = 0
+    else:
+        token, offset = decode_cursor(page.cursor, SNAPSHOT_KEY, fp)
+        loaded = await repository.load_snapshot(session, token)
+        if loaded is None:
+            raise BadRequest(
+                "This cursor has expired; run the search again.",
+                errors=[{"loc": ["query", "cursor"], "msg": "expired"}],
+            )
+        ids = loaded
+    wanted = ids[offset : offset + page.limit]
+    plain, _ = repository.list_statement([Article.id.in_(wanted)], None)
+    found = {r["id"]: r for r in await repository.rows(session, plain)}
+    rows = [found[i] for i in wanted if i in found]  # an article deleted since is skipped
+    more = offset + page.limit < len(ids)
+    return PageResult(rows, encode_cursor(SNAPSHOT_KEY, [token, offset + page.limit], fp) if more else None)
+
+
+def _facet_names(facets: str | None) -> list[str]:
+    if not facets:
+        return []
+    names = [f.strip() for f in facets.split(",") if f.strip()]
+    unknown = [n for n in names if n not in repository.ARTICLE_FACETS]
+    if unknown:
+        raise BadRequest(
+            f"Unknown facet {unknown[0]!r}; choose from {', '.join(repository.ARTICLE_FACETS)}.",
+            errors=[{"loc": ["query", "facets"], "msg": "unknown facet"}],
+        )
+    return list(dict.fromkeys(names))
+
+
+def _export_item(row: Any) -> dict[str, Any]:
+    return {c: row[c] for c in EXPORT_COLUMNS}
+
+
+# -- writes: one article with an Idempotency-Key, or a bulk body -------------------------------------
+
+
+@dataclass
+class Created:
+    """The stored article as the client sees it, and whether it was new (201) or already there (200)."""
+
+    body: Any
+    status: int
+    article_id: int | None = None
+    replayed: bool = False
+
+
+async def create_article_once(
+    session: AsyncSession, data: ArticleCreate, key: str | None, request_hash: str | None
+) -> Created:
+    """POST /v1/articles: a repeated Idempotency-Key replays the first response (the same request)."""
+    if key and request_hash:
+        seen = await idempotency.lookup(session, key)
+        if seen is not None:
+            if seen.request_hash != request_hash:
+                raise Unprocessable("This Idempotency-Key was used with a different request.")
+            return Created(seen.body, seen.status_code, None, replayed=True)
+    outcome = await create_article(session, data)
+    detail = await get_article(session, outcome.id)
+    status = 201 if outcome.status == "created" else 200
+    if key and request_hash:
+        await idempotency.remember(session, key, request_hash, status, detail)
+    return Created(detail, status, outcome.id)
+
+
+async def ingest_bulk(session: AsyncSession, raw: bytes, ndjson: bool) -> dict[str, Any]:
+    """Many articles at once: every line is accounted for; bad lines never abort good ones."""
+    items, failed = bulk.parse(raw, ndjson=ndjson)
+    result = await ingest(session, items)
+    return {
+        **result.counts(),
+        "failed": sorted(failed + result.failed, key=lambda f: f["index"]),
+        "results": [
+            {"index": o.index, "status": o.status, "id": o.id, "duplicate_of": o.duplicate_of}
+            for o in result.outcomes
+        ],
+    }
 
 
 # -- storing a prepared batch (sync) -------------------------------------------------------------------

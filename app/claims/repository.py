@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import bindparam, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import fetch
 from ..models import Actor, Claim, ClaimAbout, Proposition
-from ..pagination import PageParams, SortKey, paginate
+from ..pagination import SortKey
 
 SORT = SortKey("id", ((Claim.id, False),), ("int",))
 PROP_SORT = SortKey("id", ((Proposition.id, False),), ("int",))
@@ -53,11 +53,8 @@ def filter_conditions(
     return conds
 
 
-async def list_page(
-    session: AsyncSession, conds: list[Any], params: PageParams, fingerprint: str
-) -> list[dict[str, Any]]:
-    stmt = paginate(select(*COLUMNS).where(*conds), SORT, params, fingerprint)
-    return [dict(r) for r in (await fetch(session, stmt)).mappings().all()]
+def list_statement(conds: list[Any]) -> Any:
+    return select(*COLUMNS).where(*conds)
 
 
 async def all_for(session: AsyncSession, conds: list[Any]) -> list[dict[str, Any]]:
@@ -65,9 +62,16 @@ async def all_for(session: AsyncSession, conds: list[Any]) -> list[dict[str, Any
     return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
 
 
+_GET = select(*COLUMNS).where(Claim.id == bindparam("id"))
+
+
 async def get(session: AsyncSession, claim_id: int) -> dict[str, Any] | None:
-    row = (await session.execute(select(*COLUMNS).where(Claim.id == claim_id))).mappings().first()
+    row = (await fetch(session, _GET, {"id": claim_id})).mappings().first()
     return dict(row) if row else None
+
+
+async def exists_id(session: AsyncSession, claim_id: int) -> bool:
+    return (await fetch(session, _GET, {"id": claim_id})).first() is not None
 
 
 async def about_for(session: AsyncSession, claim_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
@@ -121,9 +125,4 @@ async def proposition_exists(session: AsyncSession, proposition_id: int) -> bool
     return bool((await session.execute(select(exists().where(Proposition.id == proposition_id)))).scalar())
 
 
-async def propositions_page(
-    session: AsyncSession, params: PageParams, fingerprint: str
-) -> list[dict[str, Any]]:
-    stmt = select(Proposition.id, Proposition.key, Proposition.text, Proposition.description)
-    rows = (await session.execute(paginate(stmt, PROP_SORT, params, fingerprint))).mappings().all()
-    return [dict(r) for r in rows]
+PROPOSITIONS = select(Proposition.id, Proposition.key, Proposition.text, Proposition.description)

@@ -7,24 +7,18 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..actors import repository as actors_repo
+from ..actors.service import body_actor_ids, filter_ids
 from ..articles import repository as articles_repo
 from ..errors import Conflict, Unprocessable
 from ..events import repository as events_repo
 from ..models import STANCES, Claim, Proposition
+from ..pagination import PageParams, PageResult, keyset_page
 from . import repository
 from .schemas import ClaimCreate, ClaimUpdate, PropositionCreate
 
 
 async def _actor_ids(session: AsyncSession, refs: list[Any], loc: str) -> list[int]:
-    found = await actors_repo.resolve_refs(session, refs)
-    errors = [
-        {"loc": ["body", loc, i], "msg": f"unknown actor {r!r}"}
-        for i, r in enumerate(refs)
-        if str(r) not in found
-    ]
-    if errors:
-        raise Unprocessable("Unknown actor.", errors=errors)
-    return [found[str(r)] for r in refs]
+    return await body_actor_ids(session, [(["body", loc, i], r) for i, r in enumerate(refs)])
 
 
 async def _proposition_id(session: AsyncSession, ref: int | str) -> int:
@@ -52,7 +46,43 @@ async def _check_links(session: AsyncSession, article_id: int | None, event_id: 
         raise Unprocessable("Unknown event.", errors=[{"loc": ["body", "event_id"], "msg": "unknown"}])
 
 
-async def create(session: AsyncSession, data: ClaimCreate) -> int:
+async def list_claims(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    speakers: list[str] | None = None,
+    about: list[str] | None = None,
+    stances: list[str] | None = None,
+    event_id: int | None = None,
+    proposition_id: int | None = None,
+    article_id: int | None = None,
+) -> PageResult:
+    filters: dict[str, Any] = {
+        "speaker_ids": await filter_ids(session, speakers, "speaker"),
+        "about_ids": await filter_ids(session, about, "about"),
+        "stances": stances,
+        "event_id": event_id,
+        "proposition_id": proposition_id,
+        "article_id": article_id,
+    }
+    stmt = repository.list_statement(repository.filter_conditions(**filters))
+    return await keyset_page(
+        session, stmt, repository.SORT, page, filters, lambda rows: render(session, rows)
+    )
+
+
+async def get_claim(session: AsyncSession, claim_id: int) -> dict[str, Any]:
+    row = await repository.get(session, claim_id)
+    assert row is not None
+    (out,) = await render(session, [row])
+    return out
+
+
+async def delete_claim(session: AsyncSession, claim_id: int) -> None:
+    await repository.delete_claim(session, claim_id)
+
+
+async def create_claim(session: AsyncSession, data: ClaimCreate) -> dict[str, Any]:
     (speaker_id,) = await _actor_ids(session, [data.speaker], "speaker")
     about = await _actor_ids(session, data.about, "about")
     await _check_links(session, data.article_id, data.event_id)
@@ -69,10 +99,10 @@ async def create(session: AsyncSession, data: ClaimCreate) -> int:
     session.add(claim)
     await session.flush()
     await repository.replace_about(session, claim.id, about)
-    return claim.id
+    return await get_claim(session, claim.id)
 
 
-async def update(session: AsyncSession, claim_id: int, data: ClaimUpdate) -> None:
+async def update_claim(session: AsyncSession, claim_id: int, data: ClaimUpdate) -> dict[str, Any]:
     claim = await repository.get_orm(session, claim_id)
     assert claim is not None
     changes = data.model_dump(exclude_unset=True)
@@ -92,6 +122,7 @@ async def update(session: AsyncSession, claim_id: int, data: ClaimUpdate) -> Non
     if data.about is not None:
         await repository.replace_about(session, claim_id, await _actor_ids(session, data.about, "about"))
     await session.flush()
+    return await get_claim(session, claim_id)
 
 
 async def render(session: AsyncSession, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -106,16 +137,20 @@ async def render(session: AsyncSession, rows: list[dict[str, Any]]) -> list[dict
     return out
 
 
-async def create_proposition(session: AsyncSession, data: PropositionCreate) -> int:
+async def list_propositions(session: AsyncSession, page: PageParams) -> PageResult:
+    return await keyset_page(session, repository.PROPOSITIONS, repository.PROP_SORT, page, {})
+
+
+async def create_proposition(session: AsyncSession, data: PropositionCreate) -> dict[str, Any]:
     if data.key and await repository.proposition_id_by(session, key=data.key):
         raise Conflict(f"A proposition with key {data.key!r} exists.")
     prop = Proposition(text=data.text, key=data.key, description=data.description)
     session.add(prop)
     await session.flush()
-    return prop.id
+    return await get_proposition(session, prop.id)
 
 
-async def proposition_detail(session: AsyncSession, proposition_id: int) -> dict[str, Any]:
+async def get_proposition(session: AsyncSession, proposition_id: int) -> dict[str, Any]:
     out = await repository.proposition(session, proposition_id)
     assert out is not None
     claims = await render(

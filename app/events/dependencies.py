@@ -1,17 +1,18 @@
+"""Path lookups of the events routes: an unknown id is a 404."""
+
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends
 
 from ..db import SessionDep
 from ..errors import NotFound
+from ..params import IdPath
 from . import repository
 
 
-async def event_id_from_path(
-    session: SessionDep, event_id: Annotated[int, Path(ge=1, le=2_147_483_647)]
-) -> int:
+async def event_id_from_path(session: SessionDep, event_id: IdPath) -> int:
     if not await repository.exists_id(session, event_id):
         raise NotFound(f"No event {event_id}.")
     return event_id

@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from ..db import fetch
 from ..models import Actor, Article, Claim, Event, EventArticle, EventParticipant, EventType
-from ..pagination import PageParams, SortKey, paginate
+from ..pagination import SortKey
+from ..relations.repository import member_on
 
 SORT = SortKey("-start_date", ((Event.start_date, True), (Event.id, True)), ("date", "int"))
 TYPE_SORT = SortKey("code", ((EventType.code, False),), ("str",))
@@ -56,6 +57,18 @@ def type_condition(code: str) -> Any:
     return or_(Event.type_code == code, Event.type_code.like(code + "%"))
 
 
+def member_of_condition(org_id: int) -> Any:
+    """Events in which the organisation, or an actor that was a member of it on the event's start date,
+    takes part."""
+    direct, via = aliased(EventParticipant), aliased(EventParticipant)
+    return or_(
+        exists().where(direct.event_id == Event.id, direct.actor_id == org_id).correlate(Event),
+        exists()
+        .where(via.event_id == Event.id, *member_on(via.actor_id, org_id, Event.start_date))
+        .correlate(Event),
+    )
+
+
 def filter_conditions(
     *,
     type_codes: Sequence[str] | None = None,
@@ -95,7 +108,8 @@ def filter_conditions(
     return conds
 
 
-def _summary(row: Any) -> dict[str, Any]:
+def summary(row: Any) -> dict[str, Any]:
+    """An event row as the API shows it: `type`, and `location` as one object (or null)."""
     d = dict(row)
     loc = {
         "name": d.pop("location_name"),
@@ -112,18 +126,6 @@ def list_statement(conds: list[Any]) -> Any:
     return select(*SUMMARY_COLUMNS).outerjoin(EventType, EventType.code == Event.type_code).where(*conds)
 
 
-def summary(row: Any) -> dict[str, Any]:
-    return _summary(row)
-
-
-async def list_page(
-    session: AsyncSession, conds: list[Any], params: PageParams, fingerprint: str
-) -> list[dict[str, Any]]:
-    stmt = list_statement(conds)
-    rows = (await fetch(session, paginate(stmt, SORT, params, fingerprint))).mappings().all()
-    return [_summary(r) for r in rows]
-
-
 async def get(session: AsyncSession, event_id: int) -> dict[str, Any] | None:
     stmt = (
         select(*DETAIL_COLUMNS)
@@ -131,7 +133,7 @@ async def get(session: AsyncSession, event_id: int) -> dict[str, Any] | None:
         .where(Event.id == event_id)
     )
     row = (await session.execute(stmt)).mappings().first()
-    return _summary(row) if row else None
+    return summary(row) if row else None
 
 
 async def exists_id(session: AsyncSession, event_id: int) -> bool:
@@ -221,10 +223,3 @@ def types_statement(root: str | None, q: str | None) -> Any:
     if q:
         stmt = stmt.where(func.lower(EventType.name).contains(q.lower(), autoescape=True))
     return stmt
-
-
-async def types_page(
-    session: AsyncSession, stmt: Any, params: PageParams, fingerprint: str
-) -> list[dict[str, Any]]:
-    rows = (await session.execute(paginate(stmt, TYPE_SORT, params, fingerprint))).mappings().all()
-    return [dict(r) for r in rows]

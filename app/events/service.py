@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..actors import repository as actors_repo
+from ..actors.service import body_actor_ids, filter_id, filter_ids
 from ..articles import repository as articles_repo
 from ..errors import BadRequest, Conflict, Unprocessable
 from ..models import Event
+from ..pagination import Export, PageParams, PageResult, keyset_page, order_by
 from . import repository
 from .schemas import EventCreate, EventUpdate, ParticipantIn
 
@@ -42,15 +44,9 @@ async def filter_types(
 
 
 async def _participants(session: AsyncSession, items: list[ParticipantIn]) -> list[tuple[int, str]]:
-    found = await actors_repo.resolve_refs(session, [p.actor for p in items])
-    errors = [
-        {"loc": ["body", "participants", i, "actor"], "msg": f"unknown actor {p.actor!r}"}
-        for i, p in enumerate(items)
-        if str(p.actor) not in found
-    ]
-    if errors:
-        raise Unprocessable("Unknown participant.", errors=errors)
-    return [(found[str(p.actor)], p.role) for p in items]
+    refs = [(["body", "participants", i, "actor"], p.actor) for i, p in enumerate(items)]
+    ids = await body_actor_ids(session, refs, "Unknown participant.")
+    return list(zip(ids, (p.role for p in items), strict=True))
 
 
 async def _check_refs(session: AsyncSession, articles: list[int] | None, parent_id: int | None) -> None:
@@ -67,7 +63,71 @@ async def _check_refs(session: AsyncSession, articles: list[int] | None, parent_
         )
 
 
-async def create(session: AsyncSession, data: EventCreate) -> int:
+EXPORT_COLUMNS = (
+    "id",
+    "type",
+    "type_name",
+    "title",
+    "start_date",
+    "end_date",
+    "status",
+    "source",
+    "external_id",
+    "location",
+)
+
+
+async def list_events(
+    session: AsyncSession,
+    page: PageParams,
+    fmt: str = "json",
+    *,
+    types: list[str] | None = None,
+    actors: list[str] | None = None,
+    member_of: str | None = None,
+    country: str | None = None,
+    start_after: date | None = None,
+    start_before: date | None = None,
+    statuses: list[str] | None = None,
+    sources: list[str] | None = None,
+    q: str | None = None,
+) -> PageResult | Export:
+    """Events by type (a root code matches its children), participant, membership on the start date,
+    place, date, status, source and words; newest start first."""
+    filters: dict[str, Any] = {
+        "type_codes": await filter_types(session, types),
+        "actor_ids": await filter_ids(session, actors, "actor"),
+        "country": country,
+        "start_after": start_after,
+        "start_before": start_before,
+        "statuses": statuses,
+        "sources": sources,
+        "q": q,
+    }
+    org_id = await filter_id(session, member_of, "member_of")
+    conds = repository.filter_conditions(**filters)
+    if org_id is not None:
+        conds.append(repository.member_of_condition(org_id))
+    stmt = repository.list_statement(conds)
+    if fmt != "json":
+        return Export(
+            stmt.order_by(*order_by(repository.SORT)), fmt, EXPORT_COLUMNS, repository.summary, "events"
+        )
+
+    async def render(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [repository.summary(r) for r in rows]
+
+    return await keyset_page(session, stmt, repository.SORT, page, {**filters, "member_of": org_id}, render)
+
+
+async def list_event_types(
+    session: AsyncSession, page: PageParams, *, root: str | None = None, q: str | None = None
+) -> PageResult:
+    stmt = repository.types_statement(root, q)
+    return await keyset_page(session, stmt, repository.TYPE_SORT, page, {"root": root, "q": q})
+
+
+async def create_event(session: AsyncSession, data: EventCreate) -> dict[str, Any]:
     code = await resolve_type(session, data.type, loc=["body", "type"])
     participants = await _participants(session, data.participants)
     await _check_refs(session, data.articles, data.parent_id)
@@ -94,10 +154,10 @@ async def create(session: AsyncSession, data: EventCreate) -> int:
     await session.flush()
     await repository.replace_participants(session, event.id, participants)
     await repository.replace_articles(session, event.id, data.articles)
-    return event.id
+    return await get_event(session, event.id)
 
 
-async def update(session: AsyncSession, event_id: int, data: EventUpdate) -> None:
+async def update_event(session: AsyncSession, event_id: int, data: EventUpdate) -> dict[str, Any]:
     event = await repository.get_orm(session, event_id)
     assert event is not None
     changes = data.model_dump(exclude_unset=True)
@@ -129,9 +189,14 @@ async def update(session: AsyncSession, event_id: int, data: EventUpdate) -> Non
         await _check_refs(session, data.articles, None)
         await repository.replace_articles(session, event_id, data.articles)
     await session.flush()
+    return await get_event(session, event_id)
 
 
-async def detail(session: AsyncSession, event_id: int) -> dict[str, Any]:
+async def delete_event(session: AsyncSession, event_id: int) -> None:
+    await repository.delete_event(session, event_id)
+
+
+async def get_event(session: AsyncSession, event_id: int) -> dict[str, Any]:
     out = await repository.get(session, event_id)
     assert out is not None
     out["participants"] = await repository.participants(session, event_id)

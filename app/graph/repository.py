@@ -1,12 +1,7 @@
-"""Every query behind the relationship lookups: membership on a date, co-mention hops, relation hops and
-timelines.
+"""Every query behind the relationship lookups: co-mention hops, relation hops and timelines.
 
-The two things SQLite and PostgreSQL spell differently — the calendar date of a timestamp and the first day
-of its day/week/month — are the SQL constructs `day_of` and `bucket_start` below, compiled per dialect.
-Nothing else in this package asks which engine it runs on.
-
-Dates on SQLite are stored as text ('YYYY-MM-DD', and 'YYYY-MM-DD HH:MM:SS.ffffff' for timestamps), so
-`date(x)` yields text that compares correctly with stored dates; PostgreSQL casts.
+The first day of a timestamp's day/week/month is `bucket_start` from app/dialect.py (compiled per engine);
+nothing in this package asks which engine it runs on.
 """
 
 from __future__ import annotations
@@ -19,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Date,
     DateTime,
     Integer,
     and_,
@@ -35,114 +29,13 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.functions import FunctionElement
 
+from ..dialect import bucket_start
 from ..events.repository import type_condition
 from ..models import Article, Event, EventParticipant, Mention, Relation
 from ..relations.repository import holds_on
-
-# -- the dialect helpers ------------------------------------------------------------------------------------
-
-
-class day_of(FunctionElement[date]):  # noqa: N801 - reads as an SQL function
-    """The calendar date of a (naive UTC) timestamp."""
-
-    type = Date()
-    name = "day_of"
-    inherit_cache = True
-
-
-@compiles(day_of)
-def _day_of(element: day_of, compiler: Any, **kw: Any) -> str:
-    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
-
-
-@compiles(day_of, "sqlite")
-def _day_of_sqlite(element: day_of, compiler: Any, **kw: Any) -> str:
-    return f"date({compiler.process(element.clauses, **kw)})"
-
-
-class _BucketStart(FunctionElement[date]):
-    type = Date()
-    inherit_cache = True
-    unit = ""
-
-
-class _DayStart(_BucketStart):
-    name, unit, inherit_cache = "day_start", "day", True
-
-
-class _WeekStart(_BucketStart):
-    name, unit, inherit_cache = "week_start", "week", True
-
-
-class _MonthStart(_BucketStart):
-    name, unit, inherit_cache = "month_start", "month", True
-
-
-# Constant SQL text, no bound parameters: PostgreSQL then accepts the same expression in GROUP BY.
-_SQLITE_BUCKETS = {
-    "day": "date({})",
-    "week": "date({}, '-6 days', 'weekday 1')",  # back to the Monday on or before (ISO weeks)
-    "month": "date({}, 'start of month')",
-}
-
-
-def _bucket_default(element: _BucketStart, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"CAST(date_trunc('{element.unit}', CAST({arg} AS TIMESTAMP)) AS DATE)"
-
-
-def _bucket_sqlite(element: _BucketStart, compiler: Any, **kw: Any) -> str:
-    return _SQLITE_BUCKETS[element.unit].format(compiler.process(element.clauses, **kw))
-
-
-BUCKETS: dict[str, type[_BucketStart]] = {"day": _DayStart, "week": _WeekStart, "month": _MonthStart}
-for _cls in BUCKETS.values():
-    compiles(_cls)(_bucket_default)
-    compiles(_cls, "sqlite")(_bucket_sqlite)
-
-
-def bucket_start(interval: str, value: Any) -> ColumnElement[date]:
-    """The first day of the day, ISO week (Monday) or month that a date or timestamp falls in."""
-    return BUCKETS[interval](value)  # type: ignore[return-value]
-
-
-# -- membership on the date of each row -----------------------------------------------------------------
-
-
-def _member_via(actor_id: Any, org_id: int, day: Any) -> list[ColumnElement[bool]]:
-    r = aliased(Relation)
-    return [r.subject_id == actor_id, r.object_id == org_id, r.type == "member_of", holds_on(day, r)]
-
-
-def articles_member_of_condition(org_id: int) -> ColumnElement[bool]:
-    """Articles that mention the organisation itself, or an actor that was a member of it on the article's
-    publication date (UTC). For `select(...).where(...)` over `Article`."""
-    direct, via = aliased(Mention), aliased(Mention)
-    day = day_of(Article.published_at)
-    return or_(
-        exists().where(direct.article_id == Article.id, direct.actor_id == org_id).correlate(Article),
-        exists()
-        .where(via.article_id == Article.id, *_member_via(via.actor_id, org_id, day))
-        .correlate(Article),
-    )
-
-
-def events_member_of_condition(org_id: int) -> ColumnElement[bool]:
-    """Events in which the organisation, or an actor that was a member of it on the event's start date,
-    takes part. For `select(...).where(...)` over `Event`."""
-    direct, via = aliased(EventParticipant), aliased(EventParticipant)
-    return or_(
-        exists().where(direct.event_id == Event.id, direct.actor_id == org_id).correlate(Event),
-        exists()
-        .where(via.event_id == Event.id, *_member_via(via.actor_id, org_id, Event.start_date))
-        .correlate(Event),
-    )
-
 
 # -- relations around a set of actors -------------------------------------------------------------------
 

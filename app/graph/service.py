@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..actors import repository as actors_repo
-from ..errors import BadRequest
+from ..actors.service import filter_id
+from ..errors import BadRequest, NotFound
+from ..events.service import filter_types
 from ..models import to_utc_naive
 from ..relations import repository as relations_repo
 from . import repository
@@ -61,8 +63,8 @@ async def network(
     root: int,
     *,
     depth: int,
-    since: datetime | None,
-    until: datetime | None,
+    since: datetime | date | None,
+    until: datetime | date | None,
     min_weight: int,
     limit: int,
     as_of: date | None,
@@ -74,6 +76,12 @@ async def network(
     query) and their co-mentions (one GROUP BY query, the strongest neighbours of each). Then at most
     `limit` actors are kept, grown from the root along the strongest edges first, with every kept edge
     between them."""
+    since = to_utc_naive(since) if since is not None else None
+    until = to_utc_naive(until) if until is not None else None
+    if since is not None and until is not None and since >= until:
+        raise BadRequest(
+            "`since` must be before `until`.", errors=[{"loc": ["query", "since"], "msg": "not before until"}]
+        )
     found_at: dict[int, int] = {root: 0}
     edges: dict[tuple[int, int], _Edge] = {}
     truncated = False
@@ -189,6 +197,25 @@ async def _hop_relations(
     if len(frontier) > PATH_QUERY_CHUNK:
         rows.sort(key=lambda r: r["id"])
     return rows
+
+
+async def path_between(
+    session: AsyncSession,
+    from_ref: str,
+    to_ref: str,
+    *,
+    max_depth: int,
+    as_of: date | None,
+    types: Sequence[str] | None,
+) -> dict[str, Any]:
+    """The shortest relation path between two actors named by id or slug (an unknown one is a 404)."""
+    ids = await actors_repo.resolve_refs(session, [from_ref, to_ref])
+    for ref in (from_ref, to_ref):
+        if str(ref) not in ids:
+            raise NotFound(f"No actor with id or slug {ref!r}.")
+    return await shortest_path(
+        session, ids[from_ref], ids[to_ref], max_depth=max_depth, as_of=as_of, types=types
+    )
 
 
 async def shortest_path(
@@ -337,9 +364,14 @@ async def timeline(
     interval: str,
     start: date | None,
     end: date | None,
-    with_id: int | None,
-    type_code: str | None,
+    with_: str | None = None,
+    event_type: str | None = None,
 ) -> dict[str, Any]:
+    """Articles mentioning the actor (with `with_`: both actors) per bucket, or with `event_type` the
+    events of that type it takes part in, by start date; empty buckets included."""
+    with_id = await filter_id(session, with_, "with")
+    codes = await filter_types(session, [event_type] if event_type else None, "event_type")
+    type_code = codes[0] if codes else None
     start, end = timeline_range(interval, start, end)
     if type_code is not None:
         stmt = repository.event_timeline_statement(actor_id, interval, start, end, type_code, with_id)

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import ApiKey, utcnow
-from ..pagination import PageParams, SortKey, paginate
+from ..pagination import SortKey
 
 SORT = SortKey("id", ((ApiKey.id, False),), ("int",))
 COLUMNS = (
@@ -20,9 +20,7 @@ COLUMNS = (
 )
 
 
-async def page(session: AsyncSession, params: PageParams, fingerprint: str) -> list[dict[str, Any]]:
-    rows = (await session.execute(paginate(select(*COLUMNS), SORT, params, fingerprint))).mappings().all()
-    return [dict(r) for r in rows]
+LIST = select(*COLUMNS)
 
 
 async def get(session: AsyncSession, key_id: int) -> dict[str, Any] | None:

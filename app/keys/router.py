@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from ..auth import admin_access
 from ..db import SessionDep
 from ..errors import ERROR_RESPONSES, NotFound
-from ..pagination import Page, PageParams, filters_fingerprint, next_cursor, page_params, page_response
+from ..pagination import Page, PageParams, list_response, page_params
 from ..responses import JSON
 from . import repository, service
 from .schemas import KeyCreate, KeyCreated, KeyRead
@@ -19,10 +19,7 @@ router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=ERROR_RESPONSES, 
 async def list_keys(
     request: Request, session: SessionDep, page: Annotated[PageParams, Depends(page_params)]
 ) -> Response:
-    fp = filters_fingerprint({})
-    rows = await repository.page(session, page, fp)
-    rows, cursor = next_cursor(rows, repository.SORT, page, fp, lambda r: (r["id"],))
-    return page_response(request, rows, cursor)
+    return list_response(request, await service.list_keys(session, page))
 
 
 @router.post("", status_code=201, response_model=KeyCreated)

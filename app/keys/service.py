@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ..models import SCOPES, ApiKey, utcnow
+from ..pagination import PageParams, PageResult, keyset_page
+from . import repository
 
 SCOPE_RANK = {scope: rank for rank, scope in enumerate(SCOPES)}
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -61,3 +63,7 @@ async def touch_key(session: AsyncSession, row: ApiKey) -> None:
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_GRANULARITY:
         await session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+
+
+async def list_keys(session: AsyncSession, page: PageParams) -> PageResult:
+    return await keyset_page(session, repository.LIST, repository.SORT, page, {})

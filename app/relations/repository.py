@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from ..db import fetch
 from ..models import Actor, Relation, RelationEvidence
-from ..pagination import PageParams, SortKey, paginate
+from ..pagination import SortKey
 
 SORT_BY_ID = SortKey("id", ((Relation.id, False),), ("int",))
 MEMBER_SORT = SortKey("member-name", ((Actor.name, False), (Actor.id, False)), ("str", "int"))
@@ -41,6 +41,13 @@ def holds_on(day: date | Any, rel: Any = Relation) -> Any:
         or_(rel.valid_from.is_(None), rel.valid_from <= day),
         or_(rel.valid_to.is_(None), rel.valid_to > day),
     )
+
+
+def member_on(actor_id: Any, org_id: int, day: Any) -> list[Any]:
+    """Conditions (on a fresh alias of relations): `actor_id` (a column) was a member of `org_id` on `day`
+    (a date-valued column). For EXISTS subqueries such as the articles' and events' `member_of` filter."""
+    r = aliased(Relation)
+    return [r.subject_id == actor_id, r.object_id == org_id, r.type == "member_of", holds_on(day, r)]
 
 
 def list_statement(
@@ -71,20 +78,17 @@ def list_statement(
     return stmt
 
 
-async def page(
-    session: AsyncSession, stmt: Any, params: PageParams, fingerprint: str
-) -> list[dict[str, Any]]:
-    rows = (await fetch(session, paginate(stmt, SORT_BY_ID, params, fingerprint))).mappings().all()
-    return [dict(r) for r in rows]
+_GET = select(*RELATION_COLUMNS).where(Relation.id == bindparam("id"))
+_EXISTS = select(Relation.id).where(Relation.id == bindparam("id"))
 
 
 async def get(session: AsyncSession, relation_id: int) -> dict[str, Any] | None:
-    row = (
-        (await session.execute(select(*RELATION_COLUMNS).where(Relation.id == relation_id)))
-        .mappings()
-        .first()
-    )
+    row = (await fetch(session, _GET, {"id": relation_id})).mappings().first()
     return dict(row) if row else None
+
+
+async def exists_id(session: AsyncSession, relation_id: int) -> bool:
+    return (await fetch(session, _EXISTS, {"id": relation_id})).first() is not None
 
 
 async def evidence_for(session: AsyncSession, relation_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
@@ -168,13 +172,6 @@ def member_ids_subquery(org_id: int, as_of: date) -> Any:
     return select(Relation.subject_id).where(
         Relation.object_id == org_id, Relation.type == "member_of", holds_on(as_of)
     )
-
-
-async def members_page(
-    session: AsyncSession, org_id: int, as_of: date, params: PageParams, fingerprint: str
-) -> list[dict[str, Any]]:
-    stmt = paginate(members_statement(org_id, as_of), MEMBER_SORT, params, fingerprint)
-    return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
 
 
 _COUNT_MEMBERS = select(func.count()).where(

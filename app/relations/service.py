@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..actors import repository as actors_repo
+from ..actors.service import body_actor_ids, filter_id
 from ..articles import repository as articles_repo
 from ..errors import Unprocessable
 from ..models import Relation
+from ..pagination import PageParams, PageResult, keyset_page
 from . import repository
 from .schemas import EvidenceIn, RelationCreate, RelationUpdate
 
@@ -24,20 +27,49 @@ async def _check_articles(session: AsyncSession, evidence: list[EvidenceIn]) -> 
         )
 
 
-async def create(session: AsyncSession, data: RelationCreate) -> int:
-    found = await actors_repo.resolve_refs(session, [data.subject, data.object])
-    errors = [
-        {"loc": ["body", field], "msg": f"unknown actor {ref!r}"}
-        for field, ref in (("subject", data.subject), ("object", data.object))
-        if str(ref) not in found
-    ]
-    if errors:
-        raise Unprocessable("Unknown actor.", errors=errors)
+async def list_relations(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    subject: str | None = None,
+    object: str | None = None,
+    actor: str | None = None,
+    actor_id: int | None = None,
+    direction: str = "both",
+    types: list[str] | None = None,
+    as_of: date | None = None,
+) -> PageResult:
+    """Relations by either end, type and date, in id order (`actor_id`: an actor already resolved)."""
+    filters: dict[str, Any] = {
+        "subject_id": await filter_id(session, subject, "subject"),
+        "object_id": await filter_id(session, object, "object"),
+        "actor_id": actor_id if actor_id is not None else await filter_id(session, actor, "actor"),
+        "direction": direction,
+        "types": types,
+        "as_of": as_of,
+    }
+    stmt = repository.list_statement(**filters)
+    return await keyset_page(
+        session, stmt, repository.SORT_BY_ID, page, filters, lambda rows: render(session, rows)
+    )
+
+
+async def get_relation(session: AsyncSession, relation_id: int) -> dict[str, Any]:
+    row = await repository.get(session, relation_id)
+    assert row is not None
+    (out,) = await render(session, [row])
+    return out
+
+
+async def create_relation(session: AsyncSession, data: RelationCreate) -> dict[str, Any]:
+    subject_id, object_id = await body_actor_ids(
+        session, [(["body", "subject"], data.subject), (["body", "object"], data.object)]
+    )
     await _check_articles(session, data.evidence)
     rel = Relation(
-        subject_id=found[str(data.subject)],
+        subject_id=subject_id,
         type=data.type,
-        object_id=found[str(data.object)],
+        object_id=object_id,
         title=data.title,
         valid_from=data.valid_from,
         valid_to=data.valid_to,
@@ -49,10 +81,10 @@ async def create(session: AsyncSession, data: RelationCreate) -> int:
     await session.flush()
     await repository.replace_evidence(session, rel.id, [e.model_dump() for e in data.evidence])
     await session.flush()
-    return rel.id
+    return await get_relation(session, rel.id)
 
 
-async def update(session: AsyncSession, relation_id: int, data: RelationUpdate) -> None:
+async def update_relation(session: AsyncSession, relation_id: int, data: RelationUpdate) -> dict[str, Any]:
     rel = await repository.get_orm(session, relation_id)
     assert rel is not None
     changes = data.model_dump(exclude_unset=True)
@@ -69,6 +101,11 @@ async def update(session: AsyncSession, relation_id: int, data: RelationUpdate) 
         await _check_articles(session, data.evidence)
         await repository.replace_evidence(session, relation_id, [e.model_dump() for e in data.evidence])
     await session.flush()
+    return await get_relation(session, relation_id)
+
+
+async def delete_relation(session: AsyncSession, relation_id: int) -> None:
+    await repository.delete_relation(session, relation_id)
 
 
 async def render(session: AsyncSession, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from app.graph.repository import articles_member_of_condition, events_member_of_condition
+from app.articles.repository import member_of_condition as articles_member_of_condition
+from app.events.repository import member_of_condition as events_member_of_condition
 from app.models import Article, Event
 from tests import factories
 from tests.graph.support import all_pages

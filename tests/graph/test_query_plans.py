@@ -9,6 +9,8 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import event, select
 
+from app.articles import repository as articles_repo
+from app.events import repository as events_repo
 from app.graph import repository
 from app.models import Article, Event
 
@@ -92,7 +94,7 @@ def test_timelines_use_indexes(explain, with_id):
 def test_member_of_pages_walk_the_date_index(explain):
     page = (
         select(Article.id)
-        .where(repository.articles_member_of_condition(1))
+        .where(articles_repo.member_of_condition(1))
         .order_by(Article.published_at.desc(), Article.id.desc())
         .limit(21)
     )
@@ -100,7 +102,7 @@ def test_member_of_pages_walk_the_date_index(explain):
     assert full_scans(plan, ordered_walk="ix_articles_published_at_id") == [], plan
     events = (
         select(Event.id)
-        .where(repository.events_member_of_condition(1))
+        .where(events_repo.member_of_condition(1))
         .order_by(Event.start_date.desc(), Event.id.desc())
         .limit(21)
     )

@@ -226,10 +226,10 @@ def test_relevance_walk_beyond_the_ranking_window_yields_every_match_once(
     client, docs, write_headers, monkeypatch
 ):
     import app.articles.repository as repo
-    import app.articles.router as router
+    import app.articles.service as service
 
     monkeypatch.setattr(repo, "RANK_WINDOW", 6)
-    monkeypatch.setattr(router, "RANK_WINDOW", 6)
+    monkeypatch.setattr(service, "RANK_WINDOW", 6)
     exported = client.get("/v1/articles", params={"q": "troops OR personnel", "format": "ndjson"})
     expected = {orjson.loads(line)["url"] for line in exported.content.splitlines()}
     assert {d["url"] for d in docs if d["_topic"] in ("troops", "personnel")} <= expected

@@ -12,30 +12,11 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import orjson
-from fastapi import Request
 from fastapi.responses import StreamingResponse
 
-from ..errors import BadRequest
-from ..responses import ORJSON_OPTIONS
+from .responses import ORJSON_OPTIONS
 
 NDJSON = "application/x-ndjson"
-FORMATS = ("json", "ndjson", "csv")
-
-
-def wanted_format(request: Request, fmt: str | None) -> str:
-    if fmt is not None:
-        if fmt not in FORMATS:
-            raise BadRequest(
-                f"format must be one of {', '.join(FORMATS)}.",
-                errors=[{"loc": ["query", "format"], "msg": "unknown"}],
-            )
-        return fmt
-    accept = request.headers.get("accept", "")
-    if NDJSON in accept or "application/ndjson" in accept:
-        return "ndjson"
-    if "text/csv" in accept and "application/json" not in accept:
-        return "csv"
-    return "json"
 
 
 def _cell(value: Any) -> Any:
@@ -49,15 +30,13 @@ def _cell(value: Any) -> Any:
 
 
 def stream(
-    request: Request,
+    db: Any,
     stmt: Any,
     fmt: str,
     to_item: Callable[[Any], dict[str, Any]],
     columns: Sequence[str],
     name: str,
 ) -> StreamingResponse:
-    db = request.app.state.db
-
     async def rows() -> AsyncIterator[bytes]:
         async with db.reader() as session:
             result = await session.stream(stmt.execution_options(yield_per=1000))
