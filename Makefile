@@ -23,6 +23,7 @@ test: $(VENV_STAMP)
 lint: $(VENV_STAMP)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 format: $(VENV_STAMP)
 	.venv/bin/ruff format .

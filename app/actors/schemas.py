@@ -1,16 +1,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from ..models import ActorKind, AliasKind
 from ..schemas import ActorBrief, Iso3, Slug, Strict
 
-ActorKind = Literal[
-    "country", "person", "organization", "alliance", "government_body", "armed_group", "media"
-]
-AliasKind = Literal["name", "abbreviation", "metonym", "demonym"]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=512, strip_whitespace=True)]
 
 

@@ -18,7 +18,7 @@ from ..dialect import insert as dialect_insert
 from ..models import Actor, Article, Claim, Event, EventArticle, Mention, SearchSnapshot, utcnow
 from ..pagination import SortKey
 from ..relations.repository import member_on
-from ..search.dialect import COMMON_MATCHES, RANK_WINDOW, Match
+from ..search.dialect import COMMON_MATCHES, RANK_WINDOW, FullTextMatch
 
 SUMMARY_COLUMNS = (
     Article.id,
@@ -110,7 +110,7 @@ def filter_conditions(
 
 def list_statement(
     conds: list[Any],
-    match: Match | None,
+    match: FullTextMatch | None,
     *,
     relevance: bool = False,
     top: int | None = None,
@@ -133,7 +133,7 @@ def relevance(ft: Any) -> SortKey:
     return SortKey("relevance", ((ft.c.rank, False), (Article.id, False)), ("float", "int"))
 
 
-def matching_ids(conds: list[Any], match: Match | None) -> Any:
+def matching_ids(conds: list[Any], match: FullTextMatch | None) -> Any:
     return select(Article.id).where(*conds, *([match.condition()] if match is not None else []))
 
 
@@ -154,7 +154,7 @@ async def actors_are_common(session: AsyncSession, actor_ids: Sequence[int]) -> 
     )
 
 
-async def match_is_common(session: AsyncSession, match: Match) -> bool:
+async def match_is_common(session: AsyncSession, match: FullTextMatch) -> bool:
     """Whether the full-text query matches at least COMMON_MATCHES articles (always so where the engine
     gives no cheap list of matches: there the probe plan is the same query)."""
     hits = match.hits()
@@ -174,7 +174,7 @@ async def ids(session: AsyncSession, stmt: Any) -> list[int]:
     return list((await fetch(session, stmt)).scalars())
 
 
-async def snippets(session: AsyncSession, match: Match, ids: list[int]) -> dict[int, str]:
+async def snippets(session: AsyncSession, match: FullTextMatch, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     return {i: s for i, s in (await session.execute(match.snippets(ids))).all()}

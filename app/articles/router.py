@@ -6,10 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from ..actors.schemas import ActorKind
 from ..auth import read_access, write_access
 from ..db import DatabaseDep, SessionDep
 from ..errors import ERROR_RESPONSES, NotFound
+from ..models import ActorKind
 from ..pagination import Page, PageDep, list_response
 from ..params import After, Before, Format, IdPath, MemberOf, actor_refs, id_query
 from ..responses import JSON

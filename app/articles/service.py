@@ -40,7 +40,7 @@ from ..pagination import (
     keyset_page,
     order_by,
 )
-from ..search.dialect import RANK_WINDOW, Match
+from ..search.dialect import RANK_WINDOW, FullTextMatch
 from ..search.query import parse as parse_query
 from . import bulk, idempotency, repository
 from .schemas import ArticleCreate, ArticleUpdate
@@ -221,7 +221,7 @@ async def list_articles(
         "published_before": to_utc_naive(f.published_before) if f.published_before else None,
     }
     member_of = await filter_id(session, f.member_of, "member_of")
-    match = Match(session.get_bind().dialect.name, parse_query(f.q)) if f.q else None
+    match = FullTextMatch(session.get_bind().dialect.name, parse_query(f.q)) if f.q else None
     sort = sort or ("relevance" if match else "-published_at")
     if sort == "relevance" and match is None:
         raise BadRequest(
@@ -269,7 +269,7 @@ async def _relevance_page(
     session: AsyncSession,
     db: Any,
     conds: list[Any],
-    match: Match,
+    match: FullTextMatch,
     stmt: Any,
     key: SortKey,
     page: PageParams,

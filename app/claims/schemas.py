@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from ..schemas import ActorBrief, ActorRef, Strict
+from ..models import Stance
+from ..schemas import MAX_ID, ActorBrief, ActorRef, Strict
 
-Stance = Literal["asserts", "denies", "suggests", "doubts"]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
 
 
@@ -24,10 +24,10 @@ class ClaimCreate(Strict):
     text: Text
     stance: Stance
     about: list[ActorRef] = Field(default_factory=list, max_length=100)
-    event_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
-    article_id: int = Field(ge=1, le=2_147_483_647)
+    event_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    article_id: int = Field(ge=1, le=MAX_ID)
     said_on: date | None = None
-    proposition: Annotated[int, Field(ge=1, le=2_147_483_647)] | Text | None = Field(
+    proposition: Annotated[int, Field(ge=1, le=MAX_ID)] | Text | None = Field(
         default=None, description="A proposition id, its key, or the text of a (new) proposition."
     )
 
@@ -36,9 +36,9 @@ class ClaimUpdate(Strict):
     text: Text | None = None
     stance: Stance | None = None
     about: list[ActorRef] | None = Field(default=None, max_length=100)
-    event_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    event_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     said_on: date | None = None
-    proposition: Annotated[int, Field(ge=1, le=2_147_483_647)] | Text | None = None
+    proposition: Annotated[int, Field(ge=1, le=MAX_ID)] | Text | None = None
 
 
 class ClaimRead(BaseModel):

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from ..schemas import ActorBrief, ActorRef, Iso3, Strict
+from ..models import EventStatus
+from ..schemas import MAX_ID, ActorBrief, ActorRef, Iso3, Strict
 
-Status = Literal["reported", "confirmed", "disputed", "denied"]
+Status = EventStatus
 Role = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,31}$")]
 TypeRef = Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=True)]
 SourceName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
@@ -38,10 +39,8 @@ class EventCreate(Strict):
     end_date: date | None = None
     location: Location | None = None
     participants: list[ParticipantIn] = Field(default_factory=list, max_length=500)
-    articles: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(
-        default_factory=list, max_length=1000
-    )
-    parent_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    articles: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=1000)
+    parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     status: Status = "reported"
     source: SourceName = "manual"
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
@@ -61,10 +60,8 @@ class EventUpdate(Strict):
     end_date: date | None = None
     location: Location | None = None
     participants: list[ParticipantIn] | None = Field(default=None, max_length=500)
-    articles: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] | None = Field(
-        default=None, max_length=1000
-    )
-    parent_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    articles: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(default=None, max_length=1000)
+    parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     status: Status | None = None
     attributes: dict[str, Any] | None = None
 

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, StringConstraints
 
+from ..models import Scope
 from ..schemas import Strict
 
 
 class KeyCreate(Strict):
     name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    scope: Literal["read", "write", "admin"] = "read"
+    scope: Scope = "read"
 
 
 class KeyRead(BaseModel):

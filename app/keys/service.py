@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from ..errors import NotFound
 from ..models import SCOPES, ApiKey, utcnow
 from ..pagination import PageParams, PageResult, keyset_page
 from . import repository
@@ -67,3 +69,18 @@ async def touch_key(session: AsyncSession, row: ApiKey) -> None:
 
 async def list_keys(session: AsyncSession, page: PageParams) -> PageResult:
     return await keyset_page(session, repository.LIST, repository.SORT, page, {})
+
+
+async def issue_key(session: AsyncSession, name: str, scope: str) -> dict[str, Any]:
+    """A new key: its stored row and, this once, the plain key."""
+    row, key = await create_key(session, name, scope)
+    out = await repository.get(session, row.id)
+    assert out is not None
+    return {**out, "key": key}
+
+
+async def delete_key(session: AsyncSession, key_id: int) -> None:
+    """Revoke a key (the row stays, for the record); an unknown id is a 404."""
+    if await repository.get(session, key_id) is None:
+        raise NotFound(f"No key {key_id}.")
+    await repository.revoke(session, key_id)

@@ -1,11 +1,11 @@
 """All tables, imported in one place so metadata (and Alembic) sees every one."""
 
-from .actors import ACTOR_KINDS, ALIAS_KINDS, Actor, ActorAlias, ExternalId
+from .actors import ACTOR_KINDS, ALIAS_KINDS, Actor, ActorAlias, ActorKind, AliasKind, ExternalId
 from .articles import Article, Mention
-from .base import Base, to_utc_naive, utcnow
-from .claims import STANCES, Claim, ClaimAbout, Proposition
-from .events import EVENT_STATUSES, Event, EventArticle, EventParticipant, EventType
-from .keys import SCOPES, ApiKey
+from .base import Base, JSONType, to_utc_naive, utcnow
+from .claims import STANCES, Claim, ClaimAbout, Proposition, Stance
+from .events import EVENT_STATUSES, Event, EventArticle, EventParticipant, EventStatus, EventType
+from .keys import SCOPES, ApiKey, Scope
 from .relations import RELATION_TYPES, Relation, RelationEvidence
 from .state import AppState, IdempotencyKey, SearchSnapshot
 
@@ -17,6 +17,12 @@ __all__ = [
     "SCOPES",
     "STANCES",
     "Actor",
+    "ActorKind",
+    "AliasKind",
+    "EventStatus",
+    "JSONType",
+    "Scope",
+    "Stance",
     "ActorAlias",
     "ApiKey",
     "AppState",

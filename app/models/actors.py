@@ -1,15 +1,18 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .articles import JSONType
-from .base import Base, IdMixin, TimestampMixin
+from .base import Base, IdMixin, JSONType, TimestampMixin
 
-ACTOR_KINDS = ("country", "person", "organization", "alliance", "government_body", "armed_group", "media")
-ALIAS_KINDS = ("name", "abbreviation", "metonym", "demonym")
+ActorKind = Literal[
+    "country", "person", "organization", "alliance", "government_body", "armed_group", "media"
+]
+AliasKind = Literal["name", "abbreviation", "metonym", "demonym"]
+ACTOR_KINDS: tuple[str, ...] = get_args(ActorKind)
+ALIAS_KINDS: tuple[str, ...] = get_args(AliasKind)
 
 
 class Actor(IdMixin, TimestampMixin, Base):

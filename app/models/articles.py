@@ -3,13 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, IdMixin, TimestampMixin
-
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+from .base import Base, IdMixin, JSONType, TimestampMixin
 
 
 class Article(IdMixin, TimestampMixin, Base):

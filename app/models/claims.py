@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal, get_args
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, IdMixin, TimestampMixin
 
-STANCES = ("asserts", "denies", "suggests", "doubts")
+Stance = Literal["asserts", "denies", "suggests", "doubts"]
+STANCES: tuple[str, ...] = get_args(Stance)
 
 
 class Proposition(IdMixin, TimestampMixin, Base):

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .articles import JSONType
-from .base import Base, IdMixin, TimestampMixin
+from .base import Base, IdMixin, JSONType, TimestampMixin
 
-EVENT_STATUSES = ("reported", "confirmed", "disputed", "denied")
+EventStatus = Literal["reported", "confirmed", "disputed", "denied"]
+EVENT_STATUSES: tuple[str, ...] = get_args(EventStatus)
 
 
 class EventType(Base):

@@ -6,8 +6,7 @@ from typing import Any
 from sqlalchemy import Date, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .articles import JSONType
-from .base import Base, IdMixin, TimestampMixin
+from .base import Base, IdMixin, JSONType, TimestampMixin
 
 RELATION_TYPES = (
     "member_of",

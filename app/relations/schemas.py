@@ -5,11 +5,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from ..schemas import ActorBrief, ActorRef, Strict, TypeName
+from ..schemas import MAX_ID, ActorBrief, ActorRef, Strict, TypeName
 
 
 class EvidenceIn(Strict):
-    article_id: int = Field(ge=1, le=2_147_483_647)
+    article_id: int = Field(ge=1, le=MAX_ID)
     quote: Annotated[str, StringConstraints(max_length=5000)] | None = None
 
 

@@ -109,7 +109,7 @@ def rebuild_fulltext(conn: Connection) -> None:
 # -- query pieces --------------------------------------------------------------------------------------
 
 
-class Match:
+class FullTextMatch:
     """What the article list needs from full text: a set of matching ids, a rank, a snippet."""
 
     def __init__(self, dialect_name: str, query: Query) -> None:
