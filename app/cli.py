@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from .changes.cli import register as register_changes
 from .config import get_settings
 from .importers.gdelt_cli import register as register_gdelt
 
@@ -119,6 +120,7 @@ def keys_create(
 
 
 register_gdelt(import_app)
+register_changes(app)
 
 
 @app.command()

@@ -48,6 +48,31 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=10000, description="How long SQLite waits for a lock.")
     log_level: str = Field(default="info", description="uvicorn log level.")
     seed_dir: str | None = Field(default=None, description="Directory of seed files (default: seed_data/).")
+    changes_poll_interval: float = Field(
+        default=0.1,
+        description="How often each worker looks for new changes (SQLite; PostgreSQL is woken by NOTIFY).",
+    )
+    changes_stream_buffer: int = Field(
+        default=1000, description="Changes buffered per SSE subscriber before it is told to reconnect."
+    )
+    changes_retention_days: float = Field(
+        default=30, description="`geonews changes prune` drops older changes."
+    )
+    changes_prune_interval_s: float = Field(
+        default=0, description="Prune old changes on a timer every this many seconds (0: only by command)."
+    )
+    webhooks_enabled: bool = Field(default=True, description="Deliver webhooks from this process.")
+    webhooks_allow_private: bool = Field(
+        default=False,
+        description="Allow webhook targets on loopback and private networks (never link-local).",
+    )
+    webhooks_max_failures: int = Field(
+        default=10, description="Pause a subscription after this many failures."
+    )
+    webhooks_backoff_base_s: float = Field(default=2.0, description="First retry delay; doubles per failure.")
+    webhooks_backoff_max_s: float = Field(default=600.0, description="Longest retry delay.")
+    webhooks_batch: int = Field(default=100, description="Changes per webhook delivery.")
+    webhooks_timeout_s: float = Field(default=10.0, description="How long a receiver may take to answer.")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

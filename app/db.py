@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from . import outbox  # noqa: F401  (registers the before_commit hook that writes recorded changes)
 from .config import Settings
 from .inline import InlineSessionMaker
 

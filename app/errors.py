@@ -72,6 +72,10 @@ class Conflict(AppError):
     status, slug = 409, "conflict"
 
 
+class Gone(AppError):
+    status, slug = 410, "gone"
+
+
 class PayloadTooLarge(AppError):
     status, slug = 413, "payload-too-large"
 
@@ -96,6 +100,7 @@ _SLUGS = {
     405: "method-not-allowed",
     406: "not-acceptable",
     409: "conflict",
+    410: "gone",
     413: "payload-too-large",
     415: "unsupported-media-type",
     422: "validation-error",

@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
 from . import __version__
+from .changes.hub import ChangeHub
 from .config import Settings, get_settings
 from .db import Database
 from .errors import ERROR_RESPONSES, install_error_handlers, problem_response
@@ -29,9 +30,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db = Database(settings)
         # The language model (~110 MB) loads on the first article that needs it, so a read-only
         # worker stays small.
+        app.state.changes = ChangeHub(
+            app.state.db, poll_interval=settings.changes_poll_interval, buffer=settings.changes_stream_buffer
+        )
+        await app.state.changes.start()
         try:
             yield
         finally:
+            await app.state.changes.stop()
             await app.state.db.dispose()
 
     app = FastAPI(
@@ -47,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from .actors.router import resolve_router
     from .actors.router import router as actors_router
     from .articles.router import router as articles_router
+    from .changes.router import router as changes_router
     from .claims.router import propositions_router
     from .claims.router import router as claims_router
     from .events.router import router as events_router
@@ -70,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         propositions_router,
         keys_router,
         resolve_router,
+        changes_router,
     ):
         app.include_router(r)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -163,28 +164,62 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(settings: Settings) -> Iterator[str]:
-    """A real `geonews serve --workers 2` on this test's database."""
+def start_server(settings: Settings, workers: int = 2, env: dict[str, str] | None = None) -> tuple[Any, str]:
+    """A real `geonews serve` on this database: (the process, its base URL), ready to answer."""
     port = _port()
-    env = {**os.environ, "GEONEWS_DATABASE_URL": settings.database_url, "GEONEWS_LOG_LEVEL": "warning"}
+    env = {
+        **os.environ,
+        "GEONEWS_DATABASE_URL": settings.database_url,
+        "GEONEWS_LOG_LEVEL": "warning",
+        **(env or {}),
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--no-seed", "--workers", "2", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "serve",
+            "--no-seed",
+            "--workers",
+            str(workers),
+            "--port",
+            str(port),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: a kill reaches the workers too
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
+    deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
                 break
         except httpx.HTTPError:
             time.sleep(0.2)
     else:
-        proc.kill()
+        stop_server(proc, kill=True)
         raise AssertionError(proc.stderr.read().decode() if proc.stderr else "server did not start")
+    return proc, base
+
+
+def stop_server(proc: Any, kill: bool = False) -> None:
+    """Stop the server; `kill`: SIGKILL the whole process group at once (a crash, workers included)."""
+    if kill:
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=20)
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[str]:
+    """A real `geonews serve --workers 2` on this test's database."""
+    proc, base = start_server(settings)
     yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+    stop_server(proc)

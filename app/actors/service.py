@@ -8,6 +8,7 @@ from typing import Any
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import outbox
 from ..errors import BadRequest, Conflict, Unprocessable
 from ..models import Actor
 from ..pagination import Export, PageParams, PageResult, keyset_page, order_by
@@ -145,7 +146,9 @@ async def create_actor(session: AsyncSession, data: ActorCreate) -> dict[str, An
     await repository.replace_aliases(session, actor.id, alias_rows(data.name, data.aliases))
     await repository.replace_external_ids(session, actor.id, data.external_ids)
     await session.flush()
-    return await get_actor(session, actor.id)
+    out = await get_actor(session, actor.id)
+    _record(session, "created", out)
+    return out
 
 
 async def update_actor(session: AsyncSession, actor_id: int, data: ActorUpdate) -> dict[str, Any]:
@@ -166,11 +169,16 @@ async def update_actor(session: AsyncSession, actor_id: int, data: ActorUpdate) 
         await _check_external_ids(session, data.external_ids, actor_id)
         await repository.replace_external_ids(session, actor_id, data.external_ids)
     await session.flush()
-    return await get_actor(session, actor_id)
+    out = await get_actor(session, actor_id)
+    _record(session, "updated", out)
+    return out
 
 
 async def delete_actor(session: AsyncSession, actor_id: int) -> None:
+    row = await repository.get_summary(session, actor_id)
+    assert row is not None
     await repository.delete_actor(session, actor_id)
+    _record(session, "deleted", row)
 
 
 def _holds(row: dict[str, Any], day: date) -> bool:
@@ -262,3 +270,8 @@ async def body_actor_ids(
     if errors:
         raise Unprocessable(title, errors=errors)
     return [found[str(r)] for _, r in refs]
+
+
+def _record(session: AsyncSession, op: str, actor: dict[str, Any]) -> None:
+    data = {k: actor.get(k) for k in ("slug", "name", "kind", "country")}
+    outbox.record(session, "actor", op, actor["id"], data, actor_ids=[actor["id"]])

@@ -17,7 +17,7 @@ from ..config import get_settings
 from ..ingestion.pipeline import prepare
 from ..ingestion.readers import read_records
 from .schemas import ArticleCreate
-from .service import store, to_input
+from .service import record_stored, store, to_input
 
 _ADAPTER = TypeAdapter(ArticleCreate)
 
@@ -127,7 +127,9 @@ def _to_database(files, batch, counts, progress, task, console, workers: int = 0
             parts = [valid[k : k + step] for k in range(0, len(valid), step)]
             prepared = [p for part in pool.map(_prepare_chunk, parts) for p in part]
             with Session(engine) as session, session.begin():
-                for outcome in store(session, prepared) if prepared else []:
+                outcomes = store(session, prepared) if prepared else []
+                record_stored(session, prepared, outcomes)
+                for outcome in outcomes:
                     counts[outcome.status] += 1
             offset += len(chunk)
             progress.advance(task, len(chunk))

@@ -278,6 +278,13 @@ async def claims_of(session: AsyncSession, article_id: int) -> list[dict[str, An
     ]
 
 
+_ACTOR_IDS = select(Mention.actor_id).where(Mention.article_id == bindparam("id")).distinct()
+
+
+async def actor_ids_of(session: AsyncSession, article_id: int) -> list[int]:
+    return sorted((await fetch(session, _ACTOR_IDS, {"id": article_id})).scalars())
+
+
 async def get_orm(session: AsyncSession, article_id: int) -> Article | None:
     return await session.get(Article, article_id)
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from .. import outbox
 from ..actors.gazetteer import current_gazetteer
 from ..actors.service import filter_id, filter_ids
 from ..dialect import with_deadlock_retry
@@ -112,7 +113,46 @@ async def ingest(session: AsyncSession, items: list[tuple[int, ArticleCreate]]) 
     prepared = await anyio.to_thread.run_sync(work)
     if prepared:
         result.outcomes = await with_deadlock_retry(session, lambda: session.run_sync(store, prepared))
+        record_stored(session, prepared, result.outcomes)
     return result
+
+
+def change_data(
+    values: dict[str, Any], actor_ids: list[int], duplicate_of: int | None = None
+) -> dict[str, Any]:
+    """What a change of an article tells a consumer, enough to decide whether to fetch it."""
+    return {
+        "title": values["title"],
+        "source": values["source"],
+        "published_at": values["published_at"],
+        "actor_ids": actor_ids,
+        "duplicate_of": duplicate_of,
+    }
+
+
+def record_stored(session: Any, prepared: Sequence[Prepared], outcomes: Sequence[Outcome]) -> None:
+    """One change per stored article (created, updated, or merged: a near-duplicate linked to its
+    original); unchanged ones are not changes."""
+    by_index = {p.index: p for p in prepared}
+    changes = []
+    for o in outcomes:
+        if o.status == "unchanged":
+            continue
+        values = by_index[o.index].values
+        actor_ids = list(dict.fromkeys(m["actor_id"] for m in by_index[o.index].mentions))
+        op = "updated" if o.status == "updated" else ("merged" if o.duplicate_of else "created")
+        changes.append(
+            outbox.PendingChange(
+                "article",
+                op,
+                o.id,
+                outbox.jsonable(change_data(values, actor_ids, o.duplicate_of)),
+                tuple(actor_ids),
+                values["source"],
+                values["published_at"],
+            )
+        )
+    outbox.record_many(session, changes)
 
 
 async def create_article(session: AsyncSession, data: ArticleCreate) -> Outcome:
@@ -156,6 +196,18 @@ async def update_article(session: AsyncSession, article_id: int, data: ArticleUp
         if key in changes:
             setattr(article, key, changes[key])
     await session.flush()
+    actor_ids = await repository.actor_ids_of(session, article_id)
+    values = {"title": article.title, "source": article.source, "published_at": article.published_at}
+    outbox.record(
+        session,
+        "article",
+        "updated",
+        article_id,
+        change_data(values, actor_ids, article.duplicate_of_id),
+        actor_ids=actor_ids,
+        source=article.source,
+        published_at=article.published_at,
+    )
 
 
 async def get_article(session: AsyncSession, article_id: int) -> dict[str, Any] | None:
@@ -170,7 +222,20 @@ async def get_article(session: AsyncSession, article_id: int) -> dict[str, Any] 
 
 
 async def delete_article(session: AsyncSession, article_id: int) -> None:
+    row = await repository.get(session, article_id)
+    assert row is not None
+    actor_ids = await repository.actor_ids_of(session, article_id)
     await repository.delete_article(session, article_id)
+    outbox.record(
+        session,
+        "article",
+        "deleted",
+        article_id,
+        change_data(row, actor_ids),
+        actor_ids=actor_ids,
+        source=row["source"],
+        published_at=row["published_at"],
+    )
 
 
 # -- lists: one planner for filters, full text, member_of, facets and exports --------------------------

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import outbox
 from ..actors import repository as actors_repo
 from ..actors.service import body_actor_ids, filter_ids
 from ..articles import repository as articles_repo
@@ -36,6 +37,7 @@ async def _proposition_id(session: AsyncSession, ref: int | str) -> int:
     prop = Proposition(text=ref)
     session.add(prop)
     await session.flush()
+    outbox.record(session, "proposition", "created", prop.id, {"text": prop.text, "key": None})
     return prop.id
 
 
@@ -79,7 +81,9 @@ async def get_claim(session: AsyncSession, claim_id: int) -> dict[str, Any]:
 
 
 async def delete_claim(session: AsyncSession, claim_id: int) -> None:
+    out = await get_claim(session, claim_id)
     await repository.delete_claim(session, claim_id)
+    _record(session, "deleted", out)
 
 
 async def create_claim(session: AsyncSession, data: ClaimCreate) -> dict[str, Any]:
@@ -99,7 +103,9 @@ async def create_claim(session: AsyncSession, data: ClaimCreate) -> dict[str, An
     session.add(claim)
     await session.flush()
     await repository.replace_about(session, claim.id, about)
-    return await get_claim(session, claim.id)
+    out = await get_claim(session, claim.id)
+    _record(session, "created", out)
+    return out
 
 
 async def update_claim(session: AsyncSession, claim_id: int, data: ClaimUpdate) -> dict[str, Any]:
@@ -122,7 +128,9 @@ async def update_claim(session: AsyncSession, claim_id: int, data: ClaimUpdate) 
     if data.about is not None:
         await repository.replace_about(session, claim_id, await _actor_ids(session, data.about, "about"))
     await session.flush()
-    return await get_claim(session, claim_id)
+    out = await get_claim(session, claim_id)
+    _record(session, "updated", out)
+    return out
 
 
 async def render(session: AsyncSession, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -147,6 +155,7 @@ async def create_proposition(session: AsyncSession, data: PropositionCreate) -> 
     prop = Proposition(text=data.text, key=data.key, description=data.description)
     session.add(prop)
     await session.flush()
+    outbox.record(session, "proposition", "created", prop.id, {"text": prop.text, "key": prop.key})
     return await get_proposition(session, prop.id)
 
 
@@ -161,3 +170,15 @@ async def get_proposition(session: AsyncSession, proposition_id: int) -> dict[st
     out["by_stance"] = {s: [c for c in claims if c["stance"] == s] for s in STANCES}
     out["stance_counts"] = {s: len(v) for s, v in out["by_stance"].items()}
     return out
+
+
+def _record(session: AsyncSession, op: str, claim: dict[str, Any]) -> None:
+    data = {
+        "speaker": claim["speaker"]["slug"],
+        "stance": claim["stance"],
+        "proposition_id": claim["proposition_id"],
+        "article_id": claim["article_id"],
+        "said_on": claim["said_on"],
+    }
+    actor_ids = [claim["speaker"]["id"], *(a["id"] for a in claim["about"])]
+    outbox.record(session, "claim", op, claim["id"], data, actor_ids=actor_ids)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import outbox
 from ..actors.service import body_actor_ids, filter_id, filter_ids
 from ..articles import repository as articles_repo
 from ..errors import BadRequest, Conflict, Unprocessable
@@ -154,7 +155,9 @@ async def create_event(session: AsyncSession, data: EventCreate) -> dict[str, An
     await session.flush()
     await repository.replace_participants(session, event.id, participants)
     await repository.replace_articles(session, event.id, data.articles)
-    return await get_event(session, event.id)
+    out = await get_event(session, event.id)
+    _record(session, "created", out)
+    return out
 
 
 async def update_event(session: AsyncSession, event_id: int, data: EventUpdate) -> dict[str, Any]:
@@ -189,11 +192,15 @@ async def update_event(session: AsyncSession, event_id: int, data: EventUpdate) 
         await _check_refs(session, data.articles, None)
         await repository.replace_articles(session, event_id, data.articles)
     await session.flush()
-    return await get_event(session, event_id)
+    out = await get_event(session, event_id)
+    _record(session, "updated", out)
+    return out
 
 
 async def delete_event(session: AsyncSession, event_id: int) -> None:
+    out = await get_event(session, event_id)
     await repository.delete_event(session, event_id)
+    _record(session, "deleted", out)
 
 
 async def get_event(session: AsyncSession, event_id: int) -> dict[str, Any]:
@@ -204,3 +211,9 @@ async def get_event(session: AsyncSession, event_id: int) -> dict[str, Any]:
     out["claims"] = await repository.claims(session, event_id)
     out["children"] = await repository.children(session, event_id)
     return out
+
+
+def _record(session: AsyncSession, op: str, event: dict[str, Any]) -> None:
+    data = {k: event.get(k) for k in ("type", "title", "start_date", "status", "source")}
+    actor_ids = [p["actor"]["id"] for p in event.get("participants", [])]
+    outbox.record(session, "event", op, event["id"], data, actor_ids=actor_ids)

@@ -3,6 +3,16 @@
 from .actors import ACTOR_KINDS, ALIAS_KINDS, Actor, ActorAlias, ActorKind, AliasKind, ExternalId
 from .articles import Article, Mention
 from .base import Base, JSONType, to_utc_naive, utcnow
+from .changes import (
+    CHANGE_ENTITIES,
+    CHANGE_OPS,
+    Change,
+    ChangeActor,
+    ChangeEntity,
+    ChangeOp,
+    Webhook,
+    WebhookDelivery,
+)
 from .claims import STANCES, Claim, ClaimAbout, Proposition, Stance
 from .events import EVENT_STATUSES, Event, EventArticle, EventParticipant, EventStatus, EventType
 from .keys import SCOPES, ApiKey, Scope
@@ -10,6 +20,14 @@ from .relations import RELATION_TYPES, Relation, RelationEvidence
 from .state import AppState, IdempotencyKey, SearchSnapshot
 
 __all__ = [
+    "CHANGE_ENTITIES",
+    "CHANGE_OPS",
+    "Change",
+    "ChangeActor",
+    "ChangeEntity",
+    "ChangeOp",
+    "Webhook",
+    "WebhookDelivery",
     "ACTOR_KINDS",
     "ALIAS_KINDS",
     "EVENT_STATUSES",

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import outbox
 from ..actors import repository as actors_repo
 from ..actors.service import body_actor_ids, filter_id
 from ..articles import repository as articles_repo
@@ -81,7 +82,9 @@ async def create_relation(session: AsyncSession, data: RelationCreate) -> dict[s
     await session.flush()
     await repository.replace_evidence(session, rel.id, [e.model_dump() for e in data.evidence])
     await session.flush()
-    return await get_relation(session, rel.id)
+    out = await get_relation(session, rel.id)
+    _record(session, "created", out)
+    return out
 
 
 async def update_relation(session: AsyncSession, relation_id: int, data: RelationUpdate) -> dict[str, Any]:
@@ -101,11 +104,15 @@ async def update_relation(session: AsyncSession, relation_id: int, data: Relatio
         await _check_articles(session, data.evidence)
         await repository.replace_evidence(session, relation_id, [e.model_dump() for e in data.evidence])
     await session.flush()
-    return await get_relation(session, relation_id)
+    out = await get_relation(session, relation_id)
+    _record(session, "updated", out)
+    return out
 
 
 async def delete_relation(session: AsyncSession, relation_id: int) -> None:
+    out = await get_relation(session, relation_id)
     await repository.delete_relation(session, relation_id)
+    _record(session, "deleted", out)
 
 
 async def render(session: AsyncSession, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -130,3 +137,16 @@ async def render(session: AsyncSession, rows: list[dict[str, Any]]) -> list[dict
         }
         for r in rows
     ]
+
+
+def _record(session: AsyncSession, op: str, rel: dict[str, Any]) -> None:
+    data = {
+        "subject": rel["subject"]["slug"],
+        "type": rel["type"],
+        "object": rel["object"]["slug"],
+        "title": rel["title"],
+        "valid_from": rel["valid_from"],
+        "valid_to": rel["valid_to"],
+    }
+    ends = [rel["subject"]["id"], rel["object"]["id"]]
+    outbox.record(session, "relation", op, rel["id"], data, actor_ids=ends)

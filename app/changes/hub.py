@@ -1,0 +1,165 @@
+"""One follower of the change log per worker process, fanning new changes out to its subscribers.
+
+The hub reads each new change once (`repository.newer`) and offers it to every subscriber whose filter
+matches, through a bounded queue: SSE connections and long-polls cost no query per change, and a
+subscriber that does not keep up overflows (it is told where to resume and closed) instead of buffering
+without bound. It wakes on PostgreSQL's NOTIFY (sent by every commit that writes changes, app/outbox.py)
+and polls as well, so a lost notification or a restarted database only delays it; on SQLite it polls
+(`SELECT max(seq)`-cheap, every `changes_poll_interval` seconds).
+
+Every worker runs its own hub, so the feed works with `--workers N` and behind several instances.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import repository
+from .filters import ChangeFilter, Memberships
+
+log = logging.getLogger("geonews.changes")
+
+PAGE = 1000
+OVERFLOW = object()
+
+
+@dataclass(eq=False)
+class Subscription:
+    filter: ChangeFilter
+    start: int  # the hub's position when it subscribed: the hub delivers what comes after it
+    queue: asyncio.Queue[Any] = field(default_factory=lambda: asyncio.Queue(1000))
+    overflowed: bool = False
+
+
+class ChangeHub:
+    def __init__(self, db: Any, *, poll_interval: float = 0.1, buffer: int = 1000) -> None:
+        self.db = db
+        self.poll_interval = poll_interval
+        self.buffer = buffer
+        self.position = 0
+        self.subscribers: set[Subscription] = set()
+        self._members: dict[int, Memberships] = {}
+        self._moved = asyncio.Condition()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listener: Any = None
+
+    # -- life -------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        async with self.db.reader() as session:
+            self.position = await repository.head(session)
+        self._task = asyncio.create_task(self._run(), name="geonews-change-hub")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        await self._close_listener()
+        for sub in list(self.subscribers):
+            self._overflow(sub)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if not self.db.is_sqlite and self._listener is None:
+                    await self._listen()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._interval())
+                self._wake.clear()
+                await self._pump()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database is down or restarting: keep following
+                log.warning("change follower: %s", exc)
+                await self._close_listener()
+                await asyncio.sleep(1.0)
+
+    def _interval(self) -> float:
+        # With NOTIFY, polling is only the safety net.
+        return self.poll_interval if self._listener is None else max(1.0, self.poll_interval)
+
+    async def _listen(self) -> None:
+        import asyncpg
+
+        from ..outbox import NOTIFY_CHANNEL
+
+        url = self.db.settings.database_url.replace("postgresql+asyncpg://", "postgresql://")
+        try:
+            conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"), timeout=5)
+        except Exception as exc:
+            log.info("change follower polls (no LISTEN connection: %s)", exc)
+            return
+        await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+        self._listener = conn
+
+    async def _close_listener(self) -> None:
+        conn, self._listener = self._listener, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close(timeout=2)
+
+    # -- following ----------------------------------------------------------------------------------------
+
+    async def _pump(self) -> None:
+        while True:
+            async with self.db.reader() as session:
+                rows = await repository.newer(session, self.position, PAGE)
+                if not rows:
+                    return
+                if any(r["entity"] == "relation" for r in rows):
+                    self._members.clear()  # memberships may have changed
+                for org in {s.filter.org_id for s in self.subscribers} - {None} - self._members.keys():
+                    assert org is not None
+                    self._members[org] = await repository.memberships(session, org)
+            for sub in list(self.subscribers):
+                self._offer(sub, rows)
+            async with self._moved:
+                self.position = rows[-1]["seq"]
+                self._moved.notify_all()
+            if len(rows) < PAGE:
+                return
+
+    def _offer(self, sub: Subscription, rows: list[dict[str, Any]]) -> None:
+        members = self._members.get(sub.filter.org_id) if sub.filter.org_id is not None else None
+        for row in rows:
+            if row["seq"] <= sub.start or sub.overflowed:
+                continue
+            if sub.filter.matches(row, members):
+                try:
+                    sub.queue.put_nowait(row)
+                except asyncio.QueueFull:
+                    self._overflow(sub)
+
+    def _overflow(self, sub: Subscription) -> None:
+        sub.overflowed = True
+        self.subscribers.discard(sub)
+        while not sub.queue.empty():  # make room for the end marker: the subscriber resumes from its own
+            sub.queue.get_nowait()  # last delivered seq anyway
+        sub.queue.put_nowait(OVERFLOW)
+
+    # -- subscribers ----------------------------------------------------------------------------------------
+
+    def subscribe(self, flt: ChangeFilter) -> Subscription:
+        sub = Subscription(flt, self.position, asyncio.Queue(self.buffer))
+        self.subscribers.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        self.subscribers.discard(sub)
+
+    async def wait_beyond(self, seq: int, seconds: float) -> bool:
+        """Wait (at most `seconds`) until the hub has seen a change after `seq`."""
+        async with self._moved:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._moved.wait_for(lambda: self.position > seq), seconds)
+            return self.position > seq
+
+    def nudge(self) -> None:
+        """Look for new changes now (after a local commit that wrote some)."""
+        self._wake.set()

@@ -1,0 +1,115 @@
+"""Every query on the change log: pages after a position with filters, the head, retention."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..db import fetch
+from ..dialect import day_of
+from ..models import AppState, Change, ChangeActor, Relation
+from ..relations.repository import member_on
+
+COLUMNS = (Change.seq, Change.at, Change.entity, Change.entity_id, Change.op, Change.data)
+PRUNED_KEY = "changes_pruned_through"
+
+
+def feed_statement(
+    after: int,
+    upto: int,
+    *,
+    entities: list[str] | None = None,
+    actor_ids: list[int] | None = None,
+    org_id: int | None = None,
+    sources: list[str] | None = None,
+) -> Any:
+    """Changes in (after, upto] matching the filters, in seq order. `org_id`: changes concerning the
+    organisation or an actor that was its member on the change's day (an article's publication day)."""
+    stmt = select(*COLUMNS).where(Change.seq > after, Change.seq <= upto)
+    if entities:
+        stmt = stmt.where(Change.entity.in_(entities))
+    if sources:
+        stmt = stmt.where(Change.source.in_(sources))
+    if actor_ids:
+        stmt = stmt.where(exists().where(ChangeActor.seq == Change.seq, ChangeActor.actor_id.in_(actor_ids)))
+    if org_id is not None:
+        day = day_of(func.coalesce(Change.published_at, Change.at))
+        stmt = stmt.where(
+            exists().where(
+                ChangeActor.seq == Change.seq,
+                or_(
+                    ChangeActor.actor_id == org_id,
+                    exists()
+                    .where(*member_on(ChangeActor.actor_id, org_id, day))
+                    .correlate(Change, ChangeActor),
+                ),
+            )
+        )
+    return stmt.order_by(Change.seq)
+
+
+async def page(session: AsyncSession, stmt: Any, limit: int) -> list[dict[str, Any]]:
+    return [dict(r) for r in (await fetch(session, stmt.limit(limit))).mappings()]
+
+
+_HEAD = select(func.max(Change.seq))
+
+
+async def head(session: Any) -> int:
+    """The largest committed seq (0 for an empty log)."""
+    return int((await fetch(session, _HEAD)).scalar() or 0)
+
+
+_PRUNED = select(AppState.value).where(AppState.key == PRUNED_KEY)
+
+
+async def pruned_through(session: Any) -> int:
+    return int((await fetch(session, _PRUNED)).scalar() or 0)
+
+
+_AFTER = select(*COLUMNS, Change.source, Change.published_at).where(Change.seq > bindparam("after"))
+
+
+async def newer(session: Any, after: int, limit: int) -> list[dict[str, Any]]:
+    """Every change after `after` (no filter), with the columns the filters need, for the followers."""
+    stmt = _AFTER.order_by(Change.seq).limit(limit)
+    rows = [dict(r) for r in (await fetch(session, stmt, {"after": after})).mappings()]
+    if rows:
+        seqs = [r["seq"] for r in rows]
+        links: dict[int, list[int]] = {}
+        for seq, actor_id in (
+            await fetch(
+                session, select(ChangeActor.seq, ChangeActor.actor_id).where(ChangeActor.seq.in_(seqs))
+            )
+        ).all():
+            links.setdefault(seq, []).append(actor_id)
+        for r in rows:
+            r["actor_ids"] = links.get(r["seq"], [])
+    return rows
+
+
+async def memberships(session: Any, org_id: int) -> list[tuple[int, date | None, date | None]]:
+    """(member id, valid_from, valid_to) of every membership in the organisation, past and present."""
+    stmt = select(Relation.subject_id, Relation.valid_from, Relation.valid_to).where(
+        Relation.object_id == org_id, Relation.type == "member_of"
+    )
+    return [tuple(r) for r in (await fetch(session, stmt)).all()]  # type: ignore[misc]
+
+
+# -- retention (sync: the CLI and the pruning timer run it on a plain Session) --------------------------
+
+
+def prune(session: Any, before: datetime) -> tuple[int, int]:
+    """Delete changes recorded before `before`; returns (rows deleted, the new pruned-through seq)."""
+    last = session.execute(select(func.max(Change.seq)).where(Change.at < before)).scalar()
+    if last is None:
+        return 0, int(session.execute(_PRUNED).scalar() or 0)
+    session.execute(delete(ChangeActor).where(ChangeActor.seq <= last))
+    deleted = session.execute(delete(Change).where(Change.seq <= last)).rowcount or 0
+    done = session.execute(update(AppState).where(AppState.key == PRUNED_KEY).values(value=last)).rowcount
+    if not done:
+        session.add(AppState(key=PRUNED_KEY, value=last))
+    return deleted, last

@@ -1,0 +1,133 @@
+"""Reading the change log: pages after a position (optionally waiting for news), and the SSE stream.
+
+A page scans at most SCAN_WINDOW positions after `after`, so a filter that matches rarely still answers
+at once: `next_after` then moves past the positions scanned, and the client keeps polling from there.
+Nothing below `head` (the largest committed seq) can still appear, because seqs are taken in commit
+order (app/outbox.py), so `next_after` never passes a change that a later read would find.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..actors.service import filter_id, filter_ids
+from ..errors import BadRequest, Gone
+from ..responses import dumps
+from . import repository
+from .filters import ChangeFilter
+from .hub import OVERFLOW, ChangeHub
+
+SCAN_WINDOW = 10_000
+STREAM_PAGE = 500
+
+
+async def resolve_filter(
+    session: AsyncSession,
+    *,
+    entities: list[str] | None = None,
+    actors: list[str] | None = None,
+    member_of: str | None = None,
+    sources: list[str] | None = None,
+) -> ChangeFilter:
+    """The filter of a request, its actor references resolved (an unknown actor is a 400)."""
+    actor_ids = await filter_ids(session, actors, "actor")
+    return ChangeFilter(
+        entities=frozenset(entities) if entities else None,
+        actor_ids=frozenset(actor_ids) if actor_ids else None,
+        org_id=await filter_id(session, member_of, "member_of"),
+        sources=frozenset(sources) if sources else None,
+    )
+
+
+async def check_position(session: Any, after: int) -> None:
+    """A position whose successors were pruned cannot be resumed: 410, saying where to restart."""
+    pruned = await repository.pruned_through(session)
+    if after < pruned:
+        raise Gone(
+            f"Changes up to {pruned} were pruned (retention); resume with after={pruned} after "
+            "re-reading the current state, or from the head.",
+            errors=[{"loc": ["query", "after"], "msg": f"pruned through {pruned}"}],
+        )
+
+
+async def page_after(session: Any, after: int, flt: ChangeFilter, limit: int) -> dict[str, Any]:
+    head = await repository.head(session)
+    upto = min(head, after + SCAN_WINDOW)
+    items = await repository.page(session, repository.feed_statement(after, upto, **flt.as_sql()), limit)
+    next_after = items[-1]["seq"] if len(items) == limit else max(upto, after)
+    return {"items": items, "next_after": next_after, "head": head}
+
+
+async def list_changes(
+    session: AsyncSession, hub: ChangeHub, flt: ChangeFilter, *, after: int, limit: int, wait: float
+) -> dict[str, Any]:
+    """A page of changes after `after`; with `wait`, a long-poll: when nothing matches yet, wait up to
+    `wait` seconds for news (holding no transaction and no connection while waiting)."""
+    await check_position(session, after)
+    page = await page_after(session, after, flt, limit)
+    deadline = time.monotonic() + wait
+    while (
+        not page["items"] and page["next_after"] >= page["head"] and (left := deadline - time.monotonic()) > 0
+    ):
+        await session.rollback()  # end the read transaction: the next read sees what committed meanwhile
+        if not await hub.wait_beyond(page["head"], left):
+            break
+        page = await page_after(session, page["next_after"], flt, limit)
+    return page
+
+
+async def stream_start(session: Any, hub: ChangeHub, after: int | None, last_event_id: str | None) -> int:
+    """Where a stream begins: `after`, else Last-Event-ID, else now (the hub's position)."""
+    if after is None and last_event_id is not None:
+        if not last_event_id.strip().isdigit():
+            raise BadRequest(
+                "Last-Event-ID must be a change seq.",
+                errors=[{"loc": ["header", "last-event-id"], "msg": "not a seq"}],
+            )
+        after = int(last_event_id)
+    if after is None:
+        return hub.position
+    await check_position(session, after)
+    await session.rollback()  # hold no read transaction while the stream lasts
+    return after
+
+
+async def stream(db: Any, hub: ChangeHub, flt: ChangeFilter, after: int) -> AsyncIterator[dict[str, Any]]:
+    """SSE events from `after` on: first what is already in the log (read in pages, each in its own short
+    session), then what the hub brings. A subscriber that falls behind gets an `overflow` event naming
+    where to resume, and the stream ends."""
+    sub = hub.subscribe(flt)
+    try:
+        position = after
+        while position < sub.start:
+            async with db.reader() as session:
+                stmt = repository.feed_statement(position, sub.start, **flt.as_sql())
+                rows = await repository.page(session, stmt, STREAM_PAGE)
+            for row in rows:
+                yield _event(row)
+            position = rows[-1]["seq"] if len(rows) == STREAM_PAGE else sub.start
+        while True:
+            row = await sub.queue.get()
+            if row is OVERFLOW:
+                yield {
+                    "event": "overflow",
+                    "data": f'{{"resume_after": {position}, "detail": "This client fell behind; '
+                    f'reconnect with Last-Event-ID or after={position}."}}',
+                }
+                return
+            if row["seq"] <= position:
+                continue
+            yield _event(row)
+            position = row["seq"]
+    finally:
+        hub.unsubscribe(sub)
+
+
+def _event(row: dict[str, Any]) -> dict[str, Any]:
+    """A change as an unnamed SSE event (a browser's EventSource.onmessage sees it), id = seq."""
+    item = {k: row[k] for k in ("seq", "at", "entity", "entity_id", "op", "data")}
+    return {"id": str(row["seq"]), "data": dumps(item).decode()}
