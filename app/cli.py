@@ -26,7 +26,7 @@ err = Console(stderr=True)
 
 
 def _prepare(seed_if_empty: bool) -> None:
-    from .seed.loader import prepare_database
+    from .migrate import prepare_database
 
     prepare_database(get_settings(), seed_if_empty=seed_if_empty, say=err.print)
 

@@ -895,7 +895,8 @@ def ensure_event_types(conn: Connection, insert: Any) -> int:
     """Load the CAMEO table when event_types is empty (a migrated but unseeded database)."""
     if conn.execute(select(func.count()).select_from(EventType)).scalar():
         return 0
-    from ..seed.loader import SEED_DIR, cameo_types
+    from ..seed.events import cameo_types
+    from ..seed.loader import SEED_DIR
 
     path = SEED_DIR / "cameo-event-codes.tsv"
     if not path.exists():

@@ -63,7 +63,7 @@ def gdelt(
 ) -> None:
     """Import GDELT 2.0 events (and the articles that mention them) into the database, idempotently."""
     from ..db import make_sync_engine
-    from ..seed.loader import prepare_database
+    from ..migrate import prepare_database
     from .gdelt import import_gdelt, input_bytes, is_mentions_file
 
     files = files or []
