@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from .config import get_settings
-from .importers.gdelt_cli import register as register_gdelt
+from .importers.gdelt.cli import register as register_gdelt
 
 app = typer.Typer(
     help="geonews: a REST API for geopolitical news.", no_args_is_help=True, add_completion=False
