@@ -122,7 +122,7 @@ def replace_evidence(s: Session, relation_id: int, rows: Iterable[tuple[int, str
 
 
 # -- events -------------------------------------------------------------------------------------------------
-def events_by_external_id(s: Session, source: str) -> dict[str, Event]:
+def events_by_external_id(s: Session, source: str) -> dict[str | None, Event]:
     return {e.external_id: e for e in s.scalars(select(Event).where(Event.source == source))}
 
 
@@ -149,7 +149,7 @@ def replace_articles(s: Session, event_id: int, article_ids: Iterable[int]) -> N
 
 
 # -- propositions and claims --------------------------------------------------------------------------------
-def propositions_by_key(s: Session) -> dict[str, Proposition]:
+def propositions_by_key(s: Session) -> dict[str | None, Proposition]:
     return {p.key: p for p in s.scalars(select(Proposition).where(Proposition.key.is_not(None)))}
 
 

@@ -62,18 +62,19 @@ def event_type_names(conn: Connection) -> dict[str, str]:
     return {c: n for c, n in conn.execute(select(EventType.code, EventType.name))}
 
 
-def actors(conn: Connection) -> Sequence[Row[Any]]:
+def actors(conn: Connection) -> Sequence[Row[int, str, str, str, str | None]]:
+    """(id, kind, name, slug, country) of every actor."""
     return conn.execute(select(Actor.id, Actor.kind, Actor.name, Actor.slug, Actor.country)).all()
 
 
-def external_ids(conn: Connection, schemes: Sequence[str]) -> Iterable[Row[Any]]:
+def external_ids(conn: Connection, schemes: Sequence[str]) -> Iterable[Row[str, str, int]]:
     """(scheme, value, actor_id) of the external ids in ``schemes``."""
     return conn.execute(
         select(ExternalId.scheme, ExternalId.value, ExternalId.actor_id).where(ExternalId.scheme.in_(schemes))
     )
 
 
-def aliases(conn: Connection, kinds: Sequence[str]) -> Iterable[Row[Any]]:
+def aliases(conn: Connection, kinds: Sequence[str]) -> Iterable[Row[int, str, bool]]:
     """(actor_id, normalized, ambiguous) of the aliases of ``kinds``."""
     return conn.execute(
         select(ActorAlias.actor_id, ActorAlias.normalized, ActorAlias.ambiguous).where(
