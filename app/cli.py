@@ -11,7 +11,7 @@ from rich.console import Console
 
 from .changes.cli import register as register_changes
 from .config import get_settings
-from .importers.gdelt_cli import register as register_gdelt
+from .importers.gdelt.cli import register as register_gdelt
 
 app = typer.Typer(
     help="geonews: a REST API for geopolitical news.", no_args_is_help=True, add_completion=False
@@ -27,7 +27,7 @@ err = Console(stderr=True)
 
 
 def _prepare(seed_if_empty: bool) -> None:
-    from .seed.loader import prepare_database
+    from .migrate import prepare_database
 
     prepare_database(get_settings(), seed_if_empty=seed_if_empty, say=err.print)
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from . import outbox  # noqa: F401  (registers the before_commit hook that writes recorded changes)
 from .config import Settings
+from .dialect import immediate_writes
 from .inline import InlineSessionMaker
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -76,10 +77,9 @@ class Database:
         self.settings = settings
         self.engine = make_async_engine(settings)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        writer_bind = (
-            self.engine.execution_options(sqlite_begin="immediate") if self.is_sqlite else self.engine
+        self.writer = async_sessionmaker(
+            immediate_writes(self.engine), expire_on_commit=False, autoflush=False
         )
-        self.writer = async_sessionmaker(writer_bind, expire_on_commit=False, autoflush=False)
         self.sync_engine: Engine | None = None
         self.reader: Any
         if self.is_sqlite:

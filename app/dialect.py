@@ -1,22 +1,144 @@
-"""Every SQLite/PostgreSQL difference outside full text, in one place (full text: app/search/dialect.py):
-the upsert, the retry of a transaction the database aborted, and date arithmetic in SQL."""
+"""Every difference between SQLite and PostgreSQL that the code needs, in one place.
+
+Both engines are first class, so a statement is written once and the few constructs that differ come from
+here: the upsert (``INSERT … ON CONFLICT``, whose construct lives in each dialect's package), a membership
+test over a long list of values, the write lock SQLite needs at ``BEGIN``, the SQLite database file, the
+retry of a transaction PostgreSQL aborted, and date arithmetic in SQL (the day of a timestamp, the first
+day of its week or month). Full text has its own module, app/search/dialect.py. Everything here is small,
+general and free of domain knowledge: this module imports only SQLAlchemy.
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
-from sqlalchemy import Date
+from sqlalchemy import Boolean, Date, String, Table, TypeDecorator
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql import ColumnElement, bindparam
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.type_api import TypeEngine
+from sqlalchemy.sql.visitors import InternalTraversal
+
+__all__ = [
+    "SQLITE_BEGIN",
+    "bucket_start",
+    "day_of",
+    "immediate_writes",
+    "in_list",
+    "insert",
+    "sqlite_file",
+    "with_deadlock_retry",
+]
+
+# The execution option app.db's SQLite "begin" listener reads: "immediate" emits BEGIN IMMEDIATE.
+SQLITE_BEGIN = "sqlite_begin"
+
+Bind = TypeVar("Bind")
 
 
-def insert(table: Any, dialect_name: str) -> Any:
-    """The dialect's INSERT, which has `on_conflict_do_nothing()` and `on_conflict_do_update()`."""
-    return (postgresql.insert if dialect_name == "postgresql" else sqlite.insert)(table)
+def insert(table: Table, dialect_name: str) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's ``INSERT`` construct for ``table``: the one with ``.on_conflict_do_nothing()`` and
+    ``.on_conflict_do_update(index_elements=…, set_=…)`` (and ``.excluded``), which the generic
+    ``sqlalchemy.insert`` lacks. Both engines spell the upsert the same way; only the import differs."""
+    if dialect_name == "postgresql":
+        return postgresql.insert(table)
+    if dialect_name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"geonews supports SQLite and PostgreSQL, not {dialect_name}")
+
+
+def in_list(column: Any, values: Any) -> ColumnElement[bool]:
+    """``column IN (values)`` for a list of any length, bound as ONE parameter on both engines.
+
+    A plain ``IN`` binds one parameter per value: SQLite refuses more than 32,766 of them, and on
+    PostgreSQL the driver parses a statement thousands of parameters long on every execution. So the
+    values travel as one array, ``column = ANY(:values)``, on PostgreSQL and as one JSON text,
+    ``column IN (SELECT value FROM json_each(:values))``, on SQLite. The statement is the same whatever the
+    number of values, so it is compiled once and cached. Values are ints or strings (JSON on SQLite)."""
+    return _InList(column, values)
+
+
+def immediate_writes(bind: Bind) -> Bind:
+    """The engine (sync or async) to write with. On SQLite its transactions begin with ``BEGIN IMMEDIATE``
+    (app.db's listener reads the option), so concurrent writers queue on the lock instead of failing to
+    upgrade a read lock half-way through; PostgreSQL's row locks need nothing, so the engine is returned
+    as it is."""
+    if bind.dialect.name == "sqlite":  # type: ignore[attr-defined]
+        return bind.execution_options(**{SQLITE_BEGIN: "immediate"})  # type: ignore[attr-defined, no-any-return]
+    return bind
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for an in-memory database or another engine."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+# -- in_list's construct -------------------------------------------------------------------------------
+class _ValueList(TypeDecorator[list[Any]]):
+    """A list of values bound as one parameter: an array of ``item_type`` on PostgreSQL, JSON text on
+    SQLite."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, item_type: TypeEngine[Any]) -> None:
+        super().__init__()
+        self.item_type = item_type
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.ARRAY(self.item_type))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql":
+            return list(value)
+        return json.dumps(list(value))
+
+
+class _InList(ColumnElement[bool]):
+    __visit_name__ = "geonews_in_list"
+    type = Boolean()
+    _is_implicitly_boolean = True  # a predicate: never rendered as "… = 1" where booleans are integers
+    inherit_cache = True
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("values", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: Any, values: Any) -> None:
+        self.column: ColumnElement[Any] = (
+            column.__clause_element__() if hasattr(column, "__clause_element__") else column
+        )
+        self.values = bindparam(None, list(values), type_=_ValueList(self.column.type))
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return self.column._from_objects
+
+
+@compiles(_InList)
+def _in_list_json(element: _InList, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} IN (SELECT value FROM json_each({compiler.process(element.values, **kw)}))"
+
+
+@compiles(_InList, "postgresql")
+def _in_list_array(element: _InList, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{compiler.process(element.column, **kw)} = ANY ({compiler.process(element.values, **kw)})"
+
+
+# -- transactions the database aborted ---------------------------------------------------------------
 
 
 async def with_deadlock_retry(session: Any, work: Any, attempts: int = 3) -> Any:

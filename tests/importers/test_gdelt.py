@@ -14,7 +14,7 @@ from app.db import make_sync_engine
 from app.importers.gdelt import import_gdelt
 from app.ingestion.urls import canonicalize_url
 from app.models import Article, Event, EventArticle
-from app.seed.loader import cameo_types
+from app.seed.events import cameo_types
 
 from .conftest import (
     A1_COUNTRY,

@@ -6,7 +6,8 @@ import json
 
 import pycountry
 
-from app.importers.cameo_countries import (
+from app.importers.gdelt import readable_name, title_from_url
+from app.importers.gdelt.codes import (
     CAMEO_NONSTANDARD,
     CAMEO_REGIONS,
     FIPS_TO_ISO3,
@@ -14,13 +15,12 @@ from app.importers.cameo_countries import (
     cameo_to_iso3,
     fips_to_iso3,
 )
-from app.importers.gdelt import readable_name, title_from_url
 from app.seed.loader import SEED_DIR
 
 from .conftest import A1_COUNTRY, A2_COUNTRY, GEO_COUNTRY
 
 ISO3 = {c.alpha_3 for c in pycountry.countries}
-# Codes outside ISO 3166-1 that the table maps to on purpose (see cameo_countries' docstring).
+# Codes outside ISO 3166-1 that the table maps to on purpose (see app/importers/gdelt/codes.py).
 NOT_ISO = {"XKX", "SCG", "ANT"}
 
 

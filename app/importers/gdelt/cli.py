@@ -20,7 +20,8 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from ..config import get_settings
+from ...config import get_settings
+from .files import DEFAULT_BATCH, input_bytes, is_mentions_file
 
 err = Console(stderr=True)
 
@@ -55,16 +56,16 @@ def register(import_app: typer.Typer) -> None:
 def gdelt(
     files: FileArg = None,
     mentions: MentionsOpt = None,
-    batch_size: Annotated[int, typer.Option(min=1, help="Rows per transaction.")] = 2000,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per transaction.")] = DEFAULT_BATCH,
     no_seed: Annotated[
         bool, typer.Option("--no-seed", help="Do not seed an empty database (actors will not resolve).")
     ] = False,
     show_skipped: Annotated[int, typer.Option(min=0, help="How many skipped rows to list.")] = 20,
 ) -> None:
     """Import GDELT 2.0 events (and the articles that mention them) into the database, idempotently."""
-    from ..db import make_sync_engine
-    from ..seed.loader import prepare_database
-    from .gdelt import import_gdelt, input_bytes, is_mentions_file
+    from ...db import make_sync_engine
+    from ...migrate import prepare_database
+    from .importer import import_gdelt
 
     files = files or []
     exports = [f for f in files if not is_mentions_file(f)]

@@ -1,0 +1,131 @@
+"""app/dialect.py on both engines: the upsert, long IN-lists, the SQLite write lock, the SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, event, func, not_, select
+
+from app import dialect
+from app.config import Settings
+from app.db import make_sync_engine
+
+metadata = MetaData()
+probe = Table(
+    "dialect_probe",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("n", Integer, nullable=False),
+)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_sync_engine(settings)
+    metadata.create_all(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _fill(engine: Engine, count: int) -> None:
+    with engine.begin() as c:
+        c.execute(probe.insert(), [{"id": i, "name": f"n{i}", "n": 0} for i in range(1, count + 1)])
+
+
+def _count(engine: Engine, *where: Any) -> int:
+    with engine.connect() as c:
+        return int(c.execute(select(func.count()).select_from(probe).where(*where)).scalar_one())
+
+
+def test_upsert_updates_or_skips_the_conflicting_rows(engine):
+    _fill(engine, 3)
+    rows = [{"id": 10, "name": "n1", "n": 7}, {"id": 11, "name": "new", "n": 8}]
+    with engine.begin() as c:
+        ins = dialect.insert(probe, c.dialect.name)
+        c.execute(ins.on_conflict_do_update(index_elements=[probe.c.name], set_={"n": ins.excluded.n}), rows)
+    with engine.connect() as c:
+        assert dict(c.execute(select(probe.c.name, probe.c.n)).all()) == {"n1": 7, "n2": 0, "n3": 0, "new": 8}
+        assert c.scalar(select(probe.c.id).where(probe.c.name == "n1")) == 1  # updated in place
+
+    with engine.begin() as c:
+        ins = dialect.insert(probe, c.dialect.name)
+        c.execute(
+            ins.on_conflict_do_nothing(),
+            [{"id": 2, "name": "other", "n": 9}, {"id": 4, "name": "n4", "n": 9}],
+        )
+        c.execute(
+            ins.on_conflict_do_nothing(index_elements=[probe.c.name]), [{"id": 20, "name": "n3", "n": 9}]
+        )
+    with engine.connect() as c:
+        assert dict(c.execute(select(probe.c.id, probe.c.n)).all()) == {1: 7, 2: 0, 3: 0, 4: 9, 11: 8}
+
+
+def test_in_list_of_5000_ids_is_one_parameter(engine):
+    _fill(engine, 6000)
+    ids = list(range(2, 10001, 2))  # 5,000 ids, 3,000 of them stored
+    params: list[Any] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        params.append(parameters)
+
+    assert _count(engine, dialect.in_list(probe.c.id, ids)) == 3000
+    in_list_params = params[-1]
+    assert len(in_list_params) == 1
+    event.remove(engine, "before_cursor_execute", capture)
+
+    assert _count(engine, not_(dialect.in_list(probe.c.id, ids))) == 3000
+    assert _count(engine, dialect.in_list(probe.c.id, [])) == 0
+    assert _count(engine, dialect.in_list(probe.c.id, iter({5, 6000, 6001}))) == 2
+
+
+def test_in_list_longer_than_sqlites_parameter_limit(engine):
+    _fill(engine, 100)
+    names = [f"n{i}" for i in range(50, 40050)]  # SQLite binds at most 32,766 parameters
+    assert _count(engine, dialect.in_list(probe.c.name, names)) == 51
+    orm_column = dialect.in_list(probe.c.name, ["n1", "n2", "nope"])
+    with engine.connect() as c:
+        assert sorted(c.execute(select(probe.c.id).where(orm_column)).scalars()) == [1, 2]
+
+
+def test_in_list_statement_is_cached_whatever_the_values():
+    short = select(probe.c.id).where(dialect.in_list(probe.c.id, [1]))
+    long = select(probe.c.id).where(dialect.in_list(probe.c.id, range(10_000)))
+    other = select(probe.c.id).where(dialect.in_list(probe.c.name, ["a"]))
+    key = short._generate_cache_key()
+    assert key is not None and key.key == long._generate_cache_key().key
+    assert key.key != other._generate_cache_key().key
+
+
+def test_immediate_writes_take_sqlites_write_lock_at_begin(engine):
+    statements: list[str] = []
+    writer = dialect.immediate_writes(engine)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def capture(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    with writer.begin() as c:
+        c.execute(probe.insert(), {"id": 1, "name": "a", "n": 1})
+    event.remove(engine, "before_cursor_execute", capture)
+    if engine.dialect.name == "sqlite":
+        assert statements[0] == "BEGIN IMMEDIATE"
+    else:
+        assert writer is engine
+    assert _count(engine) == 1
+
+
+def test_sqlite_file_and_unsupported_dialects(tmp_path):
+    assert dialect.sqlite_file(f"sqlite:///{tmp_path}/a/b.db") == tmp_path / "a" / "b.db"
+    assert dialect.sqlite_file("sqlite+aiosqlite:///./data/geonews.db?mode=rwc") == Path("data/geonews.db")
+    assert dialect.sqlite_file("sqlite://") is None
+    assert dialect.sqlite_file("sqlite:///:memory:") is None
+    assert dialect.sqlite_file("postgresql://postgres@127.0.0.1/geonews") is None
+    with pytest.raises(NotImplementedError):
+        dialect.insert(probe, "mysql")
