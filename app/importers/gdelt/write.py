@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine
 
-from ... import dialect
+from ... import dialect, outbox
 from ...ingestion.urls import canonicalize_url
 from ...models.base import utcnow
 from . import repository
@@ -119,6 +119,7 @@ class Writer:
         ]
         if parts:
             repository.add_participants(conn, parts)
+        outbox.write(conn, [_event_change(r, event_ids[r.external_id], replaced) for r in rows])
 
     def mentions(self, batch: list[MentionRecord]) -> None:
         """Link the mentioned events to the mentioning articles, stubbing the articles we lack."""
@@ -163,7 +164,32 @@ def stub_articles(
         # PostgreSQL import racing another ingest can see that; it only skews the count.
         report.articles_stubbed += len(inserted)
         found.update(inserted)
+        outbox.write(
+            conn, [_article_change(c, inserted[c], *by_canonical[c]) for c in missing if c in inserted]
+        )
     return found
+
+
+def _event_change(row: EventRecord, event_id: int, replaced: list[int]) -> outbox.PendingChange:
+    v = row.values
+    data = {"type": v["type_code"], "title": v["title"], "start_date": v["start_date"], "source": "gdelt"}
+    return outbox.PendingChange(
+        "event",
+        "updated" if event_id in replaced else "created",
+        event_id,
+        outbox.jsonable(data),
+        tuple(sorted({actor_id for actor_id, _ in row.participants})),
+    )
+
+
+def _article_change(
+    canonical: str, article_id: int, url: str, source: str | None, published: datetime
+) -> outbox.PendingChange:
+    stub = _stub(canonical, url, source, published, published)
+    data = {"title": stub["title"], "source": stub["source"], "published_at": published, "actor_ids": []}
+    return outbox.PendingChange(
+        "article", "created", article_id, outbox.jsonable(data), (), stub["source"], published
+    )
 
 
 def _stub(canonical: str, url: str, source: str | None, published: datetime, now: datetime) -> dict[str, Any]:
