@@ -11,12 +11,14 @@ from sqlalchemy import text
 
 from . import __version__
 from .changes.hub import ChangeHub
+from .changes.service import RetentionTimer
 from .config import Settings, get_settings
 from .db import Database
 from .errors import ERROR_RESPONSES, install_error_handlers, problem_response
 from .metrics import MetricsMiddleware, metrics_endpoint
 from .middleware import ETagMiddleware, RequestGuard
 from .responses import JSON
+from .webhooks.delivery import WebhookDispatcher
 
 DESCRIPTION = """Geopolitical news as data: articles, the actors in them, time-bounded relations between actors,
 events and who claimed what. Lists page with opaque cursors; errors are RFC 9457 problem documents."""
@@ -34,9 +36,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.db, poll_interval=settings.changes_poll_interval, buffer=settings.changes_stream_buffer
         )
         await app.state.changes.start()
+        background = []
+        if settings.webhooks_enabled:
+            background.append(WebhookDispatcher(app.state.db, app.state.changes, settings))
+        if settings.changes_prune_interval_s > 0:
+            background.append(RetentionTimer(app.state.db, settings))
+        for task in background:
+            await task.start()
         try:
             yield
         finally:
+            for task in background:
+                await task.stop()
             await app.state.changes.stop()
             await app.state.db.dispose()
 
@@ -63,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from .keys.router import router as keys_router
     from .relations.router import actor_router as actor_relations_router
     from .relations.router import router as relations_router
+    from .webhooks.router import router as webhooks_router
 
     for r in (
         articles_router,
@@ -78,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keys_router,
         resolve_router,
         changes_router,
+        webhooks_router,
     ):
         app.include_router(r)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Annotated, Any
 
 import httpx
@@ -124,8 +123,7 @@ def register(parent: typer.Typer) -> None:
 
         from .. import migrate
         from ..db import make_sync_engine
-        from ..models import utcnow
-        from .repository import prune
+        from .service import prune_older
 
         settings = get_settings()
         migrate.upgrade(settings)
@@ -133,7 +131,7 @@ def register(parent: typer.Typer) -> None:
         engine = make_sync_engine(settings)
         try:
             with Session(engine) as session, session.begin():
-                deleted, through = prune(session, utcnow() - timedelta(days=days))
+                deleted, through = prune_older(session, days)
         finally:
             engine.dispose()
         typer.echo(f"pruned {deleted} changes; positions before {through} now answer 410")

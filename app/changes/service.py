@@ -8,18 +8,25 @@ order (app/outbox.py), so `next_after` never passes a change that a later read w
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..actors.service import filter_id, filter_ids
 from ..errors import BadRequest, Gone
+from ..models import utcnow
 from ..responses import dumps
 from . import repository
 from .filters import ChangeFilter
 from .hub import OVERFLOW, ChangeHub
+
+log = logging.getLogger("geonews.changes")
 
 SCAN_WINDOW = 10_000
 STREAM_PAGE = 500
@@ -131,3 +138,35 @@ def _event(row: dict[str, Any]) -> dict[str, Any]:
     """A change as an unnamed SSE event (a browser's EventSource.onmessage sees it), id = seq."""
     item = {k: row[k] for k in ("seq", "at", "entity", "entity_id", "op", "data")}
     return {"id": str(row["seq"]), "data": dumps(item).decode()}
+
+
+def prune_older(session: Any, days: float) -> tuple[int, int]:
+    """Drop changes older than `days`; sync, for the CLI and the timer."""
+    return repository.prune(session, utcnow() - timedelta(days=days))
+
+
+class RetentionTimer:
+    """Prunes old changes every `changes_prune_interval_s` seconds (GEONEWS_CHANGES_PRUNE_INTERVAL_S)."""
+
+    def __init__(self, db: Any, settings: Any) -> None:
+        self.db, self.settings = db, settings
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="geonews-retention")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.changes_prune_interval_s)
+            try:
+                async with self.db.writer() as session:
+                    await session.run_sync(prune_older, self.settings.changes_retention_days)
+                    await session.commit()
+            except Exception as exc:
+                log.warning("pruning changes: %s", exc)

@@ -1,0 +1,1 @@
+"""Webhook subscriptions to the change feed: signed (Standard Webhooks), batched, retried, leased."""
