@@ -111,10 +111,10 @@ def run_cleaner(html: str, url: str | None) -> tuple[str, Any]:
 
 
 SYSTEMS: dict[str, Callable[[str, str | None], tuple[str, Any]]] = {
-    "trafilatura (geonews)": run_trafilatura({}),
-    "trafilatura favor_precision": run_trafilatura({"favor_precision": True}),
-    "trafilatura favor_recall": run_trafilatura({"favor_recall": True}),
-    "trafilatura fast": run_trafilatura({"fast": True}),
+    "trafilatura as geonews runs it (favor_precision)": run_trafilatura({}),
+    "trafilatura balanced (its default)": run_trafilatura({"favor_precision": False}),
+    "trafilatura favor_recall": run_trafilatura({"favor_precision": False, "favor_recall": True}),
+    "trafilatura fast (no fallback)": run_trafilatura({"favor_precision": False, "fast": True}),
     "fragment cleaner (before)": run_cleaner,
 }
 
@@ -124,7 +124,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--pages", action="store_true", help="print one line per page")
-    parser.add_argument("--only", help="comma list of systems to run")
+    parser.add_argument("--only", help="comma list of systems to run (their names in the table)")
     args = parser.parse_args()
     systems = {k: v for k, v in SYSTEMS.items() if not args.only or k in args.only.split(",")}
     word_pages = load_word_pages()

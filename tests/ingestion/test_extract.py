@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.ingestion.cleaning import clean_text
 from app.ingestion.extract import ExtractionError, extract, is_whole_document
@@ -197,3 +199,28 @@ def test_feed_html_such_as_code_br_is_cleaned_like_other_markup() -> None:
     )
     assert p.values["body"] == "<br />"
     assert "<code>" not in p.values["body"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.builds(
+            lambda head, body: f"<!DOCTYPE html><html><head>{head}</head><body>{body}</body></html>",
+            st.text(max_size=80),
+            st.text(max_size=300),
+        ),
+        st.builds(
+            lambda t: f"<?xml version='1.0' encoding='latin-1'?><html><body><p>{t}</p></body></html>",
+            st.text(),
+        ),
+    )
+)
+def test_any_input_is_extracted_or_refused_with_a_reason(body: str) -> None:
+    """Whatever a client sends with extract=true ends as text or an ExtractionError (a 422), never a crash."""
+    try:
+        page = extract(body)
+    except ExtractionError as exc:
+        assert str(exc)
+    else:
+        assert page.text.strip()
