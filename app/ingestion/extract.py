@@ -153,7 +153,7 @@ def extract(html: str, url: str | None = None) -> Extracted:
     except Exception as exc:  # a parser's failure on what a client sent is the client's 422, not a 500
         raise ExtractionError(f"the HTML document could not be read: {type(exc).__name__}: {exc}") from exc
     text = getattr(doc, "text", None) if doc is not None else None
-    if not text or not text.strip():
+    if doc is None or isinstance(doc, dict) or not text or not text.strip():
         raise ExtractionError("no article text found in the HTML document")
     # trafilatura puts one paragraph (or heading, or list item) on each line.
     paragraphs = (" ".join(line.split()) for line in text.splitlines())

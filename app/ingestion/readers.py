@@ -17,6 +17,7 @@ from __future__ import annotations
 import bz2
 import calendar
 import gzip
+import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,13 +73,13 @@ class Input:
 
     def open(self) -> IO[bytes]:
         if self.member is not None:
-            archive = zipfile.ZipFile(self.path)
-            return archive.open(self.member)
+            with zipfile.ZipFile(self.path) as archive:
+                return io.BufferedReader(io.BytesIO(archive.read(self.member)))
         name = self.path.name.lower()
         if name.endswith(".gz"):
-            return gzip.open(self.path, "rb")
+            return gzip.GzipFile(self.path, "rb")  # type: ignore[return-value]
         if name.endswith(".bz2"):
-            return bz2.open(self.path, "rb")
+            return bz2.BZ2File(self.path, "rb")  # type: ignore[return-value]
         return self.path.open("rb")
 
 
