@@ -126,7 +126,11 @@ register_changes(app)
 @app.command()
 def ingest(
     files: Annotated[
-        list[Path], typer.Argument(exists=True, dir_okay=False, help="NDJSON, JSON or RSS/Atom files.")
+        list[Path],
+        typer.Argument(
+            exists=True,
+            help="NDJSON, JSON or RSS/Atom files, plain or .gz/.bz2/.zip, or directories of them.",
+        ),
     ],
     server: Annotated[
         str | None, typer.Option(help="Post to this geonews server instead of the database.")
@@ -135,16 +139,39 @@ def ingest(
         str | None, typer.Option(envvar="GEONEWS_API_KEY", help="A write key for --server.")
     ] = None,
     batch: Annotated[int, typer.Option(min=1, max=10000, help="Articles per batch.")] = 500,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(help="Empty, ill-formed or unreadable files are warnings only, not a failed run."),
+    ] = False,
+    undated_as_ingested: Annotated[
+        bool,
+        typer.Option(
+            help="Keep feed entries that have no date (and whose feed has none) with the ingestion time, "
+            "marked date_source=ingested; without it they fail."
+        ),
+    ] = False,
 ) -> None:
-    """Ingest article files: cleaned, deduplicated and linked, with a progress bar and the counts."""
+    """Ingest article files: cleaned, deduplicated and linked, with a progress bar, every failure's file,
+    record and reason, and a summary. Exit status 1 when nothing could be stored, or when a file was
+    empty, ill-formed or unreadable (unless --allow-empty)."""
     from .articles.cli import run_ingest
 
-    counts = run_ingest(files, server=server, key=key, batch=batch, console=err)
+    report = run_ingest(
+        files, server=server, key=key, batch=batch, console=err, undated_as_ingested=undated_as_ingested
+    )
+    counts = report.counts()
     typer.echo(
         f"created {counts['created']}, updated {counts['updated']}, unchanged {counts['unchanged']}, "
         f"failed {counts['failed']}"
     )
-    if counts["failed"] and not (counts["created"] or counts["updated"] or counts["unchanged"]):
+    stored = counts["created"] or counts["updated"] or counts["unchanged"]
+    problems = report.file_problems()
+    if problems and not allow_empty:
+        err.print(
+            f"[red]{len(problems)} file(s) gave no or partial articles (see above); --allow-empty accepts that[/]"
+        )
+        raise typer.Exit(1)
+    if counts["failed"] and not stored:
         raise typer.Exit(1)
 
 

@@ -1,9 +1,16 @@
-"""`geonews ingest`: files into a server (bulk HTTP) or straight into the database (same pipeline)."""
+"""`geonews ingest`: files into a server (bulk HTTP) or straight into the database (same pipeline).
+
+Every failure names its file, record (line, entry) and reason ("entry 3 of feeds/x.xml: no link and no
+title"); files that cannot give articles (an empty or ill-formed feed, a corrupt archive) are warnings.
+The run ends with a summary table: created, updated, already stored, failed by reason, and the warnings.
+"""
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,66 +19,158 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from ..config import get_settings
 from ..ingestion.pipeline import prepare
-from ..ingestion.readers import read_records
+from ..ingestion.readers import Input, Record, Warning_, expand, read_input
 from .schemas import ArticleCreate
 from .service import record_stored, store, to_input
 
 _ADAPTER = TypeAdapter(ArticleCreate)
+SHOWN_FAILURES = 50  # failures printed one by one; the summary counts them all
 
 
-def _batches(files: list[Path], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for path in files:
-        for record in read_records(path):
-            chunk.append(record)
-            if len(chunk) >= size:
-                yield chunk
-                chunk = []
+@dataclass
+class IngestReport:
+    created: int = 0
+    near_duplicates: int = 0  # created, and marked as a near-copy of a stored article
+    updated: int = 0
+    unchanged: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (where, reason)
+    warnings: list[Warning_] = field(default_factory=list)
+    records: int = 0
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+        }
+
+    def file_problems(self) -> list[Warning_]:
+        """The warnings that make the run fail unless --allow-empty: empty, ill-formed, unreadable."""
+        return [w for w in self.warnings if w.reason != "skipped"]
+
+
+def describe(exc: ValidationError) -> str:
+    """One line for a validation error, one message per field: "published_at: Input should be …"."""
+    parts: dict[str, str] = {}
+    for e in exc.errors():
+        loc = e.get("loc", ())
+        name = str(loc[0]) if loc else ""  # not "published_at.datetime": the union member adds nothing
+        msg = str(e.get("msg", "")).removeprefix("Value error, ")
+        parts.setdefault(name, f"{name}: {msg}" if name else msg)
+    return "; ".join(list(parts.values())[:3])
+
+
+def _records(inputs: list[Input], warnings: list[Warning_], undated_as_ingested: bool) -> Iterator[Record]:
+    for item in inputs:
+        yield from read_input(item, warnings, undated_as_ingested=undated_as_ingested)
+
+
+def _batches(
+    inputs: list[Input], warnings: list[Warning_], size: int, undated_as_ingested: bool
+) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for record in _records(inputs, warnings, undated_as_ingested):
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
     if chunk:
         yield chunk
 
 
-def _count(files: list[Path]) -> int:
-    return sum(1 for path in files for _ in read_records(path))
-
-
 def run_ingest(
-    files: list[Path], *, server: str | None, key: str | None, batch: int, console: Console
-) -> dict[str, int]:
-    total = _count(files)
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+    files: list[Path],
+    *,
+    server: str | None,
+    key: str | None,
+    batch: int,
+    console: Console,
+    undated_as_ingested: bool = False,
+) -> IngestReport:
+    report = IngestReport()
+    inputs = expand(files, report.warnings)
+    # A first pass counts the records for the progress bar; its warnings are the second pass's too.
+    total = sum(1 for _ in _records(inputs, [], undated_as_ingested))
     columns = (TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     started = time.perf_counter()
+    batches = _batches(inputs, report.warnings, batch, undated_as_ingested)
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("articles", total=total)
         if server:
-            _to_server(files, server, key, batch, counts, progress, task, console)
+            _to_server(batches, server, key, report, progress, task, console)
         else:
-            _to_database(files, batch, counts, progress, task, console)
+            _to_database(batches, report, progress, task, console)
     elapsed = time.perf_counter() - started
-    console.print(f"{total} records in {elapsed:.1f} s ({total / elapsed if elapsed else 0:.0f}/s)")
-    return counts
+    console.print(
+        f"{report.records} records in {elapsed:.1f} s ({report.records / elapsed if elapsed else 0:.0f}/s)"
+    )
+    print_summary(report, console)
+    return report
 
 
-def _to_server(files, server, key, batch, counts, progress, task, console) -> None:  # type: ignore[no-untyped-def]
+def _fail(report: IngestReport, console: Console, where: str, reason: str) -> None:
+    report.failures.append((where, reason))
+    if len(report.failures) <= SHOWN_FAILURES:
+        console.print(f"[yellow]{where}: {reason}[/]", highlight=False, soft_wrap=True)
+    elif len(report.failures) == SHOWN_FAILURES + 1:
+        console.print("[yellow]… more failures: see the summary[/]")
+
+
+def _validate(
+    records: list[Record], report: IngestReport, console: Console
+) -> list[tuple[Record, ArticleCreate]]:
+    valid = []
+    for record in records:
+        report.records += 1
+        if record.reason is not None:
+            _fail(report, console, record.where, record.reason)
+            continue
+        if not isinstance(record.data, dict):
+            _fail(report, console, record.where, "not a JSON object")
+            continue
+        try:
+            valid.append((record, _ADAPTER.validate_python(record.data)))
+        except ValidationError as exc:
+            _fail(report, console, record.where, describe(exc))
+    return valid
+
+
+def _count(report: IngestReport, status: str, duplicate_of: int | None) -> None:
+    if status == "created":
+        report.created += 1
+        report.near_duplicates += duplicate_of is not None
+    elif status == "updated":
+        report.updated += 1
+    else:
+        report.unchanged += 1
+
+
+def _to_server(batches, server, key, report, progress, task, console) -> None:  # type: ignore[no-untyped-def]
     headers = {"Content-Type": "application/x-ndjson"}
     if key:
         headers["Authorization"] = f"Bearer {key}"
     with httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=120) as client:
-        for chunk in _batches(files, batch):
-            lines = [b"{" if isinstance(r, Exception) else orjson.dumps(r) for r in chunk]
-            r = client.post("/v1/articles/bulk", content=b"\n".join(lines))
-            if r.status_code != 200:
-                raise SystemExit(f"server answered {r.status_code}: {r.text[:500]}")
-            report = r.json()
-            for k in ("created", "updated", "unchanged"):
-                counts[k] += report[k]
-            counts["failed"] += len(report["failed"])
-            for f in report["failed"][:5]:
-                console.print(f"[yellow]record {f['index']} of the batch: {f['status']} {f['detail']}[/]")
+        for chunk in batches:
+            valid = _validate(chunk, report, console)
+            if valid:
+                lines = [orjson.dumps(r.data) for r, _ in valid]
+                r = client.post("/v1/articles/bulk", content=b"\n".join(lines))
+                if r.status_code != 200:
+                    raise SystemExit(f"server answered {r.status_code}: {r.text[:500]}")
+                answer = r.json()
+                for item in answer["results"]:
+                    _count(report, item["status"], item.get("duplicate_of"))
+                for f in answer["failed"]:
+                    _fail(report, console, valid[f["index"]][0].where, f["detail"])
             progress.advance(task, len(chunk))
 
 
@@ -88,11 +187,18 @@ def _init_worker(entries: list[Any]) -> None:
 
 
 def _prepare_chunk(chunk: list[tuple[int, Any]]) -> list[Any]:
-    """In a worker process: clean, fingerprint, detect and link (the CPU-heavy part)."""
-    return [prepare(index, item, _worker_gazetteer) for index, item in chunk]
+    """In a worker process: extract, clean, fingerprint, detect and link (the CPU-heavy part); an
+    article that cannot be prepared comes back as (index, reason)."""
+    out: list[Any] = []
+    for index, item in chunk:
+        try:
+            out.append(prepare(index, item, _worker_gazetteer))
+        except ValueError as exc:
+            out.append((index, str(exc)))
+    return out
 
 
-def _to_database(files, batch, counts, progress, task, console, workers: int = 0) -> None:  # type: ignore[no-untyped-def]
+def _to_database(batches, report, progress, task, console, workers: int = 0) -> None:  # type: ignore[no-untyped-def]
     """Validate in this process, prepare in `workers` processes (all cores by default), store here."""
     import os
     from concurrent.futures import ProcessPoolExecutor
@@ -112,27 +218,53 @@ def _to_database(files, batch, counts, progress, task, console, workers: int = 0
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(entries,))
     try:
         offset = 0
-        for chunk in _batches(files, batch):
-            valid = []
-            for i, record in enumerate(chunk):
-                index = offset + i
-                try:
-                    if isinstance(record, Exception):
-                        raise record
-                    valid.append((index, to_input(_ADAPTER.validate_python(record))))
-                except (ValidationError, ValueError) as exc:
-                    counts["failed"] += 1
-                    console.print(f"[yellow]record {index}: {str(exc).splitlines()[0][:200]}[/]")
-            step = max(1, len(valid) // (workers * 2))
-            parts = [valid[k : k + step] for k in range(0, len(valid), step)]
-            prepared = [p for part in pool.map(_prepare_chunk, parts) for p in part]
-            with Session(engine) as session, session.begin():
-                outcomes = store(session, prepared) if prepared else []
-                record_stored(session, prepared, outcomes)
-                for outcome in outcomes:
-                    counts[outcome.status] += 1
-            offset += len(chunk)
+        for chunk in batches:
+            valid = _validate(chunk, report, console)
+            where = {offset + i: record.where for i, (record, _) in enumerate(valid)}
+            items = [(offset + i, to_input(data)) for i, (_, data) in enumerate(valid)]
+            step = max(1, len(items) // (workers * 2))
+            parts = [items[k : k + step] for k in range(0, len(items), step)]
+            prepared = []
+            for result in (p for part in pool.map(_prepare_chunk, parts) for p in part):
+                if isinstance(result, tuple):
+                    _fail(report, console, where[result[0]], result[1])
+                else:
+                    prepared.append(result)
+            if prepared:
+                with Session(engine) as session, session.begin():
+                    outcomes = store(session, prepared)
+                    record_stored(session, prepared, outcomes)
+                    for outcome in outcomes:
+                        _count(report, outcome.status, outcome.duplicate_of)
+            offset += len(valid)
             progress.advance(task, len(chunk))
     finally:
         pool.shutdown(cancel_futures=True)
         engine.dispose()
+
+
+def print_summary(report: IngestReport, console: Console) -> None:
+    table = Table(title="ingest summary", show_header=True, header_style="bold")
+    table.add_column("outcome")
+    table.add_column("articles", justify="right")
+    table.add_row("created", str(report.created))
+    if report.near_duplicates:
+        table.add_row("  of which near-duplicates of stored articles", str(report.near_duplicates))
+    table.add_row("updated", str(report.updated))
+    table.add_row("unchanged (already stored: duplicates)", str(report.unchanged))
+    table.add_row("failed", str(report.failed))
+    for reason, n in Counter(_reason_key(r) for _, r in report.failures).most_common():
+        table.add_row(f"  {reason}", str(n))
+    console.print(table)
+    if report.warnings:
+        files = Table(title="files with warnings", show_header=True, header_style="bold")
+        files.add_column("file")
+        files.add_column("warning")
+        for w in report.warnings:
+            files.add_row(w.file, f"{w.reason}" + (f": {w.detail}" if w.detail else ""))
+        console.print(files)
+
+
+def _reason_key(reason: str) -> str:
+    """The reason without what varies between records (the JSON parser's position), for counting."""
+    return reason.split(" (", 1)[0] if reason.startswith("not valid JSON") else reason

@@ -16,6 +16,7 @@ from ..db import fetch
 from ..dialect import day_of
 from ..dialect import insert as dialect_insert
 from ..models import Actor, Article, Claim, Event, EventArticle, Mention, SearchSnapshot, utcnow
+from ..models.articles import ArticleRaw
 from ..pagination import SortKey
 from ..relations.repository import member_on
 from ..search.dialect import COMMON_MATCHES, RANK_WINDOW, FullTextMatch
@@ -33,6 +34,9 @@ DETAIL_COLUMNS = (
     *SUMMARY_COLUMNS,
     Article.canonical_url,
     Article.body,
+    Article.language_confidence,
+    Article.date_source,
+    Article.feed_title,
     Article.tags,
     Article.duplicate_of_id,
     Article.is_stub,
@@ -367,6 +371,16 @@ def store_mentions(session: Session, replace_ids: list[int], rows: list[dict[str
         session.execute(delete(Mention).where(Mention.article_id.in_(replace_ids)))
     if rows:
         session.execute(Mention.__table__.insert(), rows)
+
+
+def store_raw(session: Session, replace_ids: list[int], rows: list[dict[str, Any]]) -> None:
+    """Drop the kept HTML of `replace_ids` and of the rows' articles, then insert `rows`
+    ({article_id, html})."""
+    ids = sorted({*replace_ids, *(r["article_id"] for r in rows)})
+    if ids:
+        session.execute(delete(ArticleRaw).where(ArticleRaw.article_id.in_(ids)))
+    if rows:
+        session.execute(ArticleRaw.__table__.insert(), rows)
 
 
 # -- facet counts over the whole match of a list query (top values per facet) -------------------------

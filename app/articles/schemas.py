@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from ..schemas import ActorBrief, Strict
 
@@ -23,17 +23,59 @@ def _check_url(v: str) -> str:
     return v
 
 
+DateSource = Literal["published", "feed_updated", "extracted", "ingested"]
+
+
 class ArticleCreate(Strict):
     url: Url
-    title: Title
-    body: Body = ""
-    published_at: datetime | date
+    title: Title | None = Field(
+        default=None, description="Required unless the body is a whole HTML page (its title is used)."
+    )
+    body: Body = Field(
+        default="",
+        description="Text, an HTML fragment, or a whole HTML page: from a page only the article's main "
+        "text is kept (menus, banners and related links go), and its title, date and language fill the "
+        "fields left empty.",
+    )
+    published_at: datetime | date | None = Field(
+        default=None, description="Required unless the body is a whole HTML page that declares a date."
+    )
     source: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
     language: Lang | None = None
     summary: Annotated[str, StringConstraints(max_length=20000)] | None = None
     tags: list[Tag] | None = Field(default=None, max_length=100)
+    extract: bool | None = Field(
+        default=None,
+        description="Extract the main text with trafilatura: true always, false never, absent when the "
+        "body is a whole HTML document.",
+    )
+    keep_raw: bool = Field(
+        default=False, description="Also keep the posted body as it was (stored apart, never indexed)."
+    )
+    date_source: DateSource | None = Field(
+        default=None,
+        description="What published_at is: the publication date (default), the feed's own updated date, "
+        "a date extracted from the page, or the time of ingestion.",
+    )
+    feed_title: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+        default=None, description="The title of the feed the article was read from."
+    )
 
     _url = field_validator("url")(classmethod(lambda cls, v: _check_url(v)))
+
+    @model_validator(mode="after")
+    def _title_and_date(self) -> ArticleCreate:
+        from ..ingestion.extract import is_whole_document
+
+        if self.date_source is not None and self.published_at is None:
+            raise ValueError("date_source says what published_at is, and published_at is missing")
+        if self.title is not None and self.published_at is not None:
+            return self
+        page = self.extract if self.extract is not None else is_whole_document(self.body)
+        if not page:
+            missing = " and ".join(f for f in ("title", "published_at") if getattr(self, f) is None)
+            raise ValueError(f"{missing}: required unless the body is a whole HTML page to extract from")
+        return self
 
 
 class ArticleUpdate(Strict):
@@ -97,7 +139,15 @@ class ArticleRead(BaseModel):
     summary: str | None
     source: str
     language: str | None
+    language_confidence: float | None = Field(
+        default=None, description="The detector's probability; null when the language was declared."
+    )
     published_at: datetime
+    date_source: DateSource | None = Field(
+        default=None,
+        description="Where published_at came from (null for articles stored before it was kept).",
+    )
+    feed_title: str | None = None
     tags: list[str] | None
     duplicate_of: int | None
     is_stub: bool = False

@@ -86,11 +86,15 @@ def to_input(data: ArticleCreate) -> ArticleInput:
         url=data.url,
         title=data.title,
         body=data.body,
-        published_at=to_utc_naive(data.published_at),
+        published_at=to_utc_naive(data.published_at) if data.published_at is not None else None,
         source=data.source,
         language=data.language,
         summary=data.summary,
         tags=data.tags,
+        extract=data.extract,
+        keep_raw=data.keep_raw,
+        date_source=data.date_source,
+        feed_title=data.feed_title,
     )
 
 
@@ -186,7 +190,10 @@ async def update_article(session: AsyncSession, article_id: int, data: ArticleUp
             summary=changes.get("summary", article.summary),
             tags=changes.get("tags", article.tags),
         )
-        prepared = await anyio.to_thread.run_sync(lambda: prepare(0, item, gazetteer))
+        try:
+            prepared = await anyio.to_thread.run_sync(lambda: prepare(0, item, gazetteer))
+        except ValueError as exc:  # e.g. a whole HTML page with no article text in it
+            raise Unprocessable(str(exc)) from exc
         for key in CONTENT_COLUMNS:
             setattr(article, key, prepared.values[key])
         if "language" not in changes and article.language is None:
@@ -574,6 +581,12 @@ def store(session: Session, batch: Sequence[Prepared], _depth: int = 0) -> list[
         session,
         [outcomes[p.index].id for p in updates],
         [{"article_id": outcomes[p.index].id, **m} for p in written for m in p.mentions],
+    )
+    # The posted HTML, kept only when asked; an update drops the copy of the content it replaces.
+    repository.store_raw(
+        session,
+        [outcomes[p.index].id for p in updates],
+        [{"article_id": outcomes[p.index].id, "html": p.raw_html} for p in written if p.raw_html],
     )
 
     # Repeats inside the batch, and articles another writer stored first: look them up again.

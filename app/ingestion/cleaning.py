@@ -51,12 +51,16 @@ COMMON_SHORT_WORDS: Final[frozenset[str]] = frozenset(
 
 _SENTENCE_END: Final = frozenset(".!?:;\"'”’)»")
 
-_HTML_HINT = re.compile(
-    r"<(?:!doctype|!--|html|head|body|p|div|br|span|a|article|section|main|header|footer|nav|aside|"
-    r"h[1-6]|ul|ol|li|table|tr|td|th|blockquote|strong|em|b|i|u|img|figure|script|style|meta|link|"
-    r"noscript|iframe|time|picture|source)[\s/>]",
-    re.IGNORECASE,
+# Every HTML element name: a text holding one of these as a tag (``<code>``, ``</em>``, ``<br/>``) is markup.
+_HTML_ELEMENTS: Final = (
+    "!doctype|!--|a|abbr|address|area|article|aside|audio|b|base|bdi|bdo|blockquote|body|br|button|canvas|"
+    "caption|center|cite|code|col|colgroup|data|dd|del|details|dfn|dialog|div|dl|dt|em|embed|fieldset|"
+    "figcaption|figure|font|footer|form|h[1-6]|head|header|hr|html|i|iframe|img|input|ins|kbd|label|legend|"
+    "li|link|main|map|mark|menu|meta|meter|nav|noscript|object|ol|optgroup|option|output|p|param|picture|"
+    "pre|progress|q|rp|rt|ruby|s|samp|script|section|select|small|source|span|strike|strong|style|sub|"
+    "summary|sup|svg|table|tbody|td|template|textarea|tfoot|th|thead|time|title|tr|track|tt|u|ul|var|video|wbr"
 )
+_HTML_HINT = re.compile(rf"</?(?:{_HTML_ELEMENTS})[\s/>]", re.IGNORECASE)
 _BLOCK_TAG = re.compile(
     r"<(/?)(p|div|br|hr|h[1-6]|li|ul|ol|dl|dt|dd|tr|td|th|table|thead|tbody|blockquote|pre|article|"
     r"section|main|header|footer|aside|nav|figure|figcaption|address|details|summary|center)(?=[\s/>])",
@@ -202,12 +206,15 @@ def _paragraph(lines: list[str]) -> str:
     return "".join(parts)
 
 
-def clean_text(raw: str, *, title: str | None = None) -> str:
-    """Clean one scraped article body; drop a leading line equal to ``title`` when given."""
+def clean_text(raw: str, *, title: str | None = None, plain: bool = False) -> str:
+    """Clean one scraped article body; drop a leading line equal to ``title`` when given. ``plain``: the
+    text is already plain (extracted from a page), so a "<" or "&" in it is text, not markup."""
     if not raw:
         return ""
     text = raw if unicodedata.is_normalized("NFC", raw) else unicodedata.normalize("NFC", raw)
-    if looks_like_html(text):
+    if plain:
+        pass
+    elif looks_like_html(text):
         text = _html_to_text(text)
     elif "&" in text and _ENTITY.search(text):
         text = html.unescape(text)

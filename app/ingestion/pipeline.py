@@ -1,6 +1,20 @@
-"""The ingestion pipeline for one article: clean, canonicalise, fingerprint, detect the language and
-link actors. Pure CPU, no database and no HTTP: the articles domain stores what `prepare` returns, the
+"""The ingestion pipeline for one article: extract, clean, canonicalise, fingerprint, detect the language
+and link actors. Pure CPU, no database and no HTTP: the articles domain stores what `prepare` returns, the
 CLI runs it in worker processes.
+
+A body that is a whole HTML document (or any body when the client asks for `extract`) goes through
+trafilatura (`extract.py`): its main text becomes the body, and its title, date and declared language
+fill the fields the client left empty. What the client (or the feed) declares always wins over what the
+page says, and what the page declares wins over what is guessed:
+
+- title: the client's, else the page's;
+- published_at: the client's (date_source "published", or what the client says it is), else the page's
+  date ("extracted"), else the article fails with a reason;
+- language: the client's or feed's, else the page's declared language (``<html lang>``), else detected
+  from the text (``language_confidence`` is then the detector's probability), else "und";
+- source: the client's, else the site's host (feeds pass no source: their title goes to feed_title).
+
+Fragments and feed summaries keep going through the fragment cleaner.
 """
 
 from __future__ import annotations
@@ -12,8 +26,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .cleaning import clean_text
+from .extract import Extracted, extract, is_whole_document
 from .fingerprint import fingerprints
-from .language import detect_language
+from .language import detect
 from .linker import Gazetteer
 from .urls import canonicalize_url
 
@@ -21,19 +36,25 @@ from .urls import canonicalize_url
 # cost grows with every byte it reads (it was 40 % of the pipeline at 600 bytes).
 LANGUAGE_SAMPLE = 280
 
+DATE_SOURCES = ("published", "feed_updated", "extracted", "ingested")
+
 
 @dataclass
 class ArticleInput:
     """A posted article after schema validation (dates already naive UTC)."""
 
     url: str
-    title: str
+    title: str | None
     body: str
-    published_at: datetime
+    published_at: datetime | None
     source: str | None = None
     language: str | None = None
     summary: str | None = None
     tags: list[str] | None = None
+    extract: bool | None = None  # None: when the body is a whole HTML document
+    keep_raw: bool = False
+    date_source: str | None = None  # what published_at is, when the client says so
+    feed_title: str | None = None
 
 
 @dataclass
@@ -41,6 +62,7 @@ class Prepared:
     index: int
     values: dict[str, Any]
     mentions: list[dict[str, Any]]
+    raw_html: str | None = None  # stored apart (article_raw) when the client asked to keep it
 
 
 def _tidy(text: str | None) -> str | None:
@@ -50,14 +72,43 @@ def _tidy(text: str | None) -> str | None:
     return text or None
 
 
+def _clean_title(title: str) -> str:
+    return _tidy(clean_text(title) if "<" in title or "&" in title else title) or title
+
+
+def wants_extraction(item: ArticleInput) -> bool:
+    return item.extract if item.extract is not None else is_whole_document(item.body)
+
+
 def prepare(index: int, item: ArticleInput, gazetteer: Gazetteer) -> Prepared:
-    """Clean, canonicalise, fingerprint, detect the language and link actors: no I/O."""
-    title = (
-        _tidy(clean_text(item.title) if "<" in item.title or "&" in item.title else item.title) or item.title
-    )
-    body = clean_text(item.body, title=title)
+    """Extract, clean, canonicalise, fingerprint, detect the language and link actors: no I/O.
+    A ValueError says why the article cannot be stored (no title, no date, no text in the page)."""
+    page: Extracted | None = None
+    if wants_extraction(item):
+        page = extract(item.body, item.url)
+    raw_title = item.title or (page.title if page else None)
+    if not raw_title or not raw_title.strip():
+        raise ValueError("title: missing, and the page has none")
+    title = _clean_title(raw_title)
+    text, plain = (page.text, True) if page is not None else (item.body, False)
+    # The body's first line is dropped when it repeats the title, unless it is all there is (a feed entry
+    # titled with the start of its own text).
+    body = clean_text(text, title=title, plain=plain) or clean_text(text, plain=plain)
+
+    published_at, date_source = item.published_at, item.date_source
+    if published_at is None and page is not None and page.published is not None:
+        published_at, date_source = page.published, "extracted"
+    if published_at is None:
+        raise ValueError("published_at: missing, and the page declares no date")
+    date_source = date_source or "published"
+
+    language = item.language or (page.language if page else None)
+    confidence: float | None = None
+    if language is None:
+        detected = detect(f"{title}. {body[:LANGUAGE_SAMPLE]}")
+        language, confidence = detected.language, detected.confidence
+
     canonical = canonicalize_url(item.url)
-    language = item.language or detect_language(f"{title}. {body[:LANGUAGE_SAMPLE]}")
     values = {
         "url": item.url,
         "canonical_url": canonical,
@@ -66,7 +117,10 @@ def prepare(index: int, item: ArticleInput, gazetteer: Gazetteer) -> Prepared:
         "summary": _tidy(clean_text(item.summary)) if item.summary else None,
         "source": item.source or (urlsplit(canonical).hostname or "").removeprefix("www."),
         "language": language,
-        "published_at": item.published_at,
+        "language_confidence": confidence,
+        "published_at": published_at,
+        "date_source": date_source,
+        "feed_title": _tidy(item.feed_title),
         "tags": item.tags,
         **fingerprints(title, body),
         "is_stub": False,
@@ -81,4 +135,8 @@ def prepare(index: int, item: ArticleInput, gazetteer: Gazetteer) -> Prepared:
         }
         for m in gazetteer.find(body)
     ]
-    return Prepared(index, values, mentions)
+    raw = item.body if item.keep_raw and item.body else None
+    return Prepared(index, values, mentions, raw)
+
+
+__all__ = ["DATE_SOURCES", "ArticleInput", "Prepared", "prepare", "wants_extraction"]

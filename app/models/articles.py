@@ -29,7 +29,13 @@ class Article(IdMixin, TimestampMixin, Base):
     summary: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(255))
     language: Mapped[str | None] = mapped_column(String(16))
+    # The detector's probability when the language was detected; None when it was declared.
+    language_confidence: Mapped[float | None] = mapped_column(Float)
     published_at: Mapped[datetime] = mapped_column(DateTime())
+    # Where published_at came from: published | feed_updated | extracted | ingested (None: before 0008).
+    date_source: Mapped[str | None] = mapped_column(String(16))
+    # The title of the feed an article was read from (`source` is the site's host).
+    feed_title: Mapped[str | None] = mapped_column(String(500))
     tags: Mapped[list[str] | None] = mapped_column(JSONType)
     is_stub: Mapped[bool] = mapped_column(default=False, server_default="0")
 
@@ -38,6 +44,15 @@ class Article(IdMixin, TimestampMixin, Base):
         Index("ix_articles_source_published_at_id", "source", "published_at", "id"),
         Index("ix_articles_language_published_at_id", "language", "published_at", "id"),
     )
+
+
+class ArticleRaw(Base):
+    """The HTML a client posted, kept only when it asked (`keep_raw`); never indexed."""
+
+    __tablename__ = "article_raw"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    html: Mapped[str] = mapped_column(Text)
 
 
 class Mention(IdMixin, Base):

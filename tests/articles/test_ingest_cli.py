@@ -1,12 +1,23 @@
+"""`geonews ingest` over real and broken files: where and why every failure happened, compressed inputs,
+warnings for empty or ill-formed feeds, the summary, and the dates and sources of feed entries."""
+
 from __future__ import annotations
 
+import bz2
+import gzip
 import os
+import shutil
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
+from typing import Any
 
 import orjson
 
 from tests.conftest import make_key
+
+FEEDS = Path(__file__).resolve().parent.parent / "data" / "feeds"
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>Test Wire</title><language>en-us</language>
@@ -23,33 +34,62 @@ RSS = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _run(args, env):
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, env=env, timeout=120
-    )
+class Run:
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def _run(args: list[str], env: dict[str, str], tmp_path: Path) -> Run:
+    """The command in tmp_path, so that files are named as a user there names them ("feeds/x.xml")."""
+    # Output to files, not pipes: a pipe held open by a stray worker process could never reach EOF.
+    out, errs = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    with out.open("w") as o, errs.open("w") as e:
+        proc = subprocess.run(
+            [sys.executable, "-m", "app.cli", *args],
+            stdout=o,
+            stderr=e,
+            text=True,
+            env=env,
+            timeout=300,
+            cwd=tmp_path,
+        )
+    return Run(proc.returncode, out.read_text(), errs.read_text())
+
+
+def _env(settings: Any) -> dict[str, str]:
+    return {**os.environ, "GEONEWS_DATABASE_URL": settings.database_url, "COLUMNS": "200"}
+
+
+def _all(client: Any, **params: Any) -> list[dict[str, Any]]:
+    return client.get("/v1/articles", params={"limit": 100, **params}).json()["items"]
 
 
 def test_ingest_rss_straight_into_the_database(client, settings, tmp_path):
     feed = tmp_path / "feed.xml"
     feed.write_text(RSS)
-    env = {**os.environ, "GEONEWS_DATABASE_URL": settings.database_url, "COLUMNS": "100"}
-    out = _run(["ingest", str(feed)], env)
+    out = _run(["ingest", "feed.xml"], _env(settings), tmp_path)
     assert out.returncode == 0, out.stderr
     assert "created 2, updated 0, unchanged 1, failed 0" in out.stdout
     assert "ingest" in out.stderr  # the progress bar
-    items = client.get("/v1/articles", params={"source": "Test Wire", "sort": "published_at"}).json()["items"]
+    assert "ingest summary" in out.stderr
+    # `source` is the site's host, as for articles posted over HTTP; the feed's title is kept apart.
+    items = _all(client, source="wire.example.com", sort="published_at")
     assert [a["url"] for a in items] == [
         "https://wire.example.com/1?utm_source=rss",
         "https://wire.example.com/2",
     ]
+    assert _all(client, source="Test Wire") == []
     assert items[1]["published_at"] == "2024-10-19T08:30:00Z"
     detail = client.get(f"/v1/articles/{items[1]['id']}").json()
+    assert detail["feed_title"] == "Test Wire"
+    assert detail["date_source"] == "published"
+    assert detail["language"] == "en" and detail["language_confidence"] is None  # declared by the feed
     assert {m["actor"]["slug"] for m in detail["mentions"]} == {"ukraine", "north-korea", "russia"}
-    again = _run(["ingest", str(feed)], env)
+    again = _run(["ingest", "feed.xml"], _env(settings), tmp_path)
     assert "created 0, updated 0, unchanged 3" in again.stdout
 
 
-def test_ingest_ndjson_to_a_server_counts_bad_lines(server, settings, tmp_path):
+def test_ingest_ndjson_to_a_server_names_each_bad_line(server, settings, tmp_path):
     path = tmp_path / "articles.ndjson"
     lines = [
         orjson.dumps(
@@ -66,9 +106,121 @@ def test_ingest_ndjson_to_a_server_counts_bad_lines(server, settings, tmp_path):
     lines.append(
         orjson.dumps({"url": "https://nd.example.com/x", "title": "bad date", "published_at": "2024-13-01"})
     )
+    lines.append(b"[1, 2]")
     path.write_bytes(b"\n".join(lines))
     key = make_key(settings, "write")
-    env = {**os.environ, "GEONEWS_DATABASE_URL": "sqlite:////nonexistent/unused.db"}
-    out = _run(["ingest", str(path), "--server", server, "--key", key, "--batch", "3"], env)
+    env = {**os.environ, "GEONEWS_DATABASE_URL": "sqlite:////nonexistent/unused.db", "COLUMNS": "200"}
+    out = _run(["ingest", "articles.ndjson", "--server", server, "--key", key, "--batch", "3"], env, tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "created 5, updated 0, unchanged 0, failed 2" in out.stdout
+    assert "created 5, updated 0, unchanged 0, failed 3" in out.stdout
+    assert "line 3 of articles.ndjson: not valid JSON" in out.stderr
+    assert "line 7 of articles.ndjson: published_at:" in out.stderr
+    assert "line 8 of articles.ndjson: not a JSON object" in out.stderr
+
+
+def _feed_directory(tmp_path: Path) -> Path:
+    """The real and broken feeds of tests/data/feeds, some of them compressed in each supported way."""
+    d = tmp_path / "feeds"
+    shutil.copytree(FEEDS, d)
+    with zipfile.ZipFile(d / "bundle.zip", "w") as z:
+        z.write(d / "livemint.xml", "livemint.xml")
+        z.write(d / "manton.rss", "blogs/manton.rss")
+        z.writestr("notes.txt", "not a feed")
+    (d / "livemint.xml").unlink()
+    (d / "manton.rss").unlink()
+    (d / "scriptingNews.rss.bz2").write_bytes(bz2.compress((d / "scriptingNews.rss").read_bytes()))
+    (d / "scriptingNews.rss").unlink()
+    # A download cut short: what is there is read, and the file is a warning.
+    whole = gzip.compress((d / "kc0011.rss").read_bytes())
+    (d / "kc0011.rss.gz").write_bytes(whole[: len(whole) // 2])
+    (d / "kc0011.rss").unlink()
+    return d
+
+
+def test_a_directory_of_real_and_broken_feeds(client, settings, tmp_path):
+    _feed_directory(tmp_path)
+    out = _run(["ingest", "feeds", "--batch", "40"], _env(settings), tmp_path)
+    # Ill-formed and empty feeds are warnings, and the run fails because of them...
+    assert out.returncode == 1, out.stderr
+    err = out.stderr
+    for name, warning in [
+        ("rss_empty_document.xml", "ill-formed feed: line 6: no element found; no entries"),
+        ("aaa_illformed.xml", "ill-formed feed: line 7: unclosed token; no entries"),
+        ("undeclared_namespace.xml", "ill-formed feed: line 9: unbound prefix; no entries"),
+        ("rss_incomplete_cdata.xml", "ill-formed feed"),
+        ("kc0011.rss.gz", "unreadable file"),
+        ("bundle.zip:notes.txt", "skipped"),
+    ]:
+        assert any(name in line and warning in line for line in err.splitlines()), (name, err)
+    # ... and every failed entry is named with its file, its number and its reason.
+    assert "entry 1 of feeds/item_description.xml: no link and no title" in err
+    assert (
+        "entry 1 of feeds/item_description_code_br.xml: no date (neither the entry nor the feed has one)"
+        in err
+    )
+    assert "entry 1 of feeds/rss_incomplete_cdata.xml: no link and no title" in err
+    # The summary counts failures by reason.
+    summary = err[err.index("ingest summary") :].splitlines()
+    assert _row(summary, "no link and no title") == "2"
+    assert _row(summary, "no date (neither the entry nor the feed has one)") == "1"
+    assert "files with warnings" in err
+
+    # Compressed inputs were read: .gz (aktuality), .bz2 (scriptingNews), .zip (livemint, manton).
+    livemint = _all(client, source="livemint.com")
+    assert len(livemint) == 25
+    assert {a["source"] for a in _all(client, source="scripting.com")} == {"scripting.com"}
+    assert _all(client, source="manton.org")
+    # Entries with a date keep it; undated entries of a dated feed get the feed's date, marked as such.
+    first = client.get(f"/v1/articles/{livemint[0]['id']}").json()
+    assert first["date_source"] == "published" and first["feed_title"] == "Livemint - News"
+    aktuality = _all(client, source="aktuality.sk")
+    assert len(aktuality) == 30
+    sources = _date_sources(client, aktuality)
+    assert sources == {"published": 25, "feed_updated": 5}
+    assert "ingested" not in sources
+    # Untitled entries (most of Scripting News) are titled with the start of their text.
+    titles = [a["title"] for a in _all(client, source="scripting.com")]
+    assert titles and all(t and not t.startswith("http") for t in titles)
+
+    # With --allow-empty the same warnings no longer fail the run; --undated-as-ingested keeps the undated
+    # entry, marked as such, and its <code>&lt;br /></code> HTML is cleaned like any other markup.
+    again = _run(["ingest", "feeds", "--allow-empty", "--undated-as-ingested"], _env(settings), tmp_path)
+    assert again.returncode == 0, again.stderr
+    kept = _all(client, source="example.com")
+    assert len(kept) == 1
+    detail = client.get(f"/v1/articles/{kept[0]['id']}").json()
+    assert detail["date_source"] == "ingested"
+    assert detail["body"] == "<br />" and "<code>" not in detail["body"]
+
+
+def _row(table: list[str], label: str) -> str:
+    """The number in the summary table's row for `label`."""
+    row = next(line for line in table if line.strip("│ ").startswith(label + " "))
+    return row.rstrip(" │").rsplit(" ", 1)[1]
+
+
+def _date_sources(client: Any, items: list[dict[str, Any]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for a in items:
+        source = client.get(f"/v1/articles/{a['id']}").json()["date_source"]
+        out[source] = out.get(source, 0) + 1
+    return out
+
+
+def test_json_records_are_numbered_and_nothing_stored_fails_the_run(client, settings, tmp_path):
+    path = tmp_path / "batch.json.gz"
+    records = [
+        {"url": "https://j.example.com/1", "title": "No date here"},
+        "a string",
+        {"url": "ftp://j.example.com/2", "title": "Bad URL", "published_at": "2024-01-01"},
+    ]
+    path.write_bytes(gzip.compress(orjson.dumps(records)))
+    out = _run(["ingest", "batch.json.gz"], _env(settings), tmp_path)
+    assert out.returncode == 1
+    assert "created 0, updated 0, unchanged 0, failed 3" in out.stdout
+    assert (
+        "record 1 of " in out.stderr
+        and "published_at: required unless the body is a whole HTML page" in out.stderr
+    )
+    assert "record 2 of " in out.stderr and "not a JSON object" in out.stderr
+    assert "record 3 of " in out.stderr and "url: Value error" not in out.stderr and "url:" in out.stderr

@@ -1,10 +1,25 @@
-"""detect_language (py3langid)."""
+"""Language detection (py3langid): ISO 639-1 codes, "und" when the text cannot tell, a confidence."""
 
 from __future__ import annotations
 
+import gzip
+import json
+from pathlib import Path
+
 import pytest
 
-from app.ingestion.language import MAX_BYTES, detect_language
+from app.ingestion.extract import extract
+from app.ingestion.language import (
+    MAX_BYTES,
+    MIN_CONFIDENCE,
+    MIN_LETTERS,
+    UNDETERMINED,
+    declared_language,
+    detect,
+    detect_language,
+)
+
+PAGES = Path(__file__).resolve().parent.parent / "data" / "pages"
 
 
 @pytest.mark.parametrize(
@@ -29,15 +44,43 @@ from app.ingestion.language import MAX_BYTES, detect_language
         ("Россия и Северная Корея подписали договор о всеобъемлющем стратегическом партнёрстве.", "ru"),
     ],
 )
-def test_detects_iso_639_1_codes(text: str, code: str) -> None:
+def test_detects_iso_639_1_codes_with_a_confidence(text: str, code: str) -> None:
+    found = detect(text)
+    assert found.language == code
+    assert found.confidence is not None and MIN_CONFIDENCE <= found.confidence <= 1.0
     assert detect_language(text) == code
 
 
 @pytest.mark.parametrize(
-    "text", ["", "   ", "Short text.", "NATO summit today", "12345 67890 12345 67890 — 2024-10-17"]
+    "text",
+    [
+        "",
+        "   ",
+        "Short text.",
+        "NATO summit today",
+        "12345 67890 12345 67890 — 2024-10-17",
+        # py3langid alone says Tagalog (p = 0.84): a headline of names tells no language.
+        "Pyongyang and Moscow met.",
+        "Seoul, Tokyo and Canberra talk",
+    ],
 )
-def test_too_short_or_letterless_text_gives_none(text: str) -> None:
-    assert detect_language(text) is None
+def test_fewer_than_40_letters_is_undetermined_without_a_guess(text: str) -> None:
+    assert sum(c.isalpha() for c in text) < MIN_LETTERS
+    assert detect(text).language == UNDETERMINED
+    assert detect(text).confidence is None
+
+
+def test_forty_letters_of_a_real_sentence_are_enough() -> None:
+    text = "Pyongyang and Moscow met on Tuesday to discuss the treaty."
+    assert sum(c.isalpha() for c in text) >= MIN_LETTERS
+    assert detect(text).language == "en"
+
+
+def test_an_unsure_answer_is_undetermined_but_reports_its_confidence() -> None:
+    names = "Moon Jae-in Kim Jong-un Xi Jinping Vladimir Putin Donald Trump Shinzo Abe Emmanuel Macron"
+    found = detect(names)
+    assert found.language == UNDETERMINED
+    assert found.confidence is not None and found.confidence < MIN_CONFIDENCE
 
 
 def test_long_text_is_classified_from_its_beginning() -> None:
@@ -50,7 +93,7 @@ def test_long_text_is_classified_from_its_beginning() -> None:
     assert detect_language(text) == "de"
 
 
-def test_always_a_two_letter_code() -> None:
+def test_always_a_two_letter_code_or_und() -> None:
     samples = [
         "Ukraine's president said the front line was holding despite heavy shelling overnight.",
         "El presidente de Ucrania dijo que la línea del frente resistía pese a los bombardeos.",
@@ -59,4 +102,32 @@ def test_always_a_two_letter_code() -> None:
     ]
     for text in samples:
         code = detect_language(text)
-        assert code is not None and len(code) == 2 and code.isalpha() and code.islower()
+        assert len(code) == 2 and code.isalpha() and code.islower()
+
+
+@pytest.mark.parametrize(
+    ("tag", "code"),
+    [("en", "en"), ("en-GB", "en"), ("EN_us", "en"), ("de-DE", "de"), ("sk", "sk"), ("zh-Hant-TW", "zh")],
+)
+def test_declared_tags_give_their_primary_language(tag: str, code: str) -> None:
+    assert declared_language(tag) == code
+
+
+@pytest.mark.parametrize("tag", [None, "", "english", "e", "12", "en GB"])
+def test_what_is_not_a_language_tag_declares_nothing(tag: str | None) -> None:
+    assert declared_language(tag) is None
+
+
+def test_real_pages_detected_language_agrees_with_the_declared_one() -> None:
+    """On the real pages of tests/data whose markup declares a language, detection from the extracted
+    title and text start (what the pipeline classifies) finds the same language on every page."""
+    data = json.loads((PAGES / "trafilatura" / "evaldata.json").read_text(encoding="utf-8"))
+    checked = 0
+    for url, item in sorted(data.items()):
+        html = gzip.decompress((PAGES / "trafilatura" / item["file"]).read_bytes()).decode("utf-8", "replace")
+        page = extract(html, url)
+        if page.language is None:
+            continue
+        checked += 1
+        assert detect(f"{page.title}. {page.text[:280]}").language == page.language, url
+    assert checked >= 10
