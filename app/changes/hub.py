@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import ServiceUnavailable
 from . import repository
 from .filters import ChangeFilter, Memberships
 
@@ -25,6 +26,7 @@ log = logging.getLogger("geonews.changes")
 
 PAGE = 1000
 OVERFLOW = object()
+UNKNOWN = -1  # the hub's position before its first look at the log
 
 
 @dataclass(eq=False)
@@ -51,8 +53,8 @@ class ChangeHub:
     # -- life -------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        async with self.db.reader() as session:
-            self.position = await repository.head(session)
+        # The position is learnt on the first pass (the database may be unavailable right now).
+        self.position = UNKNOWN
         self._task = asyncio.create_task(self._run(), name="geonews-change-hub")
 
     async def stop(self) -> None:
@@ -65,6 +67,7 @@ class ChangeHub:
             self._overflow(sub)
 
     async def _run(self) -> None:
+        self._wake.set()  # learn the position at once
         while True:
             try:
                 if not self.db.is_sqlite and self._listener is None:
@@ -107,6 +110,13 @@ class ChangeHub:
     # -- following ----------------------------------------------------------------------------------------
 
     async def _pump(self) -> None:
+        if self.position == UNKNOWN:
+            async with self.db.reader() as session:
+                head = await repository.head(session)
+            async with self._moved:
+                self.position = head  # from now on: what came before is read from the log, not pushed
+                self._moved.notify_all()
+            return
         while True:
             async with self.db.reader() as session:
                 rows = await repository.newer(session, self.position, PAGE)
@@ -145,7 +155,15 @@ class ChangeHub:
 
     # -- subscribers ----------------------------------------------------------------------------------------
 
-    def subscribe(self, flt: ChangeFilter) -> Subscription:
+    async def subscribe(self, flt: ChangeFilter) -> Subscription:
+        """A new subscriber: the hub brings it every matching change after its current position (the
+        subscriber reads what came before from the log)."""
+        if self.position == UNKNOWN:
+            await self.wait_beyond(UNKNOWN, 10.0)
+            if self.position == UNKNOWN:
+                raise ServiceUnavailable(
+                    "The change log cannot be read right now.", headers={"Retry-After": "1"}
+                )
         sub = Subscription(flt, self.position, asyncio.Queue(self.buffer))
         self.subscribers.add(sub)
         return sub

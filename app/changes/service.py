@@ -97,7 +97,7 @@ async def stream_start(session: Any, hub: ChangeHub, after: int | None, last_eve
             )
         after = int(last_event_id)
     if after is None:
-        return hub.position
+        return await repository.head(session)  # from now
     await check_position(session, after)
     await session.rollback()  # hold no read transaction while the stream lasts
     return after
@@ -107,7 +107,7 @@ async def stream(db: Any, hub: ChangeHub, flt: ChangeFilter, after: int) -> Asyn
     """SSE events from `after` on: first what is already in the log (read in pages, each in its own short
     session), then what the hub brings. A subscriber that falls behind gets an `overflow` event naming
     where to resume, and the stream ends."""
-    sub = hub.subscribe(flt)
+    sub = await hub.subscribe(flt)
     try:
         position = after
         while position < sub.start:

@@ -31,12 +31,30 @@ def test_every_route_unknown_id_is_404_problem(client, write_headers, admin_head
         if "{" not in path:
             continue
         for method in ops:
-            headers = admin_headers if path.startswith("/v1/keys") else write_headers
+            headers = admin_headers if path.startswith(("/v1/keys", "/v1/webhooks")) else write_headers
             kwargs = {"json": {}} if method in ("post", "patch", "put") else {}
             r = client.request(method.upper(), _concrete(path), headers=headers, **kwargs)
             assert_problem(r, 404)
             checked += 1
     assert checked >= 10
+
+
+def _stored_webhook(settings) -> int:
+    """A subscription stored directly (creating one over HTTP needs a public URL, and there is no DNS here)."""
+    from sqlalchemy.orm import Session
+
+    from app.db import make_sync_engine
+    from app.models import Webhook, utcnow
+
+    engine = make_sync_engine(settings)
+    with Session(engine) as s, s.begin():
+        hook = Webhook(url="https://example.org/hook", secret="whsec_" + "A" * 32, filters={}, status="paused",
+                       position=0, failures=0, next_attempt_at=utcnow(), delivered=0)  # fmt: skip
+        s.add(hook)
+        s.flush()
+        webhook_id = hook.id
+    engine.dispose()
+    return webhook_id
 
 
 def test_every_write_route_without_key_is_401_problem(client):
@@ -50,10 +68,11 @@ def test_every_write_route_without_key_is_401_problem(client):
             assert "bearer" in r.headers["www-authenticate"].lower()
 
 
-def test_every_list_route_rejects_bad_limit_and_forged_cursor(client, admin_headers):
+def test_every_list_route_rejects_bad_limit_and_forged_cursor(client, admin_headers, settings):
     slug = client.post(
         "/v1/actors", json={"kind": "alliance", "name": "Errortest Pact"}, headers=admin_headers
     ).json()["slug"]
+    webhook_id = _stored_webhook(settings)
     spec = client.get("/openapi.json").json()
     lists = [
         p
@@ -62,7 +81,8 @@ def test_every_list_route_rejects_bad_limit_and_forged_cursor(client, admin_head
     ]
     assert "/v1/articles" in lists and "/v1/actors" in lists and "/v1/events" in lists
     for path in lists:
-        url = path.replace("{actor}", slug)
+        url = path.replace("{actor}", slug).replace("{webhook_id}", str(webhook_id))
+        assert "{" not in url, url
         assert_problem(client.get(url, params={"limit": 0}, headers=admin_headers), 400)
         assert_problem(client.get(url, params={"limit": 201}, headers=admin_headers), 400)
         assert_problem(client.get(url, params={"cursor": "not-a-cursor"}, headers=admin_headers), 400)

@@ -161,7 +161,7 @@ def test_a_subscriber_that_falls_behind_is_told_where_to_resume(settings):
         hub = ChangeHub(db, poll_interval=0.05, buffer=3)
         await hub.start()
         try:
-            slow = hub.subscribe(ChangeFilter())
+            slow = await hub.subscribe(ChangeFilter())
             engine = make_sync_engine(settings)
             with Session(engine) as s, s.begin():
                 for i in range(5):

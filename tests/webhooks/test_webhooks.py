@@ -107,8 +107,15 @@ def test_a_receiver_that_was_down_gets_every_change_afterwards(
     assert sorted({c["entity_id"] for c in got}) == sorted(ids)
     seqs = [c["seq"] for c in got]
     assert seqs == sorted(seqs)
-    state = hooked.get(f"/v1/webhooks/{hook['id']}", headers=admin_headers).json()
-    assert state["failures"] == 0 and state["position"] == seqs[-1] and state["delivered"] >= 5
+    # The receiver answers before the dispatcher records the success: wait for the record.
+    state = _until(
+        lambda: (
+            (s := hooked.get(f"/v1/webhooks/{hook['id']}", headers=admin_headers).json())["position"]
+            == seqs[-1]
+            and s
+        )
+    )
+    assert state["failures"] == 0 and state["delivered"] >= 5
 
 
 def test_repeated_failures_pause_and_resume_delivers(settings, receiver, admin_headers, write_headers):
