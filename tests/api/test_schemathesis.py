@@ -52,19 +52,17 @@ def test_no_server_errors(live_server):
     operations = 0
     for result in schema.get_all_operations():
         operation = result.ok()
+        if operation.path == "/v1/changes/stream":
+            continue  # never ends by design; its bad parameters are tested in tests/changes
         operations += 1
 
         @given(case=operation.as_strategy())
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
         def run(case):
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {key}"}
-            # The change stream never ends by design: its status and headers are what can be checked.
-            streaming = case.path == "/v1/changes/stream"
             if case.path == "/v1/changes" and case.query and "wait" in case.query:
                 case.query["wait"] = 0  # a long-poll is meant to take its time
-            response = case.call(stream=True, timeout=10) if streaming else case.call()
-            if streaming:
-                response.close()
+            response = case.call()
             if response.status_code >= 500:
                 failures.append(
                     (case.method, case.formatted_path, case.query, response.status_code, response.text[:300])
