@@ -11,7 +11,7 @@ A predicted mention is correct when its span AND its actor equal a gold mention'
 counts a false positive under the kind the linker reports (name / alias / abbreviation / demonym /
 metonym / seat / surname); recall per kind uses the gold kind.
 
-    .venv/bin/python bench/linking.py [--gold DIR] [--database URL] [--errors] [--json]
+    .venv/bin/python bench/linking.py [--gold DIR] [--database URL] [--errors] [--json] [--speed]
 
 Without --database the seed data is loaded into a throw-away SQLite file first, so the figures are
 those of a fresh `geonews seed`. The test suite runs the same evaluation (tests/ingestion/
@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from app.ingestion.linker import Gazetteer, Match, is_seat_of_power  # noqa: E402
+from app.ingestion.linker import Gazetteer, GazetteerEntry, Match, is_seat_of_power  # noqa: E402
 from app.ingestion.service import load_entries  # noqa: E402
 from app.models import Actor  # noqa: E402
 from app.text import fold  # noqa: E402
@@ -144,10 +144,10 @@ class Linker:
         return "alias"
 
 
-def linker_from_session(session: Session) -> Linker:
+def linker_from_session(session: Session, extra: Iterable[GazetteerEntry] = ()) -> Linker:
     rows = session.execute(select(Actor.id, Actor.slug, Actor.kind, Actor.name)).all()
     return Linker(
-        Gazetteer(load_entries(session)),
+        Gazetteer([*load_entries(session), *extra]),
         {r.id: r.slug for r in rows},
         {r.id: (r.kind, fold(r.name)) for r in rows},
     )
@@ -202,16 +202,60 @@ def seeded_database(folder: Path) -> str:
     return url
 
 
-def linker_from_url(url: str) -> Linker:
+def linker_from_url(url: str, extra: Iterable[GazetteerEntry] = ()) -> Linker:
     from app.config import Settings
     from app.db import make_sync_engine
 
     engine = make_sync_engine(Settings(database_url=url, _env_file=None))  # type: ignore[call-arg]
     try:
         with Session(engine) as session:
-            return linker_from_session(session)
+            return linker_from_session(session, extra)
     finally:
         engine.dispose()
+
+
+def synthetic_entries(n: int) -> list[GazetteerEntry]:
+    """n made-up actors (persons, organisations, short codes) that never occur in real text."""
+    out = []
+    for i in range(n):
+        actor_id = 10_000_000 + i
+        if i % 3 == 0:
+            out.append(GazetteerEntry(actor_id, "person", f"Zorvan{i} Quillet{i}", "name"))
+        elif i % 3 == 1:
+            out.append(GazetteerEntry(actor_id, "organization", f"Synthetic Agency Number {i}", "name"))
+        else:
+            out.append(GazetteerEntry(actor_id, "organization", f"Q{i:06d}", "abbreviation"))
+    return out
+
+
+def speed(url: str, articles: list[GoldArticle], rounds: int = 20) -> str:
+    """Microseconds per article for find(), with the seeded gazetteer and with 50,000 more entries."""
+    import time
+
+    texts = [a.text for a in articles]
+    chars = sum(len(t) for t in texts)
+    lines = []
+    for label, extra in (("seeded", ()), ("seeded + 50,000 synthetic", synthetic_entries(50_000))):
+        linker = linker_from_url(url, extra)
+        for t in texts:  # warm up
+            linker.gazetteer.find(t)
+        best = float("inf")
+        for _ in range(rounds):
+            t0 = time.process_time()
+            for t in texts:
+                linker.gazetteer.find(t)
+            best = min(best, time.process_time() - t0)
+        lines.append(
+            f"| {label} | {len(linker.gazetteer):,} | {best / len(texts) * 1e6:,.0f} | {best / chars * 1e9:,.0f} |"
+        )
+    return "\n".join(
+        [
+            f"\nfind() on the {len(texts)} gold articles ({chars:,} characters), CPU time, best of {rounds} rounds:",
+            "| gazetteer | keys | µs per article | µs per 1,000 characters |",
+            "| --- | ---: | ---: | ---: |",
+            *lines,
+        ]
+    )
 
 
 def _row(label: str, c: Counts) -> str:
@@ -256,12 +300,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", help="a seeded database URL (default: seed a temporary SQLite file)")
     parser.add_argument("--errors", action="store_true", help="list every false positive and missed mention")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--speed", action="store_true", help="also time find() (and with 50,000 more entries)"
+    )
     args = parser.parse_args(argv)
 
     articles = load_gold(args.gold)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database or seeded_database(Path(tmp))
         linker = linker_from_url(url)
+        timing = speed(url, articles) if args.speed else ""
     reports = {split: evaluate(linker, [a for a in articles if a.split == split]) for split in SPLITS}
     reports = {k: v for k, v in reports.items() if v.articles}
     reports["all"] = evaluate(linker, articles)
@@ -272,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
             f"Linking gold set {args.gold} ({len(articles)} articles); a mention counts when span and actor match."
         )
         print(render(reports))
+        if timing:
+            print(timing)
     if args.errors:
         for art_id, what, start, end, text, actor in sorted(reports["all"].errors):
             print(f"{art_id} {what} {start}-{end} {text!r} -> {actor}")

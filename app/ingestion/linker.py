@@ -217,12 +217,22 @@ class _Option(NamedTuple):
 _Span = tuple[int, int, tuple[_Option, ...]]
 
 
+_ASCII_PAIRS: Final = tuple((a, b) for a, b in _FOLD_PAIRS if a.isascii())
+
+
+def _fold_ascii(s: str) -> str:
+    for a, b in _ASCII_PAIRS:
+        if a in s:
+            s = s.replace(a, b)
+    return s
+
+
 def _fold_punct(s: str) -> str:
-    return s.translate(_PUNCT_TABLE)
+    return _fold_ascii(s) if s.isascii() else s.translate(_PUNCT_TABLE)
 
 
 def _deaccent(s: str) -> str:
-    return s.translate(_DEACCENT)
+    return s if s.isascii() else s.translate(_DEACCENT)
 
 
 def _fold(text: str) -> str:
@@ -230,7 +240,8 @@ def _fold(text: str) -> str:
     low = text.lower()
     if len(low) != len(text):
         low = "".join([c.lower()[0] for c in text])
-    return low.translate(_FOLD_TABLE)
+    # str.translate with a large table is slow; most text is ASCII and needs only a few replacements.
+    return _fold_ascii(low) if low.isascii() else low.translate(_FOLD_TABLE)
 
 
 def _normalize_surface(surface: str) -> str:
@@ -693,64 +704,87 @@ _PLACE_NOUNS: Final = _words(
     "football club team fans governor province region regional suburbs apartment apartments homes houses "
     "markets market bazaar shops"
 )
-_GOV_BEFORE = re.compile(
-    r"(?:"
-    r"\b(?:ties|relations|relationship|talks|tensions?|rift|rapprochement|cooperation|dialogue|negotiations|deals?"
-    r"|agreements?|accord|alliance|partnership|war|conflict|dispute|standoff|summit|rivalry|d[ée]tente|thaw|feud|row"
-    r"|spat|trade|exchanges?|mediation|ceasefire|truce|treaty|pact|axis|friendship|hostility|contacts|channels?"
-    r"|hotline|split|confrontation|competition|gap)\s+(?:\w+\s+){0,3}between\s+"
-    r"|\b(?:ties|relations|relationship|talks|deals?|agreements?|cooperation|dialogue|negotiations|alliance"
-    r"|partnership|rift|tensions|dispute|row|contacts|friendship|rapprochement|trade|war|standoff|feud|spat"
-    r"|engagement|sided|sides?|siding|aligned|align|allied|cooperat(?:e|es|ed|ing)|negotiat(?:e|es|ed|ing)"
-    r"|engag(?:e|es|ed|ing)|broke|break|breaking|sever(?:s|ed|ing)?|normali[sz](?:e|es|ed|ing)|reconcil(?:e|es|ed|ing)"
-    r"|dealing|clash(?:es|ed|ing)?|coordinat(?:e|es|ed|ing)|agreed|agree|spoke|speaks|talk(?:s|ed|ing)?|met|meet"
-    r"|meeting|held|holding|work(?:s|ed|ing)?|side)\s+with\s+"
-    r"|\b(?:pressure|sanctions|tariffs|embargo|restrictions|demands|calls?|called|pressed|pressing|leaning|lean"
-    r"|rel(?:y|ies|ied|iance)|dependen(?:ce|t)|depends?|pressuring|squeeze|crackdown)\s+on\s+"
-    r"|\b(?:sanctions|measures|case|lawsuit|complaint|campaign|retaliation|actions?|aggression|stance|resolution"
-    r"|warned|sided|turned|united|rallied|rally|unite|war|struggle|fight|retaliat(?:e|es|ed|ing))\s+against\s+"
-    r"|\b(?:aid|support|assistance|arms|weapons|message|letter|warning|appeal|request|concessions|loyalty|ultimatum"
-    r"|offer|proposal|overtures?|gift|loans?|credit|ammunition|missiles|tanks|jets|blow|setback|threat|challenge"
-    r"|rebuke|snub|reply|response|answer|pledge|commitment|obligations?|envoy|ambassador|allegiance|deference"
-    r"|lifeline|wrote|write|writes|appealed|signalled|signaled|responded|replied)\s+to\s+"
-    r"|\b(?:pressure|support|aid|assistance|warnings?|response|message|signals?|demands|threats?|backing|help"
-    r"|request|reaction|approval|permission|objections?|protests?|recognition|invitation|offer|proposal|funding"
-    r"|loans?|weapons|arms|envoys?|delegation|officials|diplomats|negotiators|statement|word|orders|guarantees)"
-    r"\s+from\s+"
-    r"|\b(?:support|backing|aid|assistance|sympathy|blow|setback|victory|win|boost|defeat|headache|challenge"
-    r"|embarrassment|message|warning|concessions?|sanctions|loyalty)\s+for\s+"
-    r"|\b(?:demands?|requests?|ally|allies|partners?|enemy|enemies|adversary|adversaries|rivals?|approval|blessing"
-    r"|position|polic(?:y|ies)|stance|interests|ire|wrath|support|backing|critics?|criticism|envoys?|ambassadors?"
-    r"|representatives?|behalf|side|prox(?:y|ies)|client|pressure|influence|orbit|decision|response|intentions"
-    r"|claims|account|version|view)\s+of\s+"
-    r"|\b(?:defiance|hostility|attitude|polic(?:y|ies)|stance|approach|posture|overtures?|gesture|openness|anger"
-    r"|resentment|sc?epticism|shift|pivot|tilt)\s+(?:toward|towards)\s+"
-    r"|\b\w+(?:ed|en)\s+by\s+"
-    r"|\b(?:warn|warned|warns|warning|urge|urged|urges|urging|accuse|accused|accuses|accusing|press|pressed|presses"
-    r"|pressing|tell|told|tells|telling|ask|asked|asks|asking|call(?:s|ed|ing)?\s+on|criticiz(?:e|ed|es|ing)"
-    r"|criticis(?:e|ed|es|ing)|condemn(?:s|ed|ing)?|blam(?:e|ed|es|ing)|back(?:s|ed|ing)?|support(?:s|ed|ing)?"
-    r"|sanction(?:s|ed|ing)?|punish(?:es|ed|ing)?|reassur(?:e|es|ed|ing)|def(?:y|ied|ies|ying)"
-    r"|challeng(?:e|es|ed|ing)|rebuk(?:e|es|ed|ing)|snub(?:s|bed|bing)?|thank(?:s|ed|ing)?|join(?:s|ed|ing)?"
-    r"|confront(?:s|ed|ing)?|lobb(?:y|ied|ies|ying)|persuad(?:e|es|ed|ing)|convinc(?:e|es|ed|ing)"
-    r"|push(?:es|ed|ing)?|court(?:s|ed|ing)?|recogni[sz](?:e|es|ed|ing)|isolat(?:e|es|ed|ing)"
-    r"|appeas(?:e|es|ed|ing)|provok(?:e|es|ed|ing)|deter(?:s|red|ring)?|invit(?:e|es|ed|ing)|inform(?:s|ed|ing)?"
-    r"|notif(?:y|ies|ied|ying)|brief(?:s|ed|ing)?|assur(?:e|es|ed|ing)|remind(?:s|ed|ing)?|mediat(?:e|es|ed|ing)"
-    r"|betray(?:s|ed|ing)?|trust(?:s|ed)?|distrust(?:s|ed)?|oppos(?:e|es|ed|ing)|help(?:s|ed|ing)?"
-    r"|arm(?:s|ed|ing)?|pressur(?:e|es|ed|ing)|threaten(?:s|ed|ing)?|prais(?:e|es|ed|ing)|hail(?:s|ed|ing)?"
-    r"|welcom(?:e|es|ed|ing)|congratulat(?:e|es|ed|ing)|contact(?:s|ed|ing)?|approach(?:es|ed|ing)?"
-    r"|answer(?:s|ed|ing)?|sen[dt]|sends|sending|gave|give|gives|giving|offer(?:s|ed|ing)?|hand(?:s|ed|ing)?"
-    r"|promis(?:e|es|ed|ing)|owe[sd]?|accus(?:e|es|ed|ing))\s+"
-    r"|\b(?:pro|anti)-"
-    r")$",
-    re.IGNORECASE,
+# Rule 6c, the words before a capital that make it a party: "<word> <preposition> Moscow" or "<verb> Moscow".
+_RELATION_NOUNS: Final = _words(
+    "ties relations relationship talks tension tensions rift rapprochement cooperation dialogue negotiations deal "
+    "deals agreement agreements accord alliance partnership war conflict dispute standoff summit rivalry detente "
+    "détente thaw feud row spat trade exchange exchanges mediation ceasefire truce treaty pact axis friendship "
+    "hostility contacts channel channels hotline split confrontation competition gap"
 )
-_PLACE_BEFORE = re.compile(
-    r"\b(?:in|at|near|outside|inside|around|across|throughout|into|toward|towards|via|to|from|of|over|above|under"
-    r"|beyond|within|visit|visited|visiting|visits|reach|reached|reaching|arrive|arrived|arriving|left|leave|leaving"
-    r"|fly|flew|flying|flown|travel|travelled|traveled|travelling|traveling|return|returned|returning|based"
-    r"|headquartered|born|raised|downtown|central|northern|southern|eastern|western|suburban|greater|east|west"
-    r"|north|south|streets\s+of|outskirts\s+of)\s+$",
-    re.IGNORECASE,
+_BEFORE_PREPOSITION: Final = {
+    "with": _RELATION_NOUNS
+    | _words(
+        "engagement sided side sides siding aligned align allied cooperate cooperates cooperated cooperating "
+        "negotiate negotiates negotiated negotiating engage engages engaged engaging broke break breaking sever "
+        "severs severed severing normalise normalises normalised normalising normalize normalizes normalized "
+        "normalizing reconcile reconciles reconciled reconciling dealing clash clashes clashed clashing coordinate "
+        "coordinates coordinated coordinating agreed agree spoke speaks talk talks talked talking met meet meeting "
+        "held holding work works worked working"
+    ),
+    "on": _words(
+        "pressure sanctions tariffs embargo restrictions demands call calls called pressed pressing leaning lean "
+        "rely relies relied reliance dependence dependent depends depend pressuring squeeze crackdown"
+    ),
+    "against": _words(
+        "sanctions measures case lawsuit complaint campaign retaliation action actions aggression stance "
+        "resolution warned sided turned united rallied rally unite war struggle fight retaliate retaliates "
+        "retaliated retaliating"
+    ),
+    "to": _words(
+        "aid support assistance arms weapons message letter warning appeal request concessions loyalty ultimatum "
+        "offer proposal overture overtures gift loan loans credit ammunition missiles tanks jets blow setback "
+        "threat challenge rebuke snub reply response answer pledge commitment obligation obligations envoy "
+        "ambassador allegiance deference lifeline wrote write writes appealed signalled signaled responded replied"
+    ),
+    "from": _words(
+        "pressure support aid assistance warning warnings response message signal signals demands threat threats "
+        "backing help request reaction approval permission objection objections protest protests recognition "
+        "invitation offer proposal funding loan loans weapons arms envoy envoys delegation officials diplomats "
+        "negotiators statement word orders guarantees"
+    ),
+    "for": _words(
+        "support backing aid assistance sympathy blow setback victory win boost defeat headache challenge "
+        "embarrassment message warning concession concessions sanctions loyalty"
+    ),
+    "of": _words(
+        "demand demands request requests ally allies partner partners enemy enemies adversary adversaries rival "
+        "rivals approval blessing position policy policies stance interests ire wrath support backing critic critics "
+        "criticism envoy envoys ambassador ambassadors representative representatives behalf side proxy proxies "
+        "client pressure influence orbit decision response intentions claims account version view"
+    ),
+    "toward": _words(
+        "defiance hostility attitude policy policies stance approach posture overture overtures gesture openness "
+        "anger resentment scepticism skepticism shift pivot tilt"
+    ),
+}
+_BEFORE_PREPOSITION["towards"] = _BEFORE_PREPOSITION["toward"]
+# Verbs whose object a capital can be ("warned Moscow", "urged Beijing", "sent New Delhi a request").
+_OBJECT_VERBS: Final = _words(
+    "warn warned warns warning urge urged urges urging accuse accused accuses accusing press pressed presses "
+    "pressing tell told tells telling ask asked asks asking criticize criticized criticizes criticizing criticise "
+    "criticised criticises criticising condemn condemns condemned condemning blame blamed blames blaming back backs "
+    "backed backing support supports supported supporting sanction sanctions sanctioned sanctioning punish punishes "
+    "punished punishing reassure reassures reassured reassuring defy defied defies defying challenge challenges "
+    "challenged challenging rebuke rebukes rebuked rebuking snub snubs snubbed snubbing thank thanks thanked "
+    "thanking join joins joined joining confront confronts confronted confronting lobby lobbied lobbies lobbying "
+    "persuade persuades persuaded persuading convince convinces convinced convincing push pushes pushed pushing "
+    "court courts courted courting recognise recognises recognised recognising recognize recognizes recognized "
+    "recognizing isolate isolates isolated isolating appease appeases appeased appeasing provoke provokes provoked "
+    "provoking deter deters deterred deterring invite invites invited inviting inform informs informed informing "
+    "notify notifies notified notifying brief briefs briefed briefing assure assures assured assuring remind "
+    "reminds reminded reminding mediate mediates mediated mediating betray betrays betrayed betraying trust trusts "
+    "trusted distrust distrusts distrusted oppose opposes opposed opposing help helps helped helping arm arms armed "
+    "arming pressure pressures pressured pressuring threaten threatens threatened threatening praise praises "
+    "praised praising hail hails hailed hailing welcome welcomes welcomed welcoming congratulate congratulates "
+    "congratulated congratulating contact contacts contacted contacting approach approaches approached "
+    "approaching answer answers answered answering send sent sends sending gave give gives giving offer offers "
+    "offered offering hand hands handed handing promise promises promised promising owe owes owed"
+)
+_PLACE_PREPOSITIONS: Final = _words(
+    "in at near outside inside around across throughout into toward towards via to from of over above under beyond "
+    "within visit visited visiting visits reach reached reaching arrive arrived arriving left leave leaving fly flew "
+    "flying flown travel travelled traveled travelling traveling return returned returning based headquartered born "
+    "raised downtown central northern southern eastern western suburban greater east west north south"
 )
 _GOV_COMPOUND = re.compile(
     r"-(?:backed|led|allied|aligned|friendly|sponsored|brokered|funded|installed|appointed|controlled|imposed|style"
@@ -783,12 +817,13 @@ def _context(
         if _is_dateline(text, start, end):
             keep[i] = False
             continue
-        if option.bare and (
-            _in_larger_name(text, start, end, starts, ends)
-            or (option.actor_kind != _PERSON and _named_earlier_as_person(text, start, end, taken))
-        ):
-            keep[i] = False
-            continue
+        if option.bare:
+            if _in_larger_name(text, start, end, starts, ends):
+                keep[i] = False
+                continue
+            if option.actor_kind != _PERSON and _named_earlier_as_person(text, start, end, taken):
+                keep[i] = False
+                continue
         if option.alias_kind == "demonym" and _is_language(text, start, end, chosen, i):
             keep[i] = False
             continue
@@ -821,28 +856,26 @@ def _is_dateline(text: str, start: int, end: int) -> bool:
     if start and text[start - 1] != "\n":
         return False
     word = text[start:end]
-    if sum(c.isalpha() for c in word) < 4 or not word.isupper():
+    if not word.isupper() or len(word) < 4:
         return False
     return _DATELINE_END.match(text, end) is not None
 
 
+_WORD_BEFORE = re.compile(r"([\w'’.-]+) $")
+_WORD_AFTER = re.compile(r" ([\w'’-]+)")
+
+
 def _word_before(text: str, start: int) -> tuple[int, str]:
     """The word right before ``start`` when a single space separates them, else (start, "")."""
-    if start < 2 or text[start - 1] != " ":
+    m = _WORD_BEFORE.search(text, max(0, start - 40), start)
+    if m is None or (m.start() and not text[m.start() - 1].isspace() and text[m.start() - 1] not in '("“'):
         return start, ""
-    k = start - 1
-    while k > 0 and (text[k - 1].isalnum() or text[k - 1] in "'’.-"):
-        k -= 1
-    return k, text[k : start - 1]
+    return m.start(1), m.group(1)
 
 
 def _word_after(text: str, end: int) -> str:
-    if end + 1 >= len(text) or text[end] != " ":
-        return ""
-    k = end + 1
-    while k < len(text) and (text[k].isalnum() or text[k] in "'’-"):
-        k += 1
-    return text[end + 1 : k]
+    m = _WORD_AFTER.match(text, end)
+    return m.group(1) if m else ""
 
 
 def _is_name_part(word: str) -> bool:
@@ -869,20 +902,27 @@ def _in_larger_name(text: str, start: int, end: int, starts: set[int], ends: set
 def _named_earlier_as_person(text: str, start: int, end: int, taken: list[tuple[int, int]]) -> bool:
     """Rule 6b: "Lewis Hamilton ... Hamilton": the word was part of a longer name earlier in the text."""
     surface = text[start:end]
-    if " " in surface or not start:
-        return False
-    pattern = re.compile(
-        rf"\b([A-Z][\w'’-]+)\s+{re.escape(surface)}\b|\b{re.escape(surface)}\s+([A-Z][\w'’-]+)", re.UNICODE
-    )
-    for m in pattern.finditer(text, 0, start):
-        group = 1 if m.group(1) else 2
-        if not _is_name_part(m.group(group)):
-            continue
-        o_start, o_end = m.span(group)
-        if any(s < o_end and o_start < e for s, e in taken):
-            continue  # part of a name the gazetteer knows ("Washington Post", "Santiago Peña")
-        return True
+    pos = text.find(surface, 0, start)
+    while pos != -1:
+        after = pos + len(surface)
+        if (not pos or not text[pos - 1].isalnum()) and (after >= len(text) or not text[after].isalnum()):
+            k, before = _word_before(text, pos)
+            if before and _is_name_part(before) and not _overlaps(taken, k, pos - 1):
+                return True
+            neighbour = _word_after(text, after)
+            if (
+                neighbour
+                and _is_name_part(neighbour)
+                and not _overlaps(taken, after + 1, after + 1 + len(neighbour))
+            ):
+                return True
+        pos = text.find(surface, pos + 1, start)
     return False
+
+
+def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Is this word part of a name the gazetteer knows ("Washington Post", "Santiago Peña")?"""
+    return any(s < end and start < e for s, e in taken)
 
 
 def _is_language(text: str, start: int, end: int, chosen: list[tuple[_Span, _Option, float]], i: int) -> bool:
@@ -906,10 +946,27 @@ def _is_language(text: str, start: int, end: int, chosen: list[tuple[_Span, _Opt
     return not rest or rest[0] in '.,;:)!?"”' or re.match(r"\s+(?:and|or)\s+[A-Z]", rest) is not None
 
 
+def _party_before(before: str) -> bool:
+    """Rule 6c: do the words before make the capital a party ("talks between", "ties with", "warned")?"""
+    if before.endswith(("pro-", "anti-", "Pro-", "Anti-")):
+        return True
+    words = before.lower().split()[-6:]
+    if not words or not before[-1:].isspace():
+        return False
+    last = words[-1]
+    if last == "between":
+        return any(w in _RELATION_NOUNS for w in words[-5:-1])
+    if last == "by":
+        return len(words) > 1 and words[-2].endswith(("ed", "en"))
+    if last in _BEFORE_PREPOSITION:
+        return len(words) > 1 and words[-2] in _BEFORE_PREPOSITION[last]
+    return last in _OBJECT_VERBS
+
+
 def _place_reading(text: str, start: int, end: int) -> int:
     """Rule 6c for a place metonym: +1 it acts for its government, -1 it is a place, 0 no evidence."""
     before = text[max(0, start - 60) : start]
-    if _GOV_BEFORE.search(before):
+    if _party_before(before):
         return 1
     after = text[end : end + 100]
     if after[:1] in ("'", "’") and (after[1:2] in ("s", " ") or not after[1:2]):
@@ -918,7 +975,8 @@ def _place_reading(text: str, start: int, end: int) -> int:
         return -1 if nxt in _PLACE_NOUNS else 1
     if _GOV_COMPOUND.match(after):
         return 1
-    if after.startswith("-based") or _PLACE_BEFORE.search(before):
+    last = before.rsplit(None, 1)[-1].lower() if before.strip() and before[-1:].isspace() else ""
+    if after.startswith("-based") or last in _PLACE_PREPOSITIONS:
         return -1
     return 1 if _acts(after) else 0
 
