@@ -4,7 +4,11 @@
 Checks that every referenced slug / key exists, slugs and keys are unique, dates parse and
 intervals are well ordered, mention offsets and evidence quotes match the article body, alias
 kinds, stances, statuses and relation types are valid, and each object has exactly the keys the
-loader expects. Prints every problem and exits 1 if there is any; prints a summary otherwise.
+loader expects. For linking: a name or alias shared by several actors must be flagged ambiguous on
+every one of them (or be listed in app/ingestion/ambiguous_names.json), and that file's seats of
+government, case-sensitive names and non-actor names must agree with the actors. For the graph:
+offices are held by persons, memberships point at organisations or alliances. Prints every problem
+and exits 1 if there is any; prints a summary otherwise.
 
 Usage: python seed_data/validate.py [SEED_DIR]
 """
@@ -207,6 +211,56 @@ def check_actors(ck: Checker, countries: list, actors: list) -> dict[str, dict]:
     return by_slug
 
 
+def linker_lists(folder: Path) -> dict | None:
+    """app/ingestion/ambiguous_names.json beside this seed folder (None when the app is not there)."""
+    for candidate in (folder.parent / "app" / "ingestion" / "ambiguous_names.json",):
+        if candidate.is_file():
+            return json.loads(candidate.read_text(encoding="utf-8"))
+    return None
+
+
+def check_surfaces(ck: Checker, actors: dict[str, dict], lists: dict | None) -> int:
+    """Names and aliases shared by several actors would make linking ambiguous: each use must be flagged.
+
+    Returns the number of distinct surfaces (after folding)."""
+    ambiguous_names = set(lists.get("names", [])) if lists else set()
+    uses: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)  # folded -> (slug, surface, flagged)
+    metonyms: set[str] = set()
+    for slug, a in actors.items():
+        if not isinstance(a.get("aliases"), list) or not isinstance(a.get("name"), str):
+            continue
+        uses[fold(a["name"])].append((slug, a["name"], a["name"] in ambiguous_names))
+        for al in a["aliases"]:
+            if isinstance(al, dict) and isinstance(al.get("alias"), str):
+                uses[fold(al["alias"])].append((slug, al["alias"], bool(al.get("ambiguous"))))
+                if al.get("kind") == "metonym":
+                    metonyms.add(fold(al["alias"]))
+    for key, users in uses.items():
+        if len({slug for slug, _, _ in users}) < 2:
+            continue
+        unflagged = [f"{slug} ({surface!r})" for slug, surface, flagged in users if not flagged]
+        if unflagged:
+            others = ", ".join(sorted({slug for slug, _, _ in users}))
+            ck.err(
+                "aliases", f"{key!r} is used by {others} but not flagged ambiguous on {', '.join(unflagged)}"
+            )
+    if lists:
+        for seat in lists.get("seats_of_power", []):
+            if fold(seat) not in metonyms:
+                ck.err("ambiguous_names.json", f"seat of power {seat!r} is not a metonym of any actor")
+        names = {fold(a["name"]) for a in actors.values() if isinstance(a.get("name"), str)}
+        for name in lists.get("case_sensitive_names", []):
+            if fold(name) not in names:
+                ck.err("ambiguous_names.json", f"case-sensitive name {name!r} is no actor's name")
+        for name in lists.get("not_actors", []):
+            if fold(name) in uses:
+                ck.err("ambiguous_names.json", f"non-actor name {name!r} is an actor's name or alias")
+        for name in lists.get("names", []):
+            if fold(name) not in names:
+                ck.warn("ambiguous_names.json", f"ambiguous name {name!r} is no actor's name")
+    return len(uses)
+
+
 def check_articles(ck: Checker, articles: list, actors: dict) -> dict[str, dict]:
     by_key: dict[str, dict] = {}
     for i, a in enumerate(articles):
@@ -270,6 +324,14 @@ def check_relations(ck: Checker, relations: list, actors: dict, articles: dict) 
             ck.err(where, "title must be null or a non-empty string")
         if r["type"] in ("holds_position", "leader_of") and not r["title"]:
             ck.err(where, f"{r['type']} needs a title")
+        subject, obj = actors.get(r["subject"]), actors.get(r["object"])
+        if r["type"] in ("holds_position", "leader_of") and subject and subject.get("kind") != "person":
+            ck.err(where, f"{r['type']} must be held by a person, not by a {subject.get('kind')!r} actor")
+        if r["type"] == "member_of" and obj and obj.get("kind") not in ("organization", "alliance"):
+            ck.err(
+                where,
+                f"member_of must point at an organization or alliance, not at a {obj.get('kind')!r} actor",
+            )
         f = ck.day(where, r["valid_from"])
         t = ck.day(where, r["valid_to"])
         if f and t and not f < t:
@@ -415,6 +477,7 @@ def main(argv: list[str]) -> int:
     countries = ck.load("countries.json")
     actors_list = ck.load("actors.json")
     actors = check_actors(ck, countries, actors_list)
+    surfaces = check_surfaces(ck, actors, linker_lists(folder))
     iso3s = {a["country"] for a in countries if isinstance(a, dict)}
     articles = check_articles(ck, ck.load("articles.json"), actors)
     relations = ck.load("relations.json")
@@ -432,7 +495,8 @@ def main(argv: list[str]) -> int:
         return 1
     mentions = sum(len(a["mentions"]) for a in articles.values())
     print(
-        f"ok: {len(countries)} countries, {len(actors_list)} actors, {len(relations)} relations "
+        f"ok: {len(countries)} countries, {len(actors_list)} actors ({surfaces} distinct names and aliases), "
+        f"{len(relations)} relations "
         f"({', '.join(f'{k} {v}' for k, v in sorted(types.items()))}), {len(articles)} article(s) with "
         f"{mentions} mentions, {len(events)} events, {len(claims)} claims"
     )

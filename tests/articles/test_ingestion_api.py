@@ -159,7 +159,7 @@ def _line(i: int) -> dict:
     return {
         "url": f"https://bulk.example.com/story/{i}",
         "title": f"Bulk story {i} on Seoul and Tokyo",
-        "body": f"Story {i}: officials in Seoul and Tokyo discussed item number {i} with partners in Canberra.",
+        "body": f"Story {i}: Seoul, Tokyo and Canberra said they had discussed item number {i}.",
         "published_at": "2024-10-18T00:00:00Z",
     }
 

@@ -29,7 +29,7 @@ def corpus(n: int = 60) -> list[dict]:
         body = (
             f"Rapport {i} sur {place}. Les responsables ont parlé longuement de la situation régionale aujourd'hui."
             if lang_fr
-            else f"Report {i} from {place}. {TOPICS[topic]} Analysts in {place} expect more talks."
+            else f"Report {i} from {place}. {TOPICS[topic]} {place} said it expected more talks."
         )
         title = (
             f"Dépêche {i}" if lang_fr else (f"{topic.title()} update {i}" if i % 4 == 0 else f"Dispatch {i}")
@@ -178,8 +178,8 @@ def test_facets_count_the_whole_match(client, docs):
         "Kyiv": "ukraine",
         "Canberra": "australia",
     }
-    for place, slug in expect_place.items():
-        assert actor_counts[slug] == sum(d["_place"] == place for d in docs)
+    for place, slug in expect_place.items():  # a capital is its government only where it acts ("Seoul said")
+        assert actor_counts[slug] == sum(d["_place"] == place and not d["_fr"] for d in docs)
     assert {f["value"] for f in facets["actor_kind"]} == {"country"}
     assert client.get("/v1/articles", params={"facets": "colour"}).status_code == 400
 
