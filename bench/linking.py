@@ -39,8 +39,8 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from app.actors.gazetteer import load_entries  # noqa: E402
 from app.ingestion.linker import Gazetteer, GazetteerEntry, Match, is_seat_of_power  # noqa: E402
-from app.ingestion.service import load_entries  # noqa: E402
 from app.models import Actor  # noqa: E402
 from app.text import fold  # noqa: E402
 
