@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from . import render
-from .client import Api, ApiError, api_paths
+from .client import Api, ApiError, has_route
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -77,7 +77,11 @@ async def search(request: Request) -> Response:
     params = request.query_params
     state = render.State({k: params.getlist(k) for k in (*render.State.MULTI, *render.State.SINGLE)})
     cursor = params.get("cursor") or None
-    fragment = params.get("fragment") == "1"
+    # fragment=results: the next page's items for "More results"; fragment=facets: the facet counts,
+    # which a browser with JavaScript loads after the page (they cost seconds over a large match, the
+    # results a few milliseconds); facets=1 puts them in the page for a browser without it.
+    fragment = params.get("fragment")
+    with_facets = fragment == "facets" or (params.get("facets") == "1" and not cursor)
 
     picked = state.values["actor"] + state.values["member_of"]
     resolved = dict(zip(picked, await asyncio.gather(*(_resolve_actor(api, v) for v in picked)), strict=True))
@@ -92,25 +96,27 @@ async def search(request: Request) -> Response:
             query[key] = [v for v in query[key] if resolved[v]["actor"] is not None]
     if query.get("sort") == "relevance" and not query.get("q"):
         query.pop("sort")
-    query["limit"] = 20
-    if cursor:
+    query["limit"] = 1 if fragment == "facets" else 20
+    if cursor and fragment != "facets":
         query["cursor"] = cursor
-    if not fragment and not cursor:
+    if with_facets:
         query["facets"] = FACETS
 
     error: ApiError | None = None
     results: dict[str, Any] = {"items": [], "next_cursor": None}
-    paths: frozenset[str] = frozenset()
+    streaming = False
     try:
-        results, paths = await asyncio.gather(api.get("/v1/articles", query), api_paths(api))
+        results, streaming = await asyncio.gather(api.get("/v1/articles", query), has_route(api, STREAM_PATH))
     except ApiError as e:
         error = e
 
     more = state.href(cursor=results["next_cursor"]) if results.get("next_cursor") else None
+    if fragment == "facets":
+        return page(request, "_facets.html", state=state, facets=results.get("facets") or {})
     if fragment:
         return page(request, "_results.html", state=state, results=results, more=more)
     live = None
-    if STREAM_PATH in paths:
+    if streaming:
         live_filters = {
             "entity": "article",
             "actor": query.get("actor"),

@@ -30,5 +30,24 @@ document.addEventListener("click", (ev) => {
   more(link);
 });
 
+async function facets(box) {
+  const hint = box.innerHTML;
+  box.setAttribute("aria-busy", "true");
+  box.querySelector(".hint").textContent = "Counting the matches…";
+  try {
+    const r = await fetch(box.dataset.src, { headers: { accept: "text/html" } });
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    const doc = new DOMParser().parseFromString(await r.text(), "text/html");
+    const loaded = doc.getElementById("facets");
+    if (!loaded.querySelector(".facet")) loaded.innerHTML = '<p class="hint">Nothing to count.</p>';
+    box.replaceWith(loaded);
+  } catch {
+    box.innerHTML = hint;
+    box.removeAttribute("aria-busy");
+  }
+}
+
+const box = document.querySelector("#facets[data-src]");
+if (box) facets(box);
 const strip = document.getElementById("live");
 if (strip) live(strip);
