@@ -180,7 +180,8 @@ def spans_svg(
     height = row_height * len(rows) + 30
     out = [
         f'<svg class="spans" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
-        f'preserveAspectRatio="xMinYMin meet">'
+        f'preserveAspectRatio="xMinYMin meet" data-lo="{lo.isoformat()}" data-days="{span}" '
+        f'data-x0="{gutter}" data-plot="{plot}">'
     ]
     for i, (row, s, e) in enumerate(zip(rows, starts, ends, strict=True)):
         y = 4 + i * row_height
@@ -191,7 +192,8 @@ def spans_svg(
             f'<text x="{gutter - 6}" y="{y + 13}" '
             f'text-anchor="end" class="spans-label">{short}</text>'
             f'<rect x="{x(s):.1f}" y="{y + 2}" width="{max(2.0, x(e) - x(s)):.1f}" height="{row_height - 8}" '
-            f'rx="3" class="{"span-on" if active else "span-off"}"><title>{name}: {s.isoformat()} – '
+            f'rx="3" class="{"span-on" if active else "span-off"}" '
+            f'data-range="{s.isoformat()}/{row.get("to") or ""}"><title>{name}: {s.isoformat()} – '
             f"{row.get('to') or 'now'}</title></rect>"
         )
     y = height - 22
@@ -200,9 +202,11 @@ def spans_svg(
         xx = x(date(year, 1, 1))
         out.append(f'<text x="{xx:.1f}" y="{y + 15}" text-anchor="middle" class="spans-tick">{year}</text>')
     xa = x(as_of)
+    anchor = "end" if xa > width - 90 else "start"
     out.append(
         f'<line x1="{xa:.1f}" x2="{xa:.1f}" y1="0" y2="{y}" class="spans-now"/>'
-        f'<text x="{xa + 3:.1f}" y="{y - 4}" class="spans-now-label">{as_of.isoformat()}</text>'
+        f'<text x="{xa + (-4 if anchor == "end" else 4):.1f}" y="{y - 4}" text-anchor="{anchor}" '
+        f'class="spans-now-label">{as_of.isoformat()}</text>'
     )
     out.append("</svg>")
     return Markup("".join(out))

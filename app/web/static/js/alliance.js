@@ -41,6 +41,28 @@ async function members(slug, asOf, signal) {
   return out.sort((a, b) => a.actor.name.localeCompare(b.actor.name));
 }
 
+// The server drew the membership chart with a line at the first date: move it with the slider.
+function moveLine(d) {
+  const svg = document.querySelector("svg.spans");
+  if (!svg) return;
+  const lo = Date.parse(`${svg.dataset.lo}T00:00:00Z`);
+  const x = Number(svg.dataset.x0) + (Number(svg.dataset.plot) * (Date.parse(`${d}T00:00:00Z`) - lo)) / DAY / Number(svg.dataset.days);
+  const width = svg.viewBox.baseVal.width;
+  const line = svg.querySelector(".spans-now");
+  const label = svg.querySelector(".spans-now-label");
+  line.setAttribute("x1", x.toFixed(1));
+  line.setAttribute("x2", x.toFixed(1));
+  const end = x > width - 90;
+  label.setAttribute("text-anchor", end ? "end" : "start");
+  label.setAttribute("x", (x + (end ? -4 : 4)).toFixed(1));
+  label.textContent = d;
+  svg.querySelectorAll("rect").forEach((rect) => {
+    const [from, to] = rect.dataset.range.split("/");
+    const on = from <= d && (!to || d < to);
+    rect.setAttribute("class", on ? "span-on" : "span-off");
+  });
+}
+
 if (section && form && slider && dateInput) {
   const slug = section.dataset.alliance;
   const first = Date.parse(`${slider.dataset.first}T00:00:00Z`);
@@ -64,6 +86,7 @@ if (section && form && slider && dateInput) {
       const list = await members(slug, d, inflight.signal);
       document.getElementById("members").replaceChildren(...list.map(item));
       document.getElementById("member-count").textContent = String(list.length);
+      moveLine(d);
       const when = document.getElementById("members-date");
       when.textContent = d;
       when.setAttribute("datetime", d);
