@@ -1,6 +1,6 @@
 """The explorer in a real browser: Debian's Chromium driven by Playwright, against a real `geonews serve`.
 
-One server for the session: a temp-dir SQLite database, migrated and seeded, with the shared GDELT sample
+One server for the browser tests (module-scoped, so that Chromium and the server stop when they are done): a temp-dir SQLite database, migrated and seeded, with the shared GDELT sample
 imported (its events carry coordinates for the map) when the sample is there. Every page a test opens is
 checked for console errors; `Web.check()` runs axe-core (vendored, tests/web/vendor) and saves
 screenshots at 1280 and 390 px under tests/web/artifacts/.
@@ -75,7 +75,7 @@ class Server:
         return out.strip().splitlines()[-1].strip()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def explorer_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install -y chromium")
@@ -121,7 +121,7 @@ def explorer_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(explorer_server: Server) -> Iterator[Any]:
     with sync_api.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
