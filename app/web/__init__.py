@@ -40,8 +40,7 @@ class Static(StaticFiles):
 
 
 def mount_explorer(app: FastAPI) -> None:
-    from .pages import router, templates
+    from .pages import router
 
-    templates.env.globals["static"] = static_url
     app.include_router(router)
     app.mount("/static", Static(directory=str(STATIC)), name="static")

@@ -10,20 +10,19 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from . import render
 from .client import Api, ApiError, has_route
 
 HERE = Path(__file__).resolve().parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(include_in_schema=False)
 
 FACETS = "source,actor,language,actor_kind"
@@ -38,20 +37,30 @@ def _json(value: Any) -> Markup:
     return Markup(orjson.dumps(value).decode().replace("</", "<\\/"))
 
 
-templates.env.globals.update(
-    snippet=render.snippet,
-    when=render.when,
-    kinds=ACTOR_KINDS,
-    quad_classes=render.QUAD_CLASSES,
-    stances=STANCES,
-)
-templates.env.filters["json"] = _json
-# In an attribute: a plain string, so the template escapes its quotes.
-templates.env.filters["jsonattr"] = lambda value: orjson.dumps(value).decode()
+@lru_cache(maxsize=1)
+def templates() -> Any:
+    """The Jinja2 environment, made on the first page rendered: an API-only worker never imports Jinja2."""
+    from fastapi.templating import Jinja2Templates
+
+    from . import static_url
+
+    t = Jinja2Templates(directory=str(HERE / "templates"))
+    t.env.globals.update(
+        snippet=render.snippet,
+        when=render.when,
+        static=static_url,
+        kinds=ACTOR_KINDS,
+        quad_classes=render.QUAD_CLASSES,
+        stances=STANCES,
+    )
+    t.env.filters["json"] = _json
+    # In an attribute: a plain string, so the template escapes its quotes.
+    t.env.filters["jsonattr"] = lambda value: orjson.dumps(value).decode()
+    return t
 
 
 def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, context, status_code=status)
+    return templates().TemplateResponse(request, name, context, status_code=status)
 
 
 def problem_page(request: Request, error: ApiError) -> HTMLResponse:
