@@ -2,7 +2,7 @@
 PYTHON ?= .venv/bin/python
 VENV_STAMP = .venv/.installed
 
-.PHONY: run test install lint format bench bench-full docker clean
+.PHONY: run test install lint format bench bench-full docker clean assets
 
 $(VENV_STAMP): pyproject.toml
 	test -x .venv/bin/python || python3 -m venv .venv
@@ -36,6 +36,10 @@ bench: $(VENV_STAMP)
 bench-full: $(VENV_STAMP)
 	.venv/bin/pip install -q -e '.[bench]'
 	$(PYTHON) bench/run.py --full
+
+## Refresh the explorer's vendored browser libraries (pinned in app/web/assets.json) from the npm registry.
+assets: $(VENV_STAMP)
+	$(PYTHON) -m app.web.assets
 
 docker:
 	docker compose up --build

@@ -18,6 +18,7 @@ from .errors import ERROR_RESPONSES, install_error_handlers, problem_response
 from .metrics import MetricsMiddleware, metrics_endpoint
 from .middleware import ETagMiddleware, RequestGuard
 from .responses import JSON
+from .web import mount_explorer
 from .webhooks.delivery import WebhookDispatcher
 
 DESCRIPTION = """Geopolitical news as data: articles, the actors in them, time-bounded relations between actors,
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/metrics", metrics_endpoint, methods=["GET"], tags=["utilities"], include_in_schema=False
     )
 
+    mount_explorer(app)
     # Outermost first at request time: metrics, CORS, the request guard, then ETags around the app.
     app.add_middleware(ETagMiddleware)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
