@@ -126,7 +126,9 @@ class ETagMiddleware:
                 return
             if message["type"] == "http.response.start":
                 start = dict(message)
-                if start["status"] != 200:
+                ctype = dict(start.get("headers", ())).get(b"content-type", b"")
+                if start["status"] != 200 or ctype.startswith(b"text/event-stream"):
+                    # An event stream's headers go out at once: EventSource opens before any event.
                     passthrough = True
                     await send(message)
                 return

@@ -71,8 +71,11 @@ class Server:
         self.gdelt = gdelt
 
     def key(self, scope: str) -> str:
-        out = _cli(self.env, "keys", "create", "--scope", scope, "--name", f"web-{scope}")
-        return out.strip().splitlines()[-1].strip()
+        done = subprocess.run(
+            [sys.executable, "-m", "app.cli", "keys", "create", "--scope", scope, "--name", f"web-{scope}"],
+            env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=True,
+        )  # fmt: skip
+        return done.stdout.strip().splitlines()[-1].strip()  # the key is stdout's last line
 
 
 @pytest.fixture(scope="module")
