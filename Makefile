@@ -12,13 +12,14 @@ $(VENV_STAMP): pyproject.toml
 
 install: $(VENV_STAMP)
 
-## Serve on http://127.0.0.1:8000 with the embedded SQLite database, migrated and seeded.
+## Serve on http://127.0.0.1:8000 with the embedded SQLite database, migrated and seeded (development
+## mode: the built-in cursor secret is accepted; production sets GEONEWS_CURSOR_SECRET instead).
 run: $(VENV_STAMP)
-	.venv/bin/geonews serve
+	GEONEWS_DEV_MODE=$${GEONEWS_DEV_MODE:-true} .venv/bin/geonews serve
 
 ## The test suite: SQLite always; PostgreSQL too when GEONEWS_TEST_POSTGRES_URL is set.
 test: $(VENV_STAMP)
-	$(PYTHON) -m pytest -n 2 --dist loadfile
+	GEONEWS_DEV_MODE=true $(PYTHON) -m pytest -n 2 --dist loadfile
 
 lint: $(VENV_STAMP)
 	.venv/bin/ruff check .

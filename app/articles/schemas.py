@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from ..schemas import ActorBrief, Strict
+from ..schemas import ActorBrief, Strict, WebUrl
 
 Url = Annotated[str, StringConstraints(min_length=8, max_length=2048, strip_whitespace=True)]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
@@ -24,7 +24,7 @@ def _check_url(v: str) -> str:
 
 
 class ArticleCreate(Strict):
-    url: Url
+    url: WebUrl
     title: Title
     body: Body = ""
     published_at: datetime | date
@@ -37,7 +37,7 @@ class ArticleCreate(Strict):
 
 
 class ArticleUpdate(Strict):
-    url: Url | None = None
+    url: WebUrl | None = None
     title: Title | None = None
     body: Body | None = None
     published_at: datetime | date | None = None

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from ..schemas import ActorBrief, ActorRef, Iso3, Strict
+from ..schemas import ActorBrief, ActorRef, Iso3, JSONObject, Strict
 
 Status = Literal["reported", "confirmed", "disputed", "denied"]
 Role = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,31}$")]
@@ -45,7 +45,7 @@ class EventCreate(Strict):
     status: Status = "reported"
     source: SourceName = "manual"
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: JSONObject | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> EventCreate:
@@ -66,7 +66,7 @@ class EventUpdate(Strict):
     )
     parent_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     status: Status | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: JSONObject | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> EventUpdate:

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from ..auth import admin_access
 from ..db import SessionDep
-from ..errors import ERROR_RESPONSES, NotFound
-from ..pagination import Page, PageParams, filters_fingerprint, next_cursor, page_params, page_response
+from ..errors import ERROR_RESPONSES
+from ..pagination import Page, PageParams, page_params, page_response
 from ..responses import JSON
-from . import repository, service
+from . import service
+from .dependencies import KeyDep
 from .schemas import KeyCreate, KeyCreated, KeyRead
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=ERROR_RESPONSES, dependencies=[admin_access])
@@ -19,23 +20,17 @@ router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=ERROR_RESPONSES, 
 async def list_keys(
     request: Request, session: SessionDep, page: Annotated[PageParams, Depends(page_params)]
 ) -> Response:
-    fp = filters_fingerprint({})
-    rows = await repository.page(session, page, fp)
-    rows, cursor = next_cursor(rows, repository.SORT, page, fp, lambda r: (r["id"],))
+    rows, cursor = await service.list_keys(session, page)
     return page_response(request, rows, cursor)
 
 
 @router.post("", status_code=201, response_model=KeyCreated)
-async def create_key(session: SessionDep, body: KeyCreate) -> Response:
-    row, key = await service.create_key(session, body.name, body.scope)
-    out = await repository.get(session, row.id)
-    assert out is not None
-    return JSON({**out, "key": key}, status_code=201, headers={"Location": f"/v1/keys/{row.id}"})
+async def create_key(request: Request, session: SessionDep, body: KeyCreate) -> Response:
+    out = await service.create_key(session, body.name, body.scope, request.app.state.settings.key_secret)
+    return JSON(out, status_code=201, headers={"Location": f"/v1/keys/{out['id']}"})
 
 
 @router.delete("/{key_id}", status_code=204)
-async def revoke_key(session: SessionDep, key_id: Annotated[int, Path(ge=1, le=2_147_483_647)]) -> Response:
-    if await repository.get(session, key_id) is None:
-        raise NotFound(f"No key {key_id}.")
-    await repository.revoke(session, key_id)
+async def delete_key(session: SessionDep, key_id: KeyDep) -> Response:
+    await service.delete_key(session, key_id)
     return Response(status_code=204)
