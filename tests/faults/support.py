@@ -3,6 +3,7 @@ real `geonews serve` they may kill. Nothing here touches the shared PostgreSQL s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -113,16 +114,12 @@ class Cluster:
             yield
         finally:
             for pid in pids:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGCONT)
-                except ProcessLookupError:
-                    pass
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self._ctl("stop", "-m", "immediate")
-        except Exception:
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -142,7 +139,9 @@ class Server:
         }
         self.workers = workers
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log = tempfile.NamedTemporaryFile(prefix="gn_faults_server_", suffix=".log", delete=False)
+        fd, name = tempfile.mkstemp(prefix="gn_faults_server_", suffix=".log")
+        os.close(fd)
+        self.log_path = Path(name)
 
     def start(self, timeout: float = 60) -> Server:
         cmd = [sys.executable, "-m", "app.cli", "serve", "--no-seed", "--workers", str(self.workers)]
@@ -150,7 +149,7 @@ class Server:
             [*cmd, "--port", str(self.port)],
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=self.log,
+            stderr=self.log_path.open("ab"),
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -167,7 +166,7 @@ class Server:
         raise AssertionError(f"server did not start:\n{self.output()}")
 
     def output(self) -> str:
-        return Path(self.log.name).read_text(errors="replace")
+        return self.log_path.read_text(errors="replace")
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -181,4 +180,4 @@ class Server:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.kill()
-        Path(self.log.name).unlink(missing_ok=True)
+        self.log_path.unlink(missing_ok=True)
