@@ -95,6 +95,7 @@ class Settings(BaseSettings):
         default=None,
         description="redis://host:port/db: share rate-limit counters across workers and instances.",
     )
+    redis_prefix: str = Field(default="geonews", description="Prefix of the rate-limit keys in Redis.")
     resolve_max_bytes: int = Field(default=200_000, description="Largest POST /v1/resolve body.")
     header_timeout: float = Field(
         default=10.0, gt=0, description="Seconds a client has to send a request's headers."

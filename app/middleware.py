@@ -4,7 +4,6 @@ database can store, body size and content type, slow bodies), ETag/304. Pure ASG
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import re
@@ -82,12 +81,10 @@ class RequestContext:
             # sees a truncated body rather than a clean end.
 
 
-class _HeadDone(Exception):
-    pass
-
-
 class HeadAsGet:
-    """HEAD is answered wherever GET is: the GET route runs, and only its status and headers go out."""
+    """HEAD is answered wherever GET is: the GET route runs, and only its status and headers go out. A
+    streamed body is ended after its headers: the stream is told the client left, and whatever it still
+    sends is dropped."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -99,24 +96,22 @@ class HeadAsGet:
         scope = {**scope, "method": "GET"}
         done = False
 
+        async def head_receive() -> Message:
+            if done:
+                return {"type": "http.disconnect"}
+            return await receive()
+
         async def head_send(message: Message) -> None:
             nonlocal done
             if done:
-                raise _HeadDone
-            if message["type"] == "http.response.start":
-                await send(message)
                 return
             if message["type"] == "http.response.body":
-                # Stop a streamed body after its headers: nothing of it would be sent anyway.
                 done = True
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
-                if message.get("more_body", False):
-                    raise _HeadDone
                 return
             await send(message)
 
-        with contextlib.suppress(_HeadDone):
-            await self.app(scope, receive, head_send)
+        await self.app(scope, head_receive, head_send)
 
 
 class _TooLarge(Exception):

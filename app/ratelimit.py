@@ -101,7 +101,7 @@ class RateLimiter:
         if settings.redis_url:
             uri = settings.redis_url
             storage = storage_from_string(
-                uri if uri.startswith("async+") else "async+" + uri, key_prefix="geonews"
+                uri if uri.startswith("async+") else "async+" + uri, key_prefix=settings.redis_prefix
             )  # type: ignore[assignment]
         else:
             storage = MemoryStorage()
@@ -133,7 +133,8 @@ class RateLimiter:
             for policy in policies:
                 ok = await self.limiter.hit(policy.item, policy.name, identity)
                 stats = await self.limiter.get_window_stats(policy.item, policy.name, identity)
-                spent.append((policy, ok, max(stats.remaining, 0), max(math.ceil(stats.reset_time - now), 0)))
+                reset = min(max(math.ceil(stats.reset_time - now), 0), policy.window)
+                spent.append((policy, ok, max(stats.remaining, 0), reset))
         except Exception as exc:
             log.warning("rate-limit store failed, letting the request through: %r", exc)
             await self.app(scope, receive, send)
