@@ -145,13 +145,14 @@ class Server:
 
     def start(self, timeout: float = 60) -> Server:
         cmd = [sys.executable, "-m", "app.cli", "serve", "--no-seed", "--workers", str(self.workers)]
-        self.proc = subprocess.Popen(
-            [*cmd, "--port", str(self.port)],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log_path.open("ab"),
-            start_new_session=True,
-        )
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [*cmd, "--port", str(self.port)],
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
