@@ -132,6 +132,9 @@ def _install_pg_ping(engine: AsyncEngine, timeout: float) -> None:
             # the pool then opens a fresh one (bounded by the connect timeout) or gives up.
             with contextlib.suppress(Exception):
                 driver.terminate()
+            if isinstance(exc, TimeoutError):
+                raise  # the server is there but does not answer: a fresh connection would not fare better
+            # A connection the server closed (a restart): the pool replaces it with a fresh one.
             raise sa_exc.DisconnectionError(f"ping failed: {exc!r}") from exc
 
 
@@ -196,8 +199,11 @@ class Health:
         return self.down_since is None
 
     def suspect(self) -> None:
-        """A request met a connection failure: probe now rather than at the next tick."""
-        self._wake.set()
+        """A request met a connection failure: hold the others back (503 at once) and probe now; a
+        database that does answer is let through again after that one probe."""
+        if self._task is not None:
+            self._mark(False)
+            self._wake.set()
 
     def _mark(self, ok: bool) -> None:
         if ok and self.down_since is not None:

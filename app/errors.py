@@ -278,7 +278,8 @@ async def _database_error(request: Request, exc: Exception) -> JSON:
     if problem is None:
         raise exc  # a bug: the outermost middleware logs it once, with the request id, and answers 500
     level = logging.WARNING if problem.status >= 500 else logging.INFO
-    log.log(level, "%s [request %s]: %s", problem.detail, request_id_of(request), str(exc).splitlines()[0])
+    cause = str(exc).split("\n", 1)[0] or type(exc).__name__
+    log.log(level, "%s [request %s]: %s", problem.detail, request_id_of(request), cause)
     db = getattr(request.app.state, "db", None)
     if problem.status == 503 and problem.detail == UNAVAILABLE and db is not None:
         db.health.suspect()
