@@ -75,7 +75,7 @@ class Settings(BaseSettings):
         "deadline on SQLite); 0 disables. Past it the request is a 503.",
     )
     readiness_timeout: float = Field(default=1.5, gt=0, description="Seconds /readyz waits for the database.")
-    sqlite_busy_timeout_ms: int = Field(default=5000, description="How long one SQLite lock attempt waits.")
+    sqlite_busy_timeout_ms: int = Field(default=10000, description="How long one SQLite lock attempt waits.")
     sqlite_write_budget: float = Field(
         default=60.0,
         gt=0,
