@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
@@ -31,6 +32,7 @@ def _raw_problem(status: int, detail: str, extra_headers: bytes = b"") -> bytes:
             STATUS_LINE[status],
             b"content-type: application/problem+json\r\n",
             b"content-length: " + str(len(body)).encode() + b"\r\n",
+            b"x-request-id: " + uuid.uuid4().hex.encode() + b"\r\n",
             extra_headers,
             b"connection: close\r\n\r\n",
             body,
@@ -49,6 +51,7 @@ async def _over_capacity(scope: Any, receive: Any, send: Any) -> None:
                 (b"content-length", str(len(body)).encode()),
                 (b"retry-after", b"1"),
                 (b"connection", b"close"),
+                (b"x-request-id", uuid.uuid4().hex.encode()),
             ],
         }
     )

@@ -85,6 +85,7 @@ def test_a_body_that_stops_arriving_is_408(settings):
         answer = _read_all(s, within=10)
         s.close()
         assert answer.startswith(b"HTTP/1.1 400") and b"application/problem+json" in answer, answer[:200]
+        assert b"x-request-id: " in answer
         assert httpx.get(f"{server.base}/healthz").status_code == 200
     finally:
         server.stop()
