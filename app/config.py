@@ -66,7 +66,7 @@ class Settings(BaseSettings):
         default=2.0, gt=0, description="Seconds a request waits for a pooled connection before a 503."
     )
     db_ping_timeout: float = Field(
-        default=0.5, gt=0, description="Seconds a pooled connection has to answer its check-out ping."
+        default=1.0, gt=0, description="Seconds a pooled connection has to answer its check-out ping."
     )
     db_statement_timeout_ms: int = Field(
         default=15_000,

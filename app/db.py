@@ -193,6 +193,7 @@ class Health:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._probe_conn: Any = None
+        self._failures = 0
 
     @property
     def available(self) -> bool:
@@ -224,7 +225,11 @@ class Health:
             self._drop_probe_conn()
             ok = False
         if not self.db.is_sqlite:  # only PostgreSQL has a watchdog to notice the way back
-            self._mark(ok)
+            # One slow probe on a loaded machine is not an outage: the watchdog needs two failures in a
+            # row (a request that met a connection failure itself closes the gate at once: suspect()).
+            self._failures = 0 if ok else self._failures + 1
+            if ok or self._failures >= 2:
+                self._mark(ok)
         return ok
 
     async def _probe(self) -> None:
