@@ -29,13 +29,16 @@ format: $(VENV_STAMP)
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
 
+# The benchmark servers run in development mode and without rate limits (they measure throughput).
+BENCH_ENV = GEONEWS_DEV_MODE=true GEONEWS_RATE_LIMIT_ENABLED=false
+
 bench: $(VENV_STAMP)
 	.venv/bin/pip install -q -e '.[bench]'
-	$(PYTHON) bench/run.py
+	$(BENCH_ENV) $(PYTHON) bench/run.py
 
 bench-full: $(VENV_STAMP)
 	.venv/bin/pip install -q -e '.[bench]'
-	$(PYTHON) bench/run.py --full
+	$(BENCH_ENV) $(PYTHON) bench/run.py --full
 
 docker:
 	docker compose up --build
