@@ -18,14 +18,14 @@ from .support import Cluster, Server
 READS = ("/readyz", "/v1/actors", "/v1/articles", "/v1/events?limit=5", "/v1/relations")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def server(cluster: Cluster) -> Iterator[Server]:
     s = Server(cluster.url, GEONEWS_DB_STATEMENT_TIMEOUT_MS="5000").start()
     yield s
     s.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def write_key(cluster: Cluster) -> str:
     return make_key(Settings(database_url=cluster.url, _env_file=None), "write")  # type: ignore[call-arg]
 

@@ -15,10 +15,13 @@ import pytest
 from .support import Server
 
 
-@pytest.fixture(autouse=True)
-def _once(settings):
+@pytest.fixture
+def server(settings):
     if not settings.is_sqlite:
         pytest.skip("the HTTP protocol layer does not depend on the engine: run once")
+    s = Server(settings.database_url, GEONEWS_HEADER_TIMEOUT="3", GEONEWS_BODY_TIMEOUT="1").start()
+    yield s
+    s.stop()
 
 
 def _read_all(sock: socket.socket, within: float) -> bytes:
@@ -32,8 +35,7 @@ def _read_all(sock: socket.socket, within: float) -> bytes:
     return data
 
 
-def test_slow_loris_does_not_starve_a_normal_client(settings):
-    server = Server(settings.database_url, GEONEWS_HEADER_TIMEOUT="3", GEONEWS_BODY_TIMEOUT="2").start()
+def test_slow_loris_does_not_starve_a_normal_client_and_slow_bodies_are_408(server):
     stop = threading.Event()
     socks: list[socket.socket] = []
     try:
@@ -60,32 +62,29 @@ def test_slow_loris_does_not_starve_a_normal_client(settings):
         assert all(a.startswith(b"HTTP/1.1 408") and b"application/problem+json" in a for a in answers), {
             a[:40] for a in answers
         }
+        _slow_body_and_bad_request(server)
     finally:
         stop.set()
         for s in socks:
             s.close()
-        server.stop()
 
 
-def test_a_body_that_stops_arriving_is_408(settings):
-    server = Server(settings.database_url, GEONEWS_BODY_TIMEOUT="1").start()
-    try:
-        s = socket.create_connection(("127.0.0.1", server.port))
-        s.sendall(
-            b"POST /v1/resolve HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b'Content-Length: 100\r\n\r\n{"text": '
-        )
-        answer = _read_all(s, within=15)
-        s.close()
-        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
-        assert b"application/problem+json" in answer
-        # Malformed request lines are the server's to answer: a problem document as well.
-        s = socket.create_connection(("127.0.0.1", server.port))
-        s.sendall(b"GET /\x01 HTTP/1.1\r\n\r\n")
-        answer = _read_all(s, within=10)
-        s.close()
-        assert answer.startswith(b"HTTP/1.1 400") and b"application/problem+json" in answer, answer[:200]
-        assert b"x-request-id: " in answer
-        assert httpx.get(f"{server.base}/healthz").status_code == 200
-    finally:
-        server.stop()
+def _slow_body_and_bad_request(server: Server) -> None:
+    """A body that stops arriving is a 408; a malformed request line a 400: both problem documents."""
+    s = socket.create_connection(("127.0.0.1", server.port))
+    s.sendall(
+        b"POST /v1/resolve HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 100\r\n\r\n{"text": '
+    )
+    answer = _read_all(s, within=15)
+    s.close()
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"application/problem+json" in answer
+    # Malformed request lines are the server's to answer: a problem document as well.
+    s = socket.create_connection(("127.0.0.1", server.port))
+    s.sendall(b"GET /\x01 HTTP/1.1\r\n\r\n")
+    answer = _read_all(s, within=10)
+    s.close()
+    assert answer.startswith(b"HTTP/1.1 400") and b"application/problem+json" in answer, answer[:200]
+    assert b"x-request-id: " in answer
+    assert httpx.get(f"{server.base}/healthz").status_code == 200
