@@ -113,7 +113,8 @@ def run_schemathesis(base: str, key: str, seconds: int, report: Path) -> dict[st
         "--report-ndjson-path",
         str(report),
     ]
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    # Run where its cache (.schemathesis/) lands in a throw-away folder, not in the checkout.
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=report.parent)
     summary = [line.strip() for line in out.stdout.splitlines() if "❌" in line or " generated" in line]
     return {"exit": out.returncode, "summary": summary[-20:], "tail": out.stdout[-3000:]}
 
