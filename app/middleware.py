@@ -114,14 +114,6 @@ class HeadAsGet:
         await self.app(scope, head_receive, head_send)
 
 
-class _TooLarge(Exception):
-    pass
-
-
-class _TooSlow(Exception):
-    pass
-
-
 def _edge_problem(scope: Scope) -> tuple[str, list[dict[str, Any]]] | None:
     """A NUL byte in the path, the query or a header: no database stores it and no client needs it.
     (Percent-decoding cannot produce a lone surrogate: invalid UTF-8 decodes to U+FFFD.)"""
@@ -140,8 +132,9 @@ def _edge_problem(scope: Scope) -> tuple[str, list[dict[str, Any]]] | None:
 
 
 class RequestGuard:
-    """The edge: NUL bytes in path, query or headers (400); bodies over the limit (413, before reading them
-    whole; some routes have a smaller limit); non-JSON bodies (415); a body that stops arriving (408)."""
+    """The edge: NUL bytes in path, query or headers (400); bodies over the limit (413: at once when the
+    declared length says so, else as soon as the bytes do; some routes have a smaller limit); non-JSON
+    bodies (415); a body that stops arriving (408). The app sees a body only once it is complete."""
 
     def __init__(
         self,
@@ -193,56 +186,40 @@ class RequestGuard:
             )
             return
 
+        # The whole body is read here, before the app runs: a slow upload then never holds anything the
+        # app takes first (a session, SQLite's per-worker write turn), and the deadline is the guard's.
+        # Bodies are bounded by the limit, and the framework would buffer them whole anyway.
+        chunks: list[bytes] = []
         received = 0
-        failure: str | None = None  # "large" or "slow" once the body read was cut short
-        replied = False
-        body_done = False
-
-        async def limited_receive() -> Message:
-            nonlocal received, failure, body_done
-            if failure is not None:
-                return {"type": "http.disconnect"}
-            if body_done:
-                return await receive()  # waiting for a disconnect while streaming is not a body read
+        more = True
+        while more:
             try:
                 async with asyncio.timeout(self.body_timeout):
                     message = await receive()
             except TimeoutError:
-                failure = "slow"
-                raise _TooSlow from None
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                body_done = not message.get("more_body", False)
-                if received > limit:
-                    failure = "large"
-                    raise _TooLarge
-            return message
-
-        async def reply_failure() -> None:
-            nonlocal replied
-            if replied:
-                return
-            replied = True
-            if failure == "slow":
                 await _send_problem(
                     send, 408, f"The body did not arrive within {self.body_timeout:g} s.", close=True
                 )
-            else:
-                await _send_problem(send, 413, f"The body is larger than {limit} bytes.", close=True)
-
-        async def guarded_send(message: Message) -> None:
-            # The framework may turn the aborted read into its own error: answer 408/413 in its place.
-            nonlocal replied
-            if failure is not None:
-                await reply_failure()
                 return
-            replied = replied or message["type"] == "http.response.start"
-            await send(message)
+            if message["type"] == "http.disconnect":
+                return  # the client left: nobody to answer
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > limit:
+                await _send_problem(send, 413, f"The body is larger than {limit} bytes.", close=True)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        replayed = False
 
-        try:
-            await self.app(scope, limited_receive, guarded_send)
-        except (_TooLarge, _TooSlow):
-            await reply_failure()
+        async def replay_receive() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()  # after the body: only a disconnect can come
+
+        await self.app(scope, replay_receive, send)
 
 
 class ETagMiddleware:
