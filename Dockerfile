@@ -25,4 +25,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1
 
+# Set GEONEWS_CURSOR_SECRET (and GEONEWS_API_KEY_SECRET): the server refuses the development default.
 CMD ["geonews", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -12,13 +12,14 @@ $(VENV_STAMP): pyproject.toml
 
 install: $(VENV_STAMP)
 
-## Serve on http://127.0.0.1:8000 with the embedded SQLite database, migrated and seeded.
+## Serve on http://127.0.0.1:8000 with the embedded SQLite database, migrated and seeded (development
+## mode: the built-in cursor secret is accepted; production sets GEONEWS_CURSOR_SECRET instead).
 run: $(VENV_STAMP)
-	.venv/bin/geonews serve
+	GEONEWS_DEV_MODE=$${GEONEWS_DEV_MODE:-true} .venv/bin/geonews serve
 
 ## The test suite: SQLite always; PostgreSQL too when GEONEWS_TEST_POSTGRES_URL is set.
 test: $(VENV_STAMP)
-	$(PYTHON) -m pytest -n 2 --dist loadfile
+	GEONEWS_DEV_MODE=true $(PYTHON) -m pytest -n 2 --dist loadfile
 
 lint: $(VENV_STAMP)
 	.venv/bin/ruff check .
@@ -29,13 +30,16 @@ format: $(VENV_STAMP)
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
 
+# The benchmark servers run in development mode and without rate limits (they measure throughput).
+BENCH_ENV = GEONEWS_DEV_MODE=true GEONEWS_RATE_LIMIT_ENABLED=false
+
 bench: $(VENV_STAMP)
 	.venv/bin/pip install -q -e '.[bench]'
-	$(PYTHON) bench/run.py
+	$(BENCH_ENV) $(PYTHON) bench/run.py
 
 bench-full: $(VENV_STAMP)
 	.venv/bin/pip install -q -e '.[bench]'
-	$(PYTHON) bench/run.py --full
+	$(BENCH_ENV) $(PYTHON) bench/run.py --full
 
 ## Refresh the explorer's vendored browser libraries (pinned in app/web/assets.json) from the npm registry.
 assets: $(VENV_STAMP)

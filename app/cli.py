@@ -43,6 +43,15 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    problems = settings.production_problems()
+    if problems and not settings.dev_mode:
+        for problem in problems:
+            err.print(f"[red]refusing to serve: {problem}[/]")
+        err.print(
+            "Set GEONEWS_CURSOR_SECRET to a long random value (e.g. `openssl rand -hex 32`), "
+            "or GEONEWS_DEV_MODE=true for development."
+        )
+        raise typer.Exit(2)
     _prepare(seed_if_empty=settings.seed_on_start and not no_seed)
     err.print(f"geonews on http://{host}:{port} (docs at /docs), database {settings.sync_url.split('@')[-1]}")
     uvicorn.run(
@@ -54,6 +63,13 @@ def serve(
         log_level=settings.log_level,
         access_log=False,
         proxy_headers=True,
+        # Slow clients: headers within header_timeout (app/server.py), bodies within body_timeout
+        # (RequestGuard), idle keep-alive connections closed after keep_alive_timeout, and at most
+        # max_connections connections plus requests per worker.
+        http="app.server:GuardedHttpToolsProtocol",
+        timeout_keep_alive=settings.keep_alive_timeout,
+        limit_concurrency=settings.max_connections,
+        timeout_graceful_shutdown=10,
     )
 
 

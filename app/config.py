@@ -30,6 +30,9 @@ def sync_database_url(url: str) -> str:
     return url
 
 
+DEV_CURSOR_SECRET = "geonews-dev-cursor-secret"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GEONEWS_", env_file=".env", extra="ignore")
 
@@ -37,15 +40,78 @@ class Settings(BaseSettings):
         default="sqlite:///./geonews.db",
         description="SQLAlchemy URL. sqlite:///path or postgresql://user@host/db.",
     )
+    dev_mode: bool = Field(
+        default=False,
+        description="Development mode: `geonews serve` accepts the built-in development secrets.",
+    )
     read_api_key_required: bool = Field(default=False, description="Require a read-scoped key for GETs.")
-    cors_origins: list[str] = Field(default=["*"], description="Origins allowed by CORS (JSON list or '*').")
+    cors_origins: list[str] = Field(
+        default=["*"], description="Origins allowed by CORS (JSON list or comma list; '*' for any)."
+    )
+    cors_allow_credentials: bool = Field(
+        default=False,
+        description="Let browsers send cookies/credentials cross-origin (needs explicit origins, never '*').",
+    )
     max_body_bytes: int = Field(default=10 * 1024 * 1024, description="Largest request body accepted.")
-    cursor_secret: str = Field(
-        default="geonews-dev-cursor-secret", description="Key that signs pagination cursors."
+    cursor_secret: str = Field(default=DEV_CURSOR_SECRET, description="Key that signs pagination cursors.")
+    api_key_secret: str | None = Field(
+        default=None,
+        description="Key of the HMAC that stores API keys (default: the cursor secret). Changing it "
+        "invalidates every stored key.",
     )
     seed_on_start: bool = Field(default=True, description="`geonews serve` seeds an empty database.")
     db_pool_size: int = Field(default=10, description="Connections per worker (PostgreSQL).")
-    sqlite_busy_timeout_ms: int = Field(default=10000, description="How long SQLite waits for a lock.")
+    db_connect_timeout: float = Field(default=1.5, gt=0, description="Seconds to open a connection.")
+    db_pool_timeout: float = Field(
+        default=2.0, gt=0, description="Seconds a request waits for a pooled connection before a 503."
+    )
+    db_ping_timeout: float = Field(
+        default=1.0, gt=0, description="Seconds a pooled connection has to answer its check-out ping."
+    )
+    db_statement_timeout_ms: int = Field(
+        default=15_000,
+        ge=0,
+        description="Longest a statement may run (PostgreSQL statement_timeout; a progress-handler "
+        "deadline on SQLite); 0 disables. Past it the request is a 503.",
+    )
+    readiness_timeout: float = Field(default=1.5, gt=0, description="Seconds /readyz waits for the database.")
+    sqlite_busy_timeout_ms: int = Field(default=10000, description="How long one SQLite lock attempt waits.")
+    sqlite_write_budget: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds a SQLite write may queue (in-worker lock plus BEGIN IMMEDIATE retries) "
+        "before a 503 'busy'.",
+    )
+    rate_limit_enabled: bool = Field(default=True, description="Apply the rate limits below.")
+    rate_limit_default: str = Field(
+        default="1200/minute", description="Budget per API key (else per client address) for any request."
+    )
+    rate_limit_resolve: str = Field(default="60/minute", description="Budget for POST /v1/resolve.")
+    rate_limit_export: str = Field(default="30/minute", description="Budget for exports (ndjson, csv…).")
+    rate_limit_graph: str = Field(default="120/minute", description="Budget for network and path queries.")
+    rate_limit_facets: str = Field(default="120/minute", description="Budget for lists with facets.")
+    rate_limit_bulk: str = Field(default="120/minute", description="Budget for POST /v1/articles/bulk.")
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/db: share rate-limit counters across workers and instances.",
+    )
+    redis_prefix: str = Field(default="geonews", description="Prefix of the rate-limit keys in Redis.")
+    resolve_max_bytes: int = Field(default=200_000, description="Largest POST /v1/resolve body.")
+    header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a client has to send a request's headers."
+    )
+    body_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds the server waits for each piece of a request body."
+    )
+    keep_alive_timeout: int = Field(
+        default=5, ge=1, description="Seconds an idle keep-alive connection stays."
+    )
+    max_connections: int = Field(
+        default=1000, ge=1, description="Connections plus in-flight requests per worker; past it, 503."
+    )
+    metrics_public: bool = Field(
+        default=False, description="Serve /metrics without a key (else it needs an admin key)."
+    )
     log_level: str = Field(default="info", description="uvicorn log level.")
     seed_dir: str | None = Field(default=None, description="Directory of seed files (default: seed_data/).")
     changes_poll_interval: float = Field(
@@ -92,6 +158,17 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.async_url.startswith("sqlite")
+
+    @property
+    def key_secret(self) -> str:
+        return self.api_key_secret or self.cursor_secret
+
+    def production_problems(self) -> list[str]:
+        """Why this configuration must not serve outside development mode (empty when it may)."""
+        problems = []
+        if self.cursor_secret == DEV_CURSOR_SECRET:
+            problems.append("GEONEWS_CURSOR_SECRET is the built-in development value")
+        return problems
 
 
 @lru_cache

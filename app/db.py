@@ -3,28 +3,60 @@
 SQLite runs in WAL mode with a busy timeout. Its driver's own transaction handling is switched off so that
 SQLAlchemy emits BEGIN itself: writes start with BEGIN IMMEDIATE, so two writers queue on the lock instead
 of failing on a read-to-write upgrade.
+
+Faults are bounded in time, so that a database that is away, frozen or stuck costs a client a fast 503
+(app/errors.py classifies the exceptions) instead of a hung worker:
+- every statement has a deadline: `statement_timeout` on each PostgreSQL connection, a progress handler on
+  each SQLite connection that interrupts a statement past it;
+- connecting, checking a connection out of the pool and pinging it before use have their own, short
+  timeouts (a SIGSTOPped PostgreSQL accepts TCP connections and then never answers);
+- on PostgreSQL a per-worker watchdog keeps one connection of its own and probes it; while the database
+  does not answer, requests get their 503 at once without touching the pool, and the first probe that
+  succeeds lets them through again (no restart needed);
+- SQLite writers queue: one write transaction at a time inside each worker (an asyncio lock), and
+  BEGIN IMMEDIATE retried with backoff across workers, both within `sqlite_write_budget`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import time
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util.concurrency import await_, in_greenlet
 
 from . import outbox  # noqa: F401  (registers the before_commit hook that writes recorded changes)
 from .config import Settings
 from .dialect import immediate_writes
+from .errors import BUSY, UNAVAILABLE, ServiceUnavailable
 from .inline import InlineSessionMaker
 
+log = logging.getLogger("geonews.db")
+
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PROGRESS_STEPS = 10_000  # SQLite VM instructions between two deadline checks (~0.1–1 ms of work)
+NO_DEADLINE = float("inf")
+
+# When the current request's SQLite write must have begun by (monotonic seconds): the in-worker queue and
+# the BEGIN IMMEDIATE retries share one budget.
+_write_deadline: ContextVar[float | None] = ContextVar("geonews_write_deadline", default=None)
 
 
-def _install_sqlite_pragmas(sync_engine: Engine, busy_timeout_ms: int) -> None:
+def _install_sqlite_pragmas(sync_engine: Engine, settings: Settings) -> None:
+    busy_timeout_ms = settings.sqlite_busy_timeout_ms
+    limit = settings.db_statement_timeout_ms / 1000
+
     @event.listens_for(sync_engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -36,22 +68,104 @@ def _install_sqlite_pragmas(sync_engine: Engine, busy_timeout_ms: int) -> None:
         cur.execute("PRAGMA cache_size=-2048")
         cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()
+        if limit <= 0:
+            return
+        deadline = [NO_DEADLINE]
+        record.info["deadline"] = deadline
+
+        def past_deadline() -> int:
+            return 1 if time.monotonic() > deadline[0] else 0
+
+        driver = getattr(dbapi_conn, "driver_connection", None)
+        if driver is not None and driver is not dbapi_conn:  # aiosqlite: the handler runs in its thread
+            await_(driver.set_progress_handler(past_deadline, PROGRESS_STEPS))
+        else:
+            dbapi_conn.set_progress_handler(past_deadline, PROGRESS_STEPS)
+
+    if limit > 0:
+
+        @event.listens_for(sync_engine, "before_cursor_execute")
+        def _start_clock(conn: Any, *_: Any) -> None:
+            deadline = conn.info.get("deadline")
+            if deadline is not None:
+                deadline[0] = time.monotonic() + limit
+
+        @event.listens_for(sync_engine, "checkin")
+        def _stop_clock(_dbapi_conn: Any, record: Any) -> None:
+            deadline = record.info.get("deadline")
+            if deadline is not None:
+                deadline[0] = NO_DEADLINE
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get("sqlite_begin") == "immediate"
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if conn.get_execution_options().get("sqlite_begin") != "immediate":
+            conn.exec_driver_sql("BEGIN")
+            return
+        _begin_immediate(conn, settings)
+
+
+def _begin_immediate(conn: Any, settings: Settings) -> None:
+    """BEGIN IMMEDIATE, retried with backoff while another process holds the write lock."""
+    deadline = _write_deadline.get() or time.monotonic() + settings.sqlite_write_budget
+    pause = 0.05
+    while True:
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except sa_exc.OperationalError as exc:
+            locked = "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower()
+            if not locked or not in_greenlet() or time.monotonic() + pause > deadline:
+                raise
+            log.info("SQLite write lock taken by another process; retrying BEGIN IMMEDIATE")
+        await_(asyncio.sleep(pause))
+        pause = min(pause * 2, 1.0)
+
+
+def _install_pg_ping(engine: AsyncEngine, timeout: float) -> None:
+    """A pre-ping with its own short timeout (pool_pre_ping would wait the whole command timeout)."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        driver = dbapi_conn.driver_connection
+        try:
+            await_(asyncio.wait_for(driver.fetchval("SELECT 1"), timeout))
+        except Exception as exc:
+            # Drop the connection without the polite goodbye, which a frozen server never answers;
+            # the pool then opens a fresh one (bounded by the connect timeout) or gives up.
+            with contextlib.suppress(Exception):
+                driver.terminate()
+            if isinstance(exc, TimeoutError):
+                raise  # the server is there but does not answer: a fresh connection would not fare better
+            # A connection the server closed (a restart): the pool replaces it with a fresh one.
+            raise sa_exc.DisconnectionError(f"ping failed: {exc!r}") from exc
 
 
 def make_async_engine(settings: Settings) -> AsyncEngine:
     url = settings.async_url
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000})
-        _install_sqlite_pragmas(engine.sync_engine, settings.sqlite_busy_timeout_ms)
+        _install_sqlite_pragmas(engine.sync_engine, settings)
         return engine
-    return create_async_engine(
-        url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size, pool_pre_ping=True
+    server_settings = {"application_name": "geonews"}
+    if settings.db_statement_timeout_ms > 0:
+        server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
+    # The client-side timeout only matters when the server cannot enforce its own (frozen, unreachable).
+    command_timeout = (
+        settings.db_statement_timeout_ms / 1000 + 2 if settings.db_statement_timeout_ms else None
     )
+    engine = create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+        connect_args={
+            "timeout": settings.db_connect_timeout,
+            "command_timeout": command_timeout,
+            "server_settings": server_settings,
+        },
+    )
+    _install_pg_ping(engine, settings.db_ping_timeout)
+    return engine
 
 
 def make_sync_engine(settings: Settings) -> Engine:
@@ -65,13 +179,110 @@ def make_sync_engine(settings: Settings) -> Engine:
             pool_size=10,
             max_overflow=-1,
         )
-        _install_sqlite_pragmas(engine, settings.sqlite_busy_timeout_ms)
+        _install_sqlite_pragmas(engine, settings)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
+class Health:
+    """Whether the database answers, as this worker last saw it (a watchdog keeps it current on
+    PostgreSQL). While it does not, requests fail fast with 503 instead of queueing for a pool that
+    cannot serve them."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.down_since: float | None = None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._probe_conn: Any = None
+        self._failures = 0
+
+    @property
+    def available(self) -> bool:
+        return self.down_since is None
+
+    def suspect(self) -> None:
+        """A request met a connection failure: hold the others back (503 at once) and probe now; a
+        database that does answer is let through again after that one probe."""
+        if self._task is not None:
+            self._mark(False)
+            self._wake.set()
+
+    def _mark(self, ok: bool) -> None:
+        if ok and self.down_since is not None:
+            log.warning("database answers again after %.1f s", time.monotonic() - self.down_since)
+            self.down_since = None
+        elif not ok and self.down_since is None:
+            log.warning("database does not answer; requests get 503 until it does")
+            self.down_since = time.monotonic()
+
+    async def check(self) -> bool:
+        """One probe, bounded by the readiness timeout; records the outcome."""
+        try:
+            async with asyncio.timeout(self.db.settings.readiness_timeout):
+                await self._probe()
+            ok = True
+        except Exception as exc:  # any failure to answer means "not ready"
+            log.info("database probe failed: %r", exc)
+            self._drop_probe_conn()
+            ok = False
+        if not self.db.is_sqlite:  # only PostgreSQL has a watchdog to notice the way back
+            # One slow probe on a loaded machine is not an outage: the watchdog needs two failures in a
+            # row (a request that met a connection failure itself closes the gate at once: suspect()).
+            self._failures = 0 if ok else self._failures + 1
+            if ok or self._failures >= 2:
+                self._mark(ok)
+        return ok
+
+    async def _probe(self) -> None:
+        if self.db.is_sqlite:
+            assert self.db.sync_engine is not None
+            engine = self.db.sync_engine
+
+            def select_one() -> None:
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+
+            await asyncio.to_thread(select_one)
+            return
+        import asyncpg
+
+        if self._probe_conn is None or self._probe_conn.is_closed():
+            url = make_url(self.db.settings.async_url).set(drivername="postgresql")
+            self._probe_conn = await asyncpg.connect(
+                url.render_as_string(hide_password=False), timeout=self.db.settings.db_connect_timeout
+            )
+        await self._probe_conn.fetchval("SELECT 1")
+
+    def _drop_probe_conn(self) -> None:
+        if self._probe_conn is not None:
+            with contextlib.suppress(Exception):
+                self._probe_conn.terminate()
+            self._probe_conn = None
+
+    async def _watch(self) -> None:
+        while True:
+            ok = await self.check()
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0 if ok else 0.25):
+                    await self._wake.wait()
+
+    def start(self) -> None:
+        if not self.db.is_sqlite and self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._watch(), name="geonews-db-watchdog")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+            self._task = None
+        self._drop_probe_conn()
+
+
 class Database:
-    """What the lifespan creates: the engine and a reader and a writer session factory."""
+    """What the lifespan creates: the engine, a reader and a writer session factory, the health watch."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -88,8 +299,55 @@ class Database:
             self.reader = InlineSessionMaker(self.sync_engine)
         else:
             self.reader = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.health = Health(self)
+        self._write_lock = asyncio.Lock()
+        self._write_owner: asyncio.Task[Any] | None = None
+
+    def ensure_available(self) -> None:
+        if not self.health.available:
+            raise ServiceUnavailable(UNAVAILABLE)
+
+    @contextlib.asynccontextmanager
+    async def write_turn(self) -> AsyncIterator[None]:
+        """On SQLite, wait for this worker's turn to write (re-entrant within one task)."""
+        task = asyncio.current_task()
+        if not self.is_sqlite or self._write_owner is task:
+            yield
+            return
+        budget = self.settings.sqlite_write_budget
+        deadline = time.monotonic() + budget
+        try:
+            async with asyncio.timeout(budget):
+                await self._write_lock.acquire()
+        except TimeoutError:
+            raise ServiceUnavailable(BUSY) from None
+        self._write_owner = task
+        _write_deadline.set(deadline)
+        try:
+            yield
+        finally:
+            _write_deadline.set(None)
+            self._write_owner = None
+            self._write_lock.release()
+
+    @contextlib.asynccontextmanager
+    async def session(self, write: bool) -> AsyncIterator[Any]:
+        """A session (a writer waits for its turn) that commits on success and rolls back on error."""
+        self.ensure_available()
+        async with contextlib.AsyncExitStack() as stack:
+            if write:
+                await stack.enter_async_context(self.write_turn())
+            session = await stack.enter_async_context((self.writer if write else self.reader)())
+            try:
+                yield session
+                if session.in_transaction():
+                    await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
 
     async def dispose(self) -> None:
+        await self.health.stop()
         await self.engine.dispose()
         if self.sync_engine is not None:
             self.sync_engine.dispose()
@@ -98,15 +356,8 @@ class Database:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request; the only place that commits or rolls back."""
     db: Database = request.app.state.db
-    factory = db.writer if request.method in WRITE_METHODS else db.reader
-    async with factory() as session:
-        try:
-            yield session
-            if session.in_transaction():
-                await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    async with db.session(write=request.method in WRITE_METHODS) as session:
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import socket
+import sqlite3
+from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .responses import JSON
@@ -88,8 +91,20 @@ class Unprocessable(AppError):
     status, slug = 422, "validation-error"
 
 
+class RequestTimeout(AppError):
+    status, slug = 408, "request-timeout"
+
+
+class TooManyRequests(AppError):
+    status, slug = 429, "rate-limited"
+
+
 class ServiceUnavailable(AppError):
     status, slug = 503, "service-unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1, **kw: Any) -> None:
+        headers = {"Retry-After": str(retry_after), **(kw.pop("headers", None) or {})}
+        super().__init__(detail, headers=headers, **kw)
 
 
 _SLUGS = {
@@ -99,6 +114,7 @@ _SLUGS = {
     404: "not-found",
     405: "method-not-allowed",
     406: "not-acceptable",
+    408: "request-timeout",
     409: "conflict",
     410: "gone",
     413: "payload-too-large",
@@ -110,7 +126,10 @@ _SLUGS = {
 
 
 def problem_body(
-    status: int, detail: str | None = None, errors: list[dict[str, Any]] | None = None
+    status: int,
+    detail: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + _SLUGS.get(status, "error"),
@@ -120,6 +139,8 @@ def problem_body(
     }
     if errors:
         body["errors"] = errors
+    if extra:
+        body.update(extra)
     return body
 
 
@@ -174,25 +195,109 @@ async def _http_error(_: Request, exc: Exception) -> JSON:
     return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
 
-async def _integrity_error(_: Request, exc: Exception) -> JSON:
-    log.info("integrity conflict: %s", exc)
-    return problem_response(409, "The request conflicts with stored data (a unique value is already taken).")
+# Database faults. One classifier decides, from the whole exception chain (SQLAlchemy wrapper, driver
+# exception, the OS error underneath), what a client should see: the request's fault (409/422), or a
+# database that is away, stuck or busy (503 with Retry-After). Anything else is a bug (500).
+
+BUSY = "The database is busy; try again shortly."
+UNAVAILABLE = "The database is unavailable; try again shortly."
+TOO_SLOW = "The query took longer than the server allows; narrow it or try again later."
+
+_CONNECTION_STATES = ("08", "53", "57P", "58")  # connection, resources, shutdown/starting, system errors
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+_SQLITE_AWAY = ("disk i/o error", "unable to open", "readonly database", "database disk image is malformed")
 
 
-async def _data_error(_: Request, exc: Exception) -> JSON:
-    log.info("data error: %s", exc)
-    return problem_response(422, "A value is out of range or too long for its field.")
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        todo += [getattr(e, "orig", None), e.__cause__, e.__context__]
 
 
-async def _db_error(_: Request, exc: Exception) -> JSON:
-    log.warning("database unavailable: %s", exc)
-    return problem_response(
-        503, "The database is unavailable; try again shortly.", headers={"Retry-After": "1"}
-    )
+def _is_connection_os_error(e: BaseException) -> bool:
+    if isinstance(e, ConnectionError | TimeoutError | socket.gaierror):
+        return True
+    return isinstance(e, OSError) and "connect" in str(e).lower()
 
 
-async def _unhandled(_: Request, exc: Exception) -> JSON:
-    log.exception("unhandled error", exc_info=exc)
+def database_fault(exc: BaseException) -> AppError | None:
+    """The problem a database-side exception stands for, or None when it is not a database fault."""
+    for e in _chain(exc):
+        state = getattr(e, "sqlstate", None) or getattr(e, "pgcode", None)
+        if isinstance(state, str) and len(state) == 5:
+            if state == "57014":  # query_canceled: statement_timeout
+                return ServiceUnavailable(TOO_SLOW, retry_after=5)
+            if state.startswith(_CONNECTION_STATES):
+                return ServiceUnavailable(UNAVAILABLE)
+            if state in ("40001", "40P01", "55P03"):  # serialization, deadlock, lock not available
+                return ServiceUnavailable(BUSY)
+            if state.startswith("23"):
+                return Conflict("The request conflicts with stored data (a unique value is already taken).")
+            if state.startswith("22"):
+                return Unprocessable("A value is out of range, too long or not storable for its field.")
+        if isinstance(e, sqlite3.Error):
+            msg = str(e).lower()
+            if isinstance(e, sqlite3.IntegrityError):
+                return Conflict("The request conflicts with stored data (a unique value is already taken).")
+            if isinstance(e, sqlite3.DataError) or "too big" in msg:
+                return Unprocessable("A value is out of range, too long or not storable for its field.")
+            if "interrupted" in msg:
+                return ServiceUnavailable(TOO_SLOW, retry_after=5)
+            if any(m in msg for m in _SQLITE_BUSY):
+                return ServiceUnavailable(BUSY)
+            if any(m in msg for m in _SQLITE_AWAY):
+                return ServiceUnavailable(UNAVAILABLE)
+        if isinstance(e, sa_exc.TimeoutError):  # no pooled connection came free in time
+            return ServiceUnavailable(BUSY)
+        if isinstance(e, sa_exc.DBAPIError) and e.connection_invalidated:
+            return ServiceUnavailable(UNAVAILABLE)
+        if type(e).__name__ in ("ConnectionDoesNotExistError", "ConnectionFailureError"):
+            return ServiceUnavailable(UNAVAILABLE)
+        if isinstance(e, sa_exc.InterfaceError | sa_exc.DisconnectionError | sa_exc.ResourceClosedError):
+            return ServiceUnavailable(UNAVAILABLE)
+        if type(e).__name__ == "InterfaceError" and "closed" in str(e).lower():
+            return ServiceUnavailable(UNAVAILABLE)
+        if _is_connection_os_error(e):
+            return ServiceUnavailable(UNAVAILABLE)
+    if isinstance(exc, sa_exc.IntegrityError):
+        return Conflict("The request conflicts with stored data (a unique value is already taken).")
+    if isinstance(exc, sa_exc.DataError | OverflowError):
+        return Unprocessable("A value is out of range, too long or not storable for its field.")
+    if isinstance(exc, sa_exc.OperationalError):
+        return ServiceUnavailable(UNAVAILABLE)
+    return None
+
+
+def request_id_of(request: Request) -> str | None:
+    return request.scope.get("state", {}).get("request_id")
+
+
+async def _database_error(request: Request, exc: Exception) -> JSON:
+    problem = database_fault(exc)
+    if problem is None:
+        raise exc  # a bug: the outermost middleware logs it once, with the request id, and answers 500
+    level = logging.WARNING if problem.status >= 500 else logging.INFO
+    cause = str(exc).split("\n", 1)[0] or type(exc).__name__
+    log.log(level, "%s [request %s]: %s", problem.detail, request_id_of(request), cause)
+    db = getattr(request.app.state, "db", None)
+    if problem.status == 503 and problem.detail == UNAVAILABLE and db is not None:
+        db.health.suspect()
+    return problem_response(problem.status, problem.detail, headers=problem.headers)
+
+
+async def _unstorable_text(_: Request, exc: Exception) -> JSON:
+    log.info("unstorable text: %s", exc)
+    return problem_response(422, "A text value holds characters that cannot be stored.")
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSON:
+    log.error("unhandled error [request %s]", request_id_of(request), exc_info=exc)
     return problem_response(500, "An internal error occurred.")
 
 
@@ -200,12 +305,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(DataError, _data_error)
-    app.add_exception_handler(OverflowError, _data_error)
-    app.add_exception_handler(OperationalError, _db_error)
-    app.add_exception_handler(InterfaceError, _db_error)
-    app.add_exception_handler(ConnectionRefusedError, _db_error)
+    for kind in (sa_exc.SQLAlchemyError, OSError, OverflowError):
+        app.add_exception_handler(kind, _database_error)
+    app.add_exception_handler(UnicodeError, _unstorable_text)
     app.add_exception_handler(Exception, _unhandled)
 
 
@@ -215,5 +317,5 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {PROBLEM_CONTENT_TYPE: {}},
         "description": HTTPStatus(status).phrase,
     }
-    for status in (400, 401, 403, 404, 409, 413, 415, 422, 503)
+    for status in (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
 }

@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
-from sqlalchemy import text
 
 from . import __version__
+from .auth import admin_access, install_key_store
 from .changes.hub import ChangeHub
 from .changes.service import RetentionTimer
 from .config import Settings, get_settings
 from .db import Database
 from .errors import ERROR_RESPONSES, install_error_handlers, problem_response
 from .metrics import MetricsMiddleware, metrics_endpoint
-from .middleware import ETagMiddleware, RequestGuard
+from .middleware import ETagMiddleware, HeadAsGet, RequestContext, RequestGuard
+from .ratelimit import RateLimiter
 from .responses import JSON
+from .schemas import no_numeric_query_dates
 from .web import mount_explorer
 from .webhooks.delivery import WebhookDispatcher
 
@@ -27,10 +29,13 @@ events and who claimed what. Lists page with opaque cursors; errors are RFC 9457
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    if settings.cors_allow_credentials and "*" in settings.cors_origins:
+        raise ValueError("GEONEWS_CORS_ALLOW_CREDENTIALS needs explicit GEONEWS_CORS_ORIGINS, not '*'.")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings)
+        app.state.db.health.start()
         # The language model (~110 MB) loads on the first article that needs it, so a read-only
         # worker stays small.
         app.state.changes = ChangeHub(
@@ -58,11 +63,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         default_response_class=JSON,
+        dependencies=[Depends(no_numeric_query_dates)],
     )
     app.state.settings = settings
     install_error_handlers(app)
 
     from .actors.router import resolve_router
+    from .keys.service import StoredKeys
+
+    install_key_store(app, StoredKeys(settings.key_secret))
+
     from .actors.router import router as actors_router
     from .articles.router import router as articles_router
     from .changes.router import router as changes_router
@@ -103,27 +113,56 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/readyz", tags=["utilities"], summary="Readiness: the database answers", responses=ERROR_RESPONSES
     )
     async def readyz(request: Request) -> Response:
-        try:
-            async with request.app.state.db.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception:
+        """503 within GEONEWS_READINESS_TIMEOUT when the database is down, frozen or unreachable."""
+        db: Database = request.app.state.db
+        if not db.health.available or not await db.health.check():
             return problem_response(503, "The database does not answer.", headers={"Retry-After": "1"})
-        return JSON({"status": "ready", "database": request.app.state.db.engine.dialect.name})
+        return JSON({"status": "ready", "database": db.engine.dialect.name})
 
     app.add_api_route(
-        "/metrics", metrics_endpoint, methods=["GET"], tags=["utilities"], include_in_schema=False
+        "/metrics",
+        metrics_endpoint,
+        methods=["GET"],
+        tags=["utilities"],
+        include_in_schema=False,
+        dependencies=[] if settings.metrics_public else [admin_access],
     )
 
     mount_explorer(app)
-    # Outermost first at request time: metrics, CORS, the request guard, then ETags around the app.
+    # Outermost first at request time: request id (and the one log line of any 500), metrics, CORS,
+    # HEAD-as-GET, rate limits, the edge checks, then ETags around the app.
     app.add_middleware(ETagMiddleware)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout,
+        route_limits={"/v1/resolve": settings.resolve_max_bytes},
+    )
+    app.add_middleware(RateLimiter, settings=settings)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "X-API-Key", "Content-Type", "If-None-Match", "Idempotency-Key"],
-        expose_headers=["ETag", "Link", "Location", "Retry-After"],
+        allow_credentials=settings.cors_allow_credentials,
+        allow_methods=["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=[
+            "Authorization",
+            "X-API-Key",
+            "Content-Type",
+            "If-None-Match",
+            "Idempotency-Key",
+            "X-Request-ID",
+        ],
+        expose_headers=[
+            "ETag",
+            "Link",
+            "Location",
+            "Retry-After",
+            "RateLimit",
+            "RateLimit-Policy",
+            "X-Request-ID",
+        ],
     )
     app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestContext)
     return app

@@ -1,8 +1,13 @@
-"""Pure ASGI middleware: body-size limit, content-type check, ETag/304. Pure ASGI keeps them cheap."""
+"""Pure ASGI middleware: request ids and the one place a 500 is logged, HEAD, the edge checks (bytes no
+database can store, body size and content type, slow bodies), ETag/304. Pure ASGI keeps them cheap."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
+import re
+import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -10,56 +15,167 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .errors import problem_body
 from .responses import dumps
 
+log = logging.getLogger("geonews.errors")
+
+REQUEST_ID_HEADER = b"x-request-id"
+_SANE_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:@/+=-]{1,128}$")
+
 BODY_METHODS = frozenset({b"POST", b"PUT", b"PATCH"})
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 
 
-async def _send_problem(send: Send, status: int, detail: str) -> None:
-    body = dumps(problem_body(status, detail))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+async def _send_problem(
+    send: Send, status: int, detail: str, errors: list[dict[str, Any]] | None = None, close: bool = False
+) -> None:
+    body = dumps(problem_body(status, detail, errors))
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
+class RequestContext:
+    """Outermost: gives every request an id (a sane incoming X-Request-ID, else a new one), returns it on
+    every response, and is the one place an unhandled error is logged (once, with the id) and turned
+    into a 500 problem document."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = next((v for k, v in scope["headers"] if k == REQUEST_ID_HEADER), None)
+        rid = incoming if incoming and _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex.encode()
+        scope.setdefault("state", {})["request_id"] = rid.decode()
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != REQUEST_ID_HEADER]
+                headers.append((REQUEST_ID_HEADER, rid))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            log.error(
+                "unhandled error in %s %s [request %s]",
+                scope.get("method"),
+                scope.get("path"),
+                rid.decode(),
+                exc_info=exc,
+            )
+            if not started:
+                await _send_problem(send_with_id, 500, "An internal error occurred.")
+            # A response already under way cannot change its status: it ends short, and the client
+            # sees a truncated body rather than a clean end.
+
+
+class HeadAsGet:
+    """HEAD is answered wherever GET is: the GET route runs, and only its status and headers go out. A
+    streamed body is ended after its headers: the stream is told the client left, and whatever it still
+    sends is dropped."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        scope = {**scope, "method": "GET"}
+        done = False
+
+        async def head_receive() -> Message:
+            if done:
+                return {"type": "http.disconnect"}
+            return await receive()
+
+        async def head_send(message: Message) -> None:
+            nonlocal done
+            if done:
+                return
+            if message["type"] == "http.response.body":
+                done = True
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send(message)
+
+        await self.app(scope, head_receive, head_send)
+
+
+def _edge_problem(scope: Scope) -> tuple[str, list[dict[str, Any]]] | None:
+    """A NUL byte in the path, the query or a header: no database stores it and no client needs it.
+    (Percent-decoding cannot produce a lone surrogate: invalid UTF-8 decodes to U+FFFD.)"""
+    if "\x00" in scope["path"]:
+        return "The path contains a NUL byte.", [{"loc": ["path"], "msg": "NUL byte"}]
+    query: bytes = scope.get("query_string", b"")
+    if b"\x00" in query or b"%00" in query.lower():
+        return "The query string contains a NUL byte.", [{"loc": ["query"], "msg": "NUL byte"}]
+    for name, value in scope["headers"]:
+        if b"\x00" in value:
+            header = name.decode("latin-1")
+            return f"The {header} header contains a NUL byte.", [
+                {"loc": ["header", header], "msg": "NUL byte"}
+            ]
+    return None
 
 
 class RequestGuard:
-    """Rejects bodies over the limit (413, before reading them whole) and non-JSON bodies (415)."""
+    """The edge: NUL bytes in path, query or headers (400); bodies over the limit (413: at once when the
+    declared length says so, else as soon as the bytes do; some routes have a smaller limit); non-JSON
+    bodies (415); a body that stops arriving (408). The app sees a body only once it is complete."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        body_timeout: float = 30.0,
+        route_limits: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
+        self.route_limits = route_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"].encode() not in BODY_METHODS:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        bad = _edge_problem(scope)
+        if bad is not None:
+            await _send_problem(send, 400, bad[0], bad[1])
+            return
+        if scope["method"].encode() not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        limit = min(self.max_body_bytes, self.route_limits.get(path.rstrip("/"), self.max_body_bytes))
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
+        declared = None
         if length is not None:
             try:
                 declared = int(length)
             except ValueError:
                 await _send_problem(send, 400, "Content-Length is not a number.")
                 return
-            if declared > self.max_body_bytes:
-                await _send_problem(send, 413, f"The body is larger than {self.max_body_bytes} bytes.")
+            if declared > limit:
+                await _send_problem(send, 413, f"The body is larger than {limit} bytes.")
                 return
         ctype = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
-        path: str = scope["path"]
         allowed = JSON_TYPES + (NDJSON_TYPES if path.endswith("/bulk") else ())
-        has_body = length is None or int(length) > 0
+        has_body = declared is None or declared > 0
         if (
             has_body
             and ctype not in allowed
@@ -70,39 +186,40 @@ class RequestGuard:
             )
             return
 
+        # The whole body is read here, before the app runs: a slow upload then never holds anything the
+        # app takes first (a session, SQLite's per-worker write turn), and the deadline is the guard's.
+        # Bodies are bounded by the limit, and the framework would buffer them whole anyway.
+        chunks: list[bytes] = []
         received = 0
-        too_large = False
-        replied = False
-
-        async def limited_receive() -> Message:
-            nonlocal received, too_large
-            if too_large:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    too_large = True
-                    raise _TooLarge
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            # The framework may turn the aborted read into its own error: answer 413 in its place.
-            nonlocal replied
-            if too_large:
-                if not replied:
-                    replied = True
-                    await _send_problem(send, 413, f"The body is larger than {self.max_body_bytes} bytes.")
+        more = True
+        while more:
+            try:
+                async with asyncio.timeout(self.body_timeout):
+                    message = await receive()
+            except TimeoutError:
+                await _send_problem(
+                    send, 408, f"The body did not arrive within {self.body_timeout:g} s.", close=True
+                )
                 return
-            replied = replied or message["type"] == "http.response.start"
-            await send(message)
+            if message["type"] == "http.disconnect":
+                return  # the client left: nobody to answer
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > limit:
+                await _send_problem(send, 413, f"The body is larger than {limit} bytes.", close=True)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        replayed = False
 
-        try:
-            await self.app(scope, limited_receive, guarded_send)
-        except _TooLarge:
-            if not replied:
-                replied = True
-                await _send_problem(send, 413, f"The body is larger than {self.max_body_bytes} bytes.")
+        async def replay_receive() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()  # after the body: only a disconnect can come
+
+        await self.app(scope, replay_receive, send)
 
 
 class ETagMiddleware:

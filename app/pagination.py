@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
@@ -81,24 +82,36 @@ def _encode_value(v: Any) -> Any:
     return v
 
 
+_INT_RANGE = (-(2**63), 2**63 - 1)
+_MAX_CURSOR_TEXT = 2048
+
+
 def _decode_value(v: Any, kind: str) -> Any:
+    """One sort-key value from a verified cursor, checked for type and range before it reaches SQL (a
+    cursor signed with a leaked or default secret must still not be able to make the database fail)."""
     if v is None:
         return None
     if kind == "int":
-        if not isinstance(v, int) or isinstance(v, bool):
-            raise ValueError
+        if not isinstance(v, int) or isinstance(v, bool) or not _INT_RANGE[0] <= v <= _INT_RANGE[1]:
+            raise ValueError("int")
         return v
     if kind == "float":
+        if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
+            raise ValueError("float")
         return float(v)
+    if not isinstance(v, str) or len(v) > _MAX_CURSOR_TEXT or "\x00" in v:
+        raise ValueError("text")
+    v.encode("utf-8")  # a lone surrogate raises
     if kind == "str":
-        if not isinstance(v, str):
-            raise ValueError
         return v
     if kind == "datetime":
-        return datetime.fromisoformat(v)
+        parsed = datetime.fromisoformat(v)
+        if parsed.tzinfo is not None:  # stored timestamps are naive UTC
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        return parsed
     if kind == "date":
         return date.fromisoformat(v)
-    raise ValueError
+    raise ValueError(kind)
 
 
 def filters_fingerprint(filters: dict[str, Any]) -> str:
@@ -119,6 +132,12 @@ def decode_cursor(cursor: str, key: SortKey, fingerprint: str) -> list[Any]:
         if not hmac.compare_digest(sig, _sign(payload)):
             raise ValueError("signature")
         data = orjson.loads(payload)
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("s"), str)
+            or not isinstance(data.get("f"), str)
+        ):
+            raise ValueError("shape")
         if data["s"] != key.name or data["f"] != fingerprint:
             raise BadRequest(
                 "This cursor belongs to a different query or sort order; start again without it."

@@ -184,7 +184,14 @@ def geonews_server(
         ],
         url=f"http://{HOST}:{port}",
         ready_path="/readyz",
-        env={"GEONEWS_DATABASE_URL": db_url, "GEONEWS_LOG_LEVEL": "warning", **(extra_env or {})},
+        env={
+            "GEONEWS_DATABASE_URL": db_url,
+            "GEONEWS_LOG_LEVEL": "warning",
+            # Benchmarks measure the service, not the rate limiter; the dev cursor secret is fine here.
+            "GEONEWS_DEV_MODE": "true",
+            "GEONEWS_RATE_LIMIT_ENABLED": "false",
+            **(extra_env or {}),
+        },
         log=log,
     )
 

@@ -36,6 +36,7 @@ from app.main import create_app
 from app.seed.loader import SEED_DIR, seed
 
 PG_URL = os.environ.get("GEONEWS_TEST_POSTGRES_URL")
+os.environ.setdefault("GEONEWS_DEV_MODE", "true")  # test servers run with the development cursor secret
 ENGINES = ["sqlite"] + (["postgres"] if PG_URL else [])
 RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
 

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from ..schemas import ActorBrief, Strict
+from ..schemas import ActorBrief, Strict, WebUrl
 
 Url = Annotated[str, StringConstraints(min_length=8, max_length=2048, strip_whitespace=True)]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
@@ -27,7 +27,7 @@ DateSource = Literal["published", "feed_updated", "extracted", "ingested"]
 
 
 class ArticleCreate(Strict):
-    url: Url
+    url: WebUrl
     title: Title | None = Field(
         default=None, description="Required unless the body is a whole HTML page (its title is used)."
     )
@@ -79,7 +79,7 @@ class ArticleCreate(Strict):
 
 
 class ArticleUpdate(Strict):
-    url: Url | None = None
+    url: WebUrl | None = None
     title: Title | None = None
     body: Body | None = None
     published_at: datetime | date | None = None

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from ..models import EventStatus
-from ..schemas import MAX_ID, ActorBrief, ActorRef, Iso3, Strict
+from ..schemas import MAX_ID, ActorBrief, ActorRef, Iso3, JSONObject, Strict
 
 Status = EventStatus
 Role = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,31}$")]
@@ -44,7 +44,7 @@ class EventCreate(Strict):
     status: Status = "reported"
     source: SourceName = "manual"
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: JSONObject | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> EventCreate:
@@ -63,7 +63,7 @@ class EventUpdate(Strict):
     articles: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(default=None, max_length=1000)
     parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     status: Status | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: JSONObject | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> EventUpdate:

@@ -6,9 +6,9 @@ from ..auth import admin_access
 from ..db import SessionDep
 from ..errors import ERROR_RESPONSES
 from ..pagination import Page, PageDep, list_response
-from ..params import IdPath
 from ..responses import JSON
 from . import service
+from .dependencies import KeyDep
 from .schemas import KeyCreate, KeyCreated, KeyRead
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=ERROR_RESPONSES, dependencies=[admin_access])
@@ -20,12 +20,12 @@ async def list_keys(request: Request, session: SessionDep, page: PageDep) -> Res
 
 
 @router.post("", status_code=201, response_model=KeyCreated)
-async def create_key(session: SessionDep, body: KeyCreate) -> Response:
-    out = await service.issue_key(session, body.name, body.scope)
+async def create_key(request: Request, session: SessionDep, body: KeyCreate) -> Response:
+    out = await service.create_key(session, body.name, body.scope, request.app.state.settings.key_secret)
     return JSON(out, status_code=201, headers={"Location": f"/v1/keys/{out['id']}"})
 
 
 @router.delete("/{key_id}", status_code=204)
-async def revoke_key(session: SessionDep, key_id: IdPath) -> Response:
+async def delete_key(session: SessionDep, key_id: KeyDep) -> Response:
     await service.delete_key(session, key_id)
     return Response(status_code=204)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from ..schemas import MAX_ID, ActorBrief, ActorRef, Strict, TypeName
+from ..schemas import MAX_ID, ActorBrief, ActorRef, JSONObject, Strict, TypeName
 
 
 class EvidenceIn(Strict):
@@ -36,7 +36,7 @@ class RelationCreate(Strict):
     source: Annotated[str, StringConstraints(max_length=5000)] | None = Field(
         default=None, description="Where the relation and its dates come from."
     )
-    attributes: dict[str, Any] | None = None
+    attributes: JSONObject | None = None
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
@@ -52,7 +52,7 @@ class RelationUpdate(Strict):
     valid_to: date | None = None
     confidence: float | None = Field(default=None, ge=0, le=1)
     source: Annotated[str, StringConstraints(max_length=5000)] | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: JSONObject | None = None
     evidence: list[EvidenceIn] | None = Field(default=None, max_length=100)
 
     @model_validator(mode="after")

@@ -22,7 +22,7 @@ def test_cors_preflight_and_headers(client):
     assert r.headers["access-control-allow-origin"] in ("*", "https://app.example")
 
 
-def test_health_ready_metrics_docs(client):
+def test_health_ready_metrics_docs(client, admin_headers, read_headers):
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json()["status"] == "ready"
     assert client.get("/docs").status_code == 200
@@ -38,5 +38,7 @@ def test_health_ready_metrics_docs(client):
     ):
         assert path in spec["paths"]
     client.get("/v1/actors")
-    m = client.get("/metrics")
+    assert client.get("/metrics").status_code == 401  # behind an admin key unless GEONEWS_METRICS_PUBLIC
+    assert client.get("/metrics", headers=read_headers).status_code == 403
+    m = client.get("/metrics", headers=admin_headers)
     assert m.status_code == 200 and "geonews_http_requests_total" in m.text

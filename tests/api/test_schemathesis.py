@@ -30,7 +30,9 @@ def live_server(templates, tmp_path_factory) -> Iterator[tuple[str, str]]:
     src = Path(templates["sqlite"].split("///", 1)[1])
     dst = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
     shutil.copyfile(src, dst)
-    cfg = Settings(database_url=f"sqlite:///{dst}", max_body_bytes=200_000, _env_file=None)
+    cfg = Settings(
+        database_url=f"sqlite:///{dst}", max_body_bytes=200_000, rate_limit_enabled=False, _env_file=None
+    )
     key = make_key(cfg, "admin")
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(cfg), host="127.0.0.1", port=port, log_level="error"))

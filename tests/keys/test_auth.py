@@ -76,3 +76,40 @@ def test_cli_prints_key_as_last_line(settings):
             headers={"Authorization": f"Bearer {key}"},
         )
         assert r.status_code == 201
+
+
+def test_keys_are_stored_as_keyed_hashes_and_legacy_hashes_are_upgraded(settings):
+    import hashlib
+
+    from sqlalchemy import select, update
+
+    from app.db import make_sync_engine
+    from app.keys.service import hash_key
+    from app.models import ApiKey
+
+    key = make_key(settings, "write", "legacy")
+    engine = make_sync_engine(settings)
+    with engine.begin() as c:
+        stored = c.execute(select(ApiKey.key_hash).where(ApiKey.name == "legacy")).scalar_one()
+        assert stored == hash_key(key, settings.key_secret) != hashlib.sha256(key.encode()).hexdigest()
+        # As an earlier version stored it: a bare SHA-256.
+        c.execute(
+            update(ApiKey)
+            .where(ApiKey.name == "legacy")
+            .values(key_hash=hashlib.sha256(key.encode()).hexdigest())
+        )
+    with TestClient(create_app(settings)) as c:
+        r = c.post("/v1/actors", json={"kind": "person", "name": "Legacy"}, headers={"X-API-Key": key})
+        assert r.status_code == 201
+    with engine.connect() as c:
+        assert c.execute(select(ApiKey.key_hash).where(ApiKey.name == "legacy")).scalar_one() == hash_key(
+            key, settings.key_secret
+        )
+    # Under another server secret the stored hash no longer matches.
+    other = settings.model_copy(update={"api_key_secret": "another-secret"})
+    with TestClient(create_app(other)) as c:
+        assert (
+            c.post("/v1/actors", json={"kind": "person", "name": "X"}, headers={"X-API-Key": key}).status_code
+            == 401
+        )
+    engine.dispose()

@@ -1,0 +1,116 @@
+"""The HTTP/1.1 protocol `geonews serve` runs: uvicorn's httptools protocol plus what it lacks.
+
+uvicorn has no deadline for a request's headers: a client that opens a connection and trickles a header
+byte now and then (slow-loris) holds it forever, and 50 such connections were held open for good. Here a
+connection must deliver a complete header block within GEONEWS_HEADER_TIMEOUT of its first byte (or of
+connecting), else it gets a 408 problem document and is closed. The protocol errors the server answers
+itself (malformed request: 400; over the per-worker connection limit: 503) are problem documents too.
+Body read deadlines are enforced by app/middleware.py's RequestGuard; idle keep-alive connections by
+uvicorn's own timeout_keep_alive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from .config import get_settings
+from .errors import problem_body
+from .responses import dumps
+
+log = logging.getLogger("geonews.server")
+
+
+def _raw_problem(status: int, detail: str, extra_headers: bytes = b"") -> bytes:
+    body = dumps(problem_body(status, detail))
+    return b"".join(
+        [
+            STATUS_LINE[status],
+            b"content-type: application/problem+json\r\n",
+            b"content-length: " + str(len(body)).encode() + b"\r\n",
+            b"x-request-id: " + uuid.uuid4().hex.encode() + b"\r\n",
+            extra_headers,
+            b"connection: close\r\n\r\n",
+            body,
+        ]
+    )
+
+
+async def _over_capacity(scope: Any, receive: Any, send: Any) -> None:
+    body = dumps(problem_body(503, "This worker has too many connections; try again shortly."))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", b"1"),
+                (b"connection", b"close"),
+                (b"x-request-id", uuid.uuid4().hex.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout = get_settings().header_timeout
+        self._header_timer: asyncio.TimerHandle | None = None
+        # The connection limit is checked here, so that the refusal is a problem document.
+        self._max_connections = self.limit_concurrency
+        self.limit_concurrency = None
+
+    def _arm(self) -> None:
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if self.transport is None or self.transport.is_closing():
+            return
+        log.info("closing a connection that did not send its headers within %g s", self.header_timeout)
+        detail = f"The request headers did not arrive within {self.header_timeout:g} s."
+        self.transport.write(_raw_problem(408, detail))
+        self.transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm()
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        limit = self._max_connections
+        if limit is not None and (len(self.connections) > limit or len(self.tasks) >= limit):
+            log.warning("over the connection limit (%d): answering 503", limit)
+            app, self.app = self.app, _over_capacity
+            try:
+                super().on_headers_complete()
+            finally:
+                self.app = app
+            return
+        super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        self._disarm()
+        self.transport.write(_raw_problem(400, msg))
+        self.transport.close()
