@@ -40,8 +40,8 @@ def _all(client, **params) -> list[dict]:
 def test_every_write_is_one_change(client, write_headers):
     start = client.get("/v1/changes").json()["head"]
     h = write_headers
-    a = client.post("/v1/articles", json=_article(1, "Tokyo and Seoul met."), headers=h).json()
-    client.post("/v1/articles", json=_article(1, "Tokyo and Seoul met."), headers=h)  # unchanged: none
+    a = client.post("/v1/articles", json=_article(1, "Japan and South Korea met."), headers=h).json()
+    client.post("/v1/articles", json=_article(1, "Japan and South Korea met."), headers=h)  # unchanged: none
     client.patch(f"/v1/articles/{a['id']}", json={"title": "Feed test one"}, headers=h)
     actor = client.post("/v1/actors", json={"kind": "person", "name": "Feed Person"}, headers=h).json()
     rel = client.post(
@@ -114,7 +114,7 @@ def test_bulk_writes_one_change_per_stored_row_and_near_copies_merge(client, wri
     lines = [
         _article(10, body),
         copy,  # a near-copy of 10 under another URL
-        _article(12, "Wellington and Seoul signed an accord on fisheries and research."),
+        _article(12, "New Zealand and South Korea signed an accord on fisheries and research."),
         _article(10, body),  # a repeat: unchanged
     ]
     import orjson
@@ -155,16 +155,16 @@ def test_filters_by_entity_actor_source_and_membership_on_the_articles_day(clien
     start = client.get("/v1/changes").json()["head"]
     h = write_headers
     client.post(
-        "/v1/articles", json=_article(20, "Helsinki and Stockholm spoke.", "2023-01-10T00:00:00Z"), headers=h
+        "/v1/articles", json=_article(20, "Finland and Sweden spoke.", "2023-01-10T00:00:00Z"), headers=h
     )
     client.post(
         "/v1/articles",
-        json=_article(21, "Helsinki and Stockholm spoke again.", "2024-06-10T00:00:00Z"),
+        json=_article(21, "Finland and Sweden spoke again.", "2024-06-10T00:00:00Z"),
         headers=h,
     )
     client.post(
         "/v1/articles",
-        json={**_article(22, "Tokyo hosted the meeting."), "url": "https://other.example.org/22"},
+        json={**_article(22, "Japan hosted the meeting."), "url": "https://other.example.org/22"},
         headers=h,
     )
     client.post("/v1/actors", json={"kind": "person", "name": "Filter Person"}, headers=h)
@@ -192,11 +192,11 @@ def test_python_and_sql_filters_agree(client, write_headers, settings):
     h = write_headers
     start = client.get("/v1/changes").json()["head"]
     bodies = [
-        ("Helsinki and Tokyo.", "2023-01-10T00:00:00Z"),
-        ("Helsinki and Berlin.", "2023-05-01T00:00:00Z"),
-        ("Stockholm alone.", "2024-01-01T00:00:00Z"),
-        ("Stockholm again.", "2024-04-01T00:00:00Z"),
-        ("Seoul and Canberra.", "2019-01-01T00:00:00Z"),
+        ("Finland and Japan.", "2023-01-10T00:00:00Z"),
+        ("Finland and Germany.", "2023-05-01T00:00:00Z"),
+        ("Sweden alone.", "2024-01-01T00:00:00Z"),
+        ("Sweden again.", "2024-04-01T00:00:00Z"),
+        ("South Korea and Australia.", "2019-01-01T00:00:00Z"),
         ("NATO itself met.", "2015-01-01T00:00:00Z"),
     ]
     for i, (body, when) in enumerate(bodies):
@@ -246,7 +246,7 @@ def test_long_poll_returns_when_a_change_commits(client, write_headers):
 
     def later():
         time.sleep(0.5)
-        client.post("/v1/articles", json=_article(40, "Canberra spoke."), headers=write_headers)
+        client.post("/v1/articles", json=_article(40, "Australia spoke."), headers=write_headers)
 
     t = threading.Thread(target=later)
     t.start()
@@ -266,7 +266,7 @@ def test_pages_scan_a_bounded_window_and_never_skip(client, write_headers, monke
     start = client.get("/v1/changes").json()["head"]
     for i in range(5):
         client.post("/v1/actors", json={"kind": "person", "name": f"Window {i}"}, headers=write_headers)
-    client.post("/v1/articles", json=_article(50, "Tokyo again."), headers=write_headers)
+    client.post("/v1/articles", json=_article(50, "Japan again."), headers=write_headers)
     seen, after = [], start
     for _ in range(10):
         page = client.get("/v1/changes", params={"after": after, "entity": "article"}).json()

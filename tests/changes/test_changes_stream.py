@@ -80,7 +80,7 @@ def test_an_ip4_subscriber_gets_a_new_article_about_japan(settings):
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as c:
             c.post("/v1/articles", json=_article(1, "Ministers in Lisbon and Madrid met."))  # no IP4 member
             posted = time.time()
-            a = c.post("/v1/articles", json=_article(2, "Tokyo announced new patrols.")).json()
+            a = c.post("/v1/articles", json=_article(2, "Japan announced new patrols.")).json()
         (ev,) = listener.take(1)
         arrived = time.time() - posted
         change = json.loads(ev["data"])
@@ -99,7 +99,7 @@ def test_resume_after_a_crash_loses_and_repeats_nothing(settings):
     listener = Listener(base, {"entity": "article"})
     with httpx.Client(base_url=base, headers=headers) as c:
         for i in range(10):
-            c.post("/v1/articles", json=_article(100 + i, f"Seoul item {i}."))
+            c.post("/v1/articles", json=_article(100 + i, f"South Korea item {i}."))
     got = listener.take(6)
     assert len(got) == 6
     stop_server(proc, kill=True)  # kill -9 mid-stream
@@ -107,7 +107,7 @@ def test_resume_after_a_crash_loses_and_repeats_nothing(settings):
     try:
         with httpx.Client(base_url=base, headers=headers) as c:
             for i in range(10, 15):
-                c.post("/v1/articles", json=_article(100 + i, f"Seoul item {i}."))
+                c.post("/v1/articles", json=_article(100 + i, f"South Korea item {i}."))
         # EventSource resumes with the last id it saw.
         resumed = Listener(base, {"entity": "article"}, {"Last-Event-ID": got[-1]["id"]})
         rest = resumed.take(9)
@@ -127,7 +127,7 @@ def test_follow_command_prints_ndjson(settings):
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as c:
             start = c.get("/v1/changes").json()["head"]
             for i in range(3):
-                c.post("/v1/articles", json=_article(200 + i, f"Canberra item {i}."))
+                c.post("/v1/articles", json=_article(200 + i, f"Australia item {i}."))
         out = subprocess.run(
             [
                 sys.executable,

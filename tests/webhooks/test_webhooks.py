@@ -62,7 +62,7 @@ def test_signed_batches_of_the_changes_asked_for(hooked, receiver, admin_headers
     assert hooked.get(f"/v1/webhooks/{hook['id']}", headers=admin_headers).json().get("secret") is None
     hooked.post("/v1/articles", json=_article(1, "Ministers met in Lisbon."), headers=write_headers)
     a = hooked.post(
-        "/v1/articles", json=_article(2, "Tokyo and Canberra agreed."), headers=write_headers
+        "/v1/articles", json=_article(2, "Japan and Australia agreed."), headers=write_headers
     ).json()
     got = _until(receiver.changes)
     assert [(c["entity"], c["entity_id"]) for c in got] == [("article", a["id"])]
@@ -85,7 +85,7 @@ def test_a_receiver_that_was_down_gets_every_change_afterwards(
     ).json()
     receiver.mode = "failing"
     ids = [
-        hooked.post("/v1/articles", json=_article(10 + i, f"Seoul note {i}."), headers=write_headers).json()[
+        hooked.post("/v1/articles", json=_article(10 + i, f"South Korea note {i}."), headers=write_headers).json()[
             "id"
         ]
         for i in range(5)
