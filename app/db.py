@@ -39,6 +39,7 @@ from .config import Settings
 from .dialect import immediate_writes
 from .errors import BUSY, UNAVAILABLE, ServiceUnavailable
 from .inline import InlineSessionMaker
+from .tasks import cancel_and_wait
 
 log = logging.getLogger("geonews.db")
 
@@ -196,6 +197,7 @@ class Health:
         self._task: asyncio.Task[None] | None = None
         self._probe_conn: Any = None
         self._failures = 0
+        self._stopping = False
 
     @property
     def available(self) -> bool:
@@ -261,7 +263,7 @@ class Health:
             self._probe_conn = None
 
     async def _watch(self) -> None:
-        while True:
+        while not self._stopping:
             ok = await self.check()
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
@@ -273,11 +275,9 @@ class Health:
             self._task = asyncio.get_running_loop().create_task(self._watch(), name="geonews-db-watchdog")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(BaseException):
-                await self._task
-            self._task = None
+        self._stopping = True
+        await cancel_and_wait(self._task)
+        self._task = None
         self._drop_probe_conn()
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ServiceUnavailable
+from ..tasks import cancel_and_wait
 from . import repository
 from .filters import ChangeFilter, Memberships
 
@@ -49,6 +50,7 @@ class ChangeHub:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: Any = None
+        self._stopping = False
 
     # -- life -------------------------------------------------------------------------------------------
 
@@ -58,17 +60,15 @@ class ChangeHub:
         self._task = asyncio.create_task(self._run(), name="geonews-change-hub")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        self._stopping = True
+        await cancel_and_wait(self._task)
         await self._close_listener()
         for sub in list(self.subscribers):
             self._overflow(sub)
 
     async def _run(self) -> None:
         self._wake.set()  # learn the position at once
-        while True:
+        while not self._stopping:
             try:
                 if not self.db.is_sqlite and self._listener is None:
                     await self._listen()

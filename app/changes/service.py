@@ -9,7 +9,6 @@ order (app/outbox.py), so `next_after` never passes a change that a later read w
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -22,6 +21,7 @@ from ..actors.service import filter_id, filter_ids
 from ..errors import BadRequest, Gone
 from ..models import utcnow
 from ..responses import dumps
+from ..tasks import cancel_and_wait
 from . import repository
 from .filters import ChangeFilter
 from .hub import OVERFLOW, ChangeHub
@@ -156,10 +156,7 @@ class RetentionTimer:
         self._task = asyncio.create_task(self._run(), name="geonews-retention")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         while True:

@@ -12,7 +12,6 @@ subscription is paused (PATCH status=active resumes it).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import random
@@ -32,6 +31,7 @@ from ..changes.hub import ChangeHub
 from ..changes.service import page_after
 from ..models import Webhook, utcnow
 from ..responses import ORJSON_OPTIONS
+from ..tasks import cancel_and_wait
 from . import repository, signing
 from .targets import TargetRefused, check_target
 
@@ -58,23 +58,22 @@ class WebhookDispatcher:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         self._client = httpx.AsyncClient(timeout=self.settings.webhooks_timeout_s, follow_redirects=False)
         self._task = asyncio.create_task(self._run(), name="geonews-webhooks")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        self._stopping = True
+        await cancel_and_wait(self._task)
         if self._client is not None:
             await self._client.aclose()
 
     async def _run(self) -> None:
         seen = self.hub.position
         tidied = 0.0
-        while True:
+        while not self._stopping:
             try:
                 # Wake on news, and at least every second for retries that fall due.
                 await self.hub.wait_beyond(seen, 1.0)
