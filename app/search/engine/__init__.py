@@ -10,6 +10,7 @@ caller hydrates from SQL. docs/search-engine.md explains the whole and has the m
     rebuild(sync_engine, index_dir, seq=log_position)
 """
 
+from . import layout
 from .documents import ArticleDoc
 from .indexer import Indexer, NotIndexer
 from .layout import IndexMeta, Status, status
@@ -54,6 +55,7 @@ __all__ = [
     "article_ids_mentioning",
     "documents_between",
     "documents_for",
+    "layout",
     "member_spans",
     "rebuild",
     "snippets",

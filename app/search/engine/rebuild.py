@@ -78,9 +78,7 @@ def rebuild(
     with layout.flock(root / "rebuild.lock", blocking=False) as locked:
         if not locked:
             raise RebuildRunning(f"A rebuild of {root} is already running.")
-        return _rebuild(
-            engine, root, seq, batch, commit_every, progress, heap_bytes, threads, on_commit
-        )
+        return _rebuild(engine, root, seq, batch, commit_every, progress, heap_bytes, threads, on_commit)
 
 
 def _rebuild(

@@ -71,7 +71,7 @@ class Highlighter:
 
     def _render(self, text: str, words: list[tuple[int, int, str | None]], start: int, end: int) -> str:
         out = [ELLIPSIS] if start > 0 else []
-        pos = words[start][0]
+        pos = words[start][0] if start > 0 else 0
         for a, b, matched in words[start:end]:
             out.append(html.escape(text[pos:a], quote=False))
             word = html.escape(text[a:b], quote=False)
@@ -79,7 +79,9 @@ class Highlighter:
             pos = b
         if end < len(words):
             out.append(ELLIPSIS)
-        return "".join(out)
+        else:
+            out.append(html.escape(text[pos:], quote=False))
+        return "".join(out).strip()
 
     def lead(self, text: str, tokens: int = SNIPPET_TOKENS) -> str:
         """The opening words, unmarked: for a hit whose match is not in the shown text."""

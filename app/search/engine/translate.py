@@ -27,6 +27,7 @@ from . import schema as s
 from .repository import MemberSpan
 
 PREFIX_EXPANSIONS = 64
+UNION_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,7 @@ def _term_query(searcher: tantivy.Searcher, term: Term) -> TQ | None:
     body = _field_query(searcher, s.BODY, term)
     if title is None or body is None:
         return None
-    return TQ.boolean_query(
-        [(Occur.Should, TQ.boost_query(title, s.TITLE_BOOST)), (Occur.Should, body)]
-    )
+    return TQ.boolean_query([(Occur.Should, TQ.boost_query(title, s.TITLE_BOOST)), (Occur.Should, body)])
 
 
 def text_query(searcher: tantivy.Searcher, query: Query) -> TQ:
@@ -125,23 +124,29 @@ def micros_range(field: str, lo: int | None, hi: int | None) -> TQ:
     )
 
 
-def _member_of(spans: Sequence[MemberSpan]) -> TQ:
-    """A disjunction of (mentions a member AND published within its span). Spans with the same dates are
-    merged into one term set: most alliance members have open spans, so NATO is 3 clauses, not 32."""
-    sch = s.schema()
-    by_span: dict[tuple[date | None, date | None], list[int]] = defaultdict(list)
+def _member_of(spans: Sequence[MemberSpan], bounds: tuple[int, int] | None) -> TQ:
+    """A disjunction of (mentions a member AND published within its span). A span bound outside the
+    index's dates (`bounds`: its first and last published_at) is dropped, and spans with the same dates
+    are merged into one term set: NATO's 32 members, who joined between 1949 and 2024, are 3 clauses
+    over a corpus of 2021-2025, not 32 (measured 22 ms -> 2 ms at 1M articles)."""
+    by_span: dict[tuple[int | None, int | None], list[int]] = defaultdict(list)
     for actor_id, valid_from, valid_to in spans:
-        by_span[(valid_from, valid_to)].append(actor_id)
-    clauses: list[tuple[Occur, TQ]] = []
-    for (valid_from, valid_to), actor_ids in sorted(by_span.items(), key=lambda kv: str(kv[0])):
-        if valid_from is not None and valid_to is not None and valid_to <= valid_from:
-            continue  # an empty span
-        mentions = TQ.term_set_query(sch, s.ACTORS, sorted(set(actor_ids)))
-        if valid_from is None and valid_to is None:
-            clauses.append((Occur.Should, mentions))
-            continue
         lo = _day_start(valid_from) if valid_from is not None else None
         hi = _day_start(valid_to) if valid_to is not None else None
+        if lo is not None and hi is not None and hi <= lo:
+            continue  # an empty span
+        if bounds is not None:
+            if lo is not None and lo <= bounds[0]:
+                lo = None
+            if hi is not None and hi > bounds[1]:
+                hi = None
+        by_span[(lo, hi)].append(actor_id)
+    clauses: list[tuple[Occur, TQ]] = []
+    for (lo, hi), actor_ids in sorted(by_span.items(), key=lambda kv: str(kv[0])):
+        mentions = any_of(s.ACTORS, actor_ids)
+        if lo is None and hi is None:
+            clauses.append((Occur.Should, mentions))
+            continue
         window = micros_range(s.PUBLISHED, lo, hi)
         clauses.append((Occur.Should, TQ.boolean_query([(Occur.Must, mentions), (Occur.Must, window)])))
     if not clauses:
@@ -149,8 +154,20 @@ def _member_of(spans: Sequence[MemberSpan]) -> TQ:
     return clauses[0][1] if len(clauses) == 1 else TQ.boolean_query(clauses)
 
 
-def filter_query(f: Filters) -> TQ | None:
-    """The conjunction of the filters, or None when there are none."""
+def any_of(field: str, values: Sequence[object]) -> TQ:
+    """Posting lists merged lazily (a union that can skip) for a few values; a term set, which builds a
+    bitset of every posting up front, for many."""
+    sch = s.schema()
+    distinct = sorted(set(values))  # type: ignore[type-var]
+    if len(distinct) > UNION_MAX:
+        return TQ.term_set_query(sch, field, distinct)
+    terms = [TQ.term_query(sch, field, v, index_option="basic") for v in distinct]
+    return terms[0] if len(terms) == 1 else TQ.boolean_query([(Occur.Should, t) for t in terms])
+
+
+def filter_query(f: Filters, bounds: tuple[int, int] | None = None) -> TQ | None:
+    """The conjunction of the filters, or None when there are none. `bounds`: the first and last
+    published_at (µs) in the index searched, if known (lets member_of drop span bounds that cut nothing)."""
     sch = s.schema()
     parts: list[tuple[Occur, TQ]] = []
 
@@ -158,19 +175,19 @@ def filter_query(f: Filters) -> TQ | None:
         parts.append((Occur.Must, q))
 
     if f.actor_ids:
-        must(TQ.term_set_query(sch, s.ACTORS, sorted(set(f.actor_ids))))
+        must(any_of(s.ACTORS, f.actor_ids))
     for actor_id in sorted(set(f.actors_all)):
-        must(TQ.term_query(sch, s.ACTORS, actor_id))
+        must(TQ.term_query(sch, s.ACTORS, actor_id, index_option="basic"))
     if f.actor_kinds:
-        must(TQ.term_set_query(sch, s.ACTOR_KINDS, sorted(set(f.actor_kinds))))
+        must(any_of(s.ACTOR_KINDS, f.actor_kinds))
     if f.countries:
-        must(TQ.term_set_query(sch, s.COUNTRIES, sorted(set(f.countries))))
+        must(any_of(s.COUNTRIES, f.countries))
     if f.sources:
-        must(TQ.term_set_query(sch, s.SOURCE, sorted(set(f.sources))))
+        must(any_of(s.SOURCE, f.sources))
     if f.languages:
-        must(TQ.term_set_query(sch, s.LANGUAGE, sorted(set(f.languages))))
+        must(any_of(s.LANGUAGE, f.languages))
     if f.event_id is not None:
-        must(TQ.term_query(sch, s.EVENTS, f.event_id))
+        must(TQ.term_query(sch, s.EVENTS, f.event_id, index_option="basic"))
     if f.published_after is not None or f.published_before is not None:
         lo = s.to_micros(f.published_after) if f.published_after is not None else None
         hi = s.to_micros(f.published_before) if f.published_before is not None else None
@@ -178,7 +195,7 @@ def filter_query(f: Filters) -> TQ | None:
             return TQ.empty_query()
         must(micros_range(s.PUBLISHED, lo, hi))
     if f.member_of is not None:
-        must(_member_of(f.member_of))
+        must(_member_of(f.member_of, bounds))
     if f.max_id is not None:
         must(TQ.range_query(sch, s.ID, FieldType.Unsigned, None, max(f.max_id, 0)))
     if f.exclude_duplicates:

@@ -1,9 +1,9 @@
-"""One seeded database per engine and test module with a generated corpus, its index built by `rebuild`,
+"""One seeded database per engine with a generated corpus, its index built by `rebuild`,
 and the live API on the same database: the SQL implementation of GET /v1/articles is the oracle the
 engine's answers are compared with.
 
-Module scope (not the suite's per-test copies): building the corpus and the index once per module keeps
-these tests quick; every test here only reads them, except where a test makes its own copy."""
+Session scope (not the suite's per-test copies): building the corpus and the index once keeps
+these tests quick; every test using `world` only reads it (tests that write use their own database)."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def make_app(url: str) -> Any:
     return app
 
 
-@pytest.fixture(scope="module", params=ENGINES)
+@pytest.fixture(scope="session", params=ENGINES)
 def world(
     request: pytest.FixtureRequest, templates: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:

@@ -81,7 +81,13 @@ def build(engine: Engine, n: int = N_ARTICLES, seed: int = 11) -> Built:
             )
             for actor_id, start, end, name in art.mentions:
                 mentions.append(
-                    {"article_id": aid, "actor_id": actor_id, "start_offset": start, "end_offset": end, "text": name}
+                    {
+                        "article_id": aid,
+                        "actor_id": actor_id,
+                        "start_offset": start,
+                        "end_offset": end,
+                        "text": name,
+                    }
                 )
         while len(tie_ids) < TIE_GROUP:  # top up the tie group from the end of the corpus
             row = articles[-1 - len(tie_ids)]
@@ -108,13 +114,19 @@ def build(engine: Engine, n: int = N_ARTICLES, seed: int = 11) -> Built:
         for slug, (valid_from, valid_to) in spans.items():
             conn.execute(
                 insert(Relation).values(
-                    subject_id=slugs[slug], type="member_of", object_id=nato, valid_from=valid_from, valid_to=valid_to
+                    subject_id=slugs[slug],
+                    type="member_of",
+                    object_id=nato,
+                    valid_from=valid_from,
+                    valid_to=valid_to,
                 )
             )
         if engine.dialect.name == "postgresql":
             for table in ("articles", "mentions", "events"):
                 conn.execute(
-                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                    )
                 )
     all_ids = sorted(ids + [i for i in _seeded_ids(engine) if i not in ids])
     return Built(all_ids, event_ids, sorted(tie_ids), slugs, spans)

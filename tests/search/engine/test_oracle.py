@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.models import Article
 from app.search.engine import MAX_TOP, Filters, member_spans
+from app.search.engine.reader import POSTFILTER_SHARE, _selectivity
 from app.search.query import parse
 
 # Each case: API query parameters; slugs and sources are resolved to ids for the engine.
@@ -96,7 +97,9 @@ def resolve(world: Any, case: dict[str, Any]) -> tuple[dict[str, Any], Any, Filt
         sources=params.get("source", []),
         languages=params.get("language", []),
         event_id=params.get("event"),
-        published_after=datetime.fromisoformat(params["published_after"]) if "published_after" in params else None,
+        published_after=datetime.fromisoformat(params["published_after"])
+        if "published_after" in params
+        else None,
         published_before=datetime.fromisoformat(params["published_before"])
         if "published_before" in params
         else None,
@@ -199,3 +202,20 @@ def test_hybrid_prefers_recent_among_equals(world):
     assert all(abs(h.score - s) < 1e-6 * s for h, (s, _) in zip(hyb, expected, strict=True))
     assert all(by_id[h.id].published_at == h.published_at for h in hyb)
 
+
+@pytest.mark.parametrize("name", [n for n, c in CASES.items() if "q" in c and len(c) > 1])
+def test_relevance_pages_are_the_head_of_the_full_ranking(world, name):
+    """Pages of a filtered ranking (which broad filters take from the text's own top hits) equal the
+    same slice of the ranking of every match; hits tied on score at the cut may come in either order."""
+    _, q, filters = resolve(world, CASES[name])
+    if name in ("q_member_of", "q_window"):  # broad filters: the post-filtered plan is the one tested
+        searcher, bounds = world.reader.snapshot()
+        assert _selectivity(searcher, filters, bounds) >= POSTFILTER_SHARE
+    full = world.reader.search(q, filters, sort="relevance", limit=MAX_TOP).hits
+    for limit, offset in ((5, 0), (10, 10), (20, 3), (1, 0)):
+        page = world.reader.search(q, filters, sort="relevance", limit=limit, offset=offset)
+        want = full[offset : offset + limit]
+        assert [round(h.score, 4) for h in page.hits] == [round(h.score, 4) for h in want]
+        cut = want[-1].score if want else None
+        assert {h.id for h in page.hits if h.score != cut} == {h.id for h in want if h.score != cut}
+        assert page.more == (len(full) > offset + limit)
