@@ -53,25 +53,31 @@ def _build(conn: Connection, article_cond: Any, mention_cond: Any, event_cond: A
         )
     if not docs:
         return []
-    actors: dict[int, dict[int, tuple[str, str | None]]] = {}
-    rows = conn.execute(
-        select(Mention.article_id, Mention.actor_id, Actor.kind, Actor.country)
-        .join(Actor, Actor.id == Mention.actor_id)
-        .where(mention_cond)
-    )
-    for article_id, actor_id, kind, country in rows:
-        actors.setdefault(article_id, {})[actor_id] = (kind, country)
+    # Mentions alone, then their actors by id: joining in SQL let SQLite scan actors and probe mentions
+    # per actor (341 ms for 2,000 articles at 1M, against 31 ms + 1 ms this way).
+    mentioned: dict[int, set[int]] = {}
+    for article_id, actor_id in conn.execute(
+        select(Mention.article_id, Mention.actor_id).where(mention_cond)
+    ):
+        mentioned.setdefault(article_id, set()).add(actor_id)
+    wanted = sorted(set().union(*mentioned.values())) if mentioned else []
+    info: dict[int, tuple[str, str | None]] = {}
+    for i in range(0, len(wanted), CHUNK):
+        rows = conn.execute(
+            select(Actor.id, Actor.kind, Actor.country).where(Actor.id.in_(wanted[i : i + CHUNK]))
+        )
+        info.update((actor_id, (kind, country)) for actor_id, kind, country in rows)
     events: dict[int, list[int]] = {}
     for event_id, article_id in conn.execute(
         select(EventArticle.event_id, EventArticle.article_id).where(event_cond)
     ):
         events.setdefault(article_id, []).append(event_id)
     for article_id, doc in docs.items():
-        found = actors.get(article_id)
+        found = mentioned.get(article_id)
         if found:
             doc.actor_ids = sorted(found)
-            doc.actor_kinds = sorted({k for k, _ in found.values()})
-            doc.countries = sorted({c for _, c in found.values() if c})
+            doc.actor_kinds = sorted({info[a][0] for a in found if a in info})
+            doc.countries = sorted({c for a in found if a in info and (c := info[a][1])})
         if article_id in events:
             doc.event_ids = sorted(events[article_id])
     return list(docs.values())
