@@ -121,8 +121,12 @@ class Indexer:
         return seq
 
     def _switch(self) -> int:
-        self._writer.rollback()
-        self._close_writer()
+        try:
+            self._writer.rollback()
+            self._close_writer()
+        except (OSError, ValueError, RuntimeError):
+            # Two switches in a row may have removed this generation's directory: nothing to keep.
+            self._writer = None  # type: ignore[assignment]
         self._attach(layout.ensure_current(self.root))
         return self.seq
 

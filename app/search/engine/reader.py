@@ -201,14 +201,14 @@ class Reader:
                     "Keyset cursors are for the date sorts; freeze a relevance ranking instead."
                 )
             if sort == "relevance":
-                share = _selectivity(searcher, filters, bounds) if fq is not None else 1.0
+                share = _selectivity(searcher, filters, bounds) if _postfilterable(filters) else 0.0
                 if fq is not None and text is not None and share >= POSTFILTER_SHARE:
                     found = self._post_filtered(searcher, text, fq, offset + limit + 1, share)
                     if found is not None:
                         total = _count(searcher, tq) if count else None
                         return self._page(searcher, found, limit, offset, total)
                 return self._relevance(searcher, tq, limit, offset, count)
-            return self._hybrid(searcher, tq, limit, offset, count, now)
+            return self._hybrid(searcher, tq, limit, offset, count, now, bounds)
         if offset:
             raise EngineError("Date sorts page with `after`, not offsets.")
         return self._by_date(searcher, tq, sort == "-published_at", limit, after, count, bounds)
@@ -222,7 +222,7 @@ class Reader:
         return [h.id for h in self.search(q, filters, sort="relevance", limit=min(n, MAX_TOP)).hits]
 
     def _ids(self, searcher: tantivy.Searcher, addrs: list[Any]) -> list[int]:
-        return [int(v) for v in searcher.fast_field_values(s.ID, addrs)] if addrs else []
+        return _ints(searcher, s.ID, addrs)
 
     def _relevance(self, searcher: tantivy.Searcher, tq: TQ, limit: int, offset: int, count: bool) -> Result:
         # One more than asked tells whether another page follows.
@@ -234,7 +234,7 @@ class Reader:
     ) -> Result:
         addrs = [a for _, a in hits]
         ids = self._ids(searcher, addrs)
-        pubs = searcher.fast_field_values(s.PUBLISHED, addrs) if addrs else []
+        pubs = _ints(searcher, s.PUBLISHED, addrs)
         rows = sorted(zip((sc for sc, _ in hits), ids, pubs, strict=True), key=lambda r: (-r[0], r[1]))
         page = [Hit(i, s.from_micros(int(p)), float(sc)) for sc, i, p in rows[offset : offset + limit]]
         return Result(page, total, more=len(rows) > offset + limit)
@@ -271,6 +271,7 @@ class Reader:
         offset: int,
         count: bool,
         now: datetime | None,
+        bounds: tuple[int, int] | None,
     ) -> Result:
         now_us = s.to_micros(now or datetime.now(UTC).replace(tzinfo=None))
         want = offset + limit + 1
@@ -278,19 +279,17 @@ class Reader:
         total = _count(searcher, tq) if count else None
         while True:
             best = searcher.search(tq, k, count=False)
-            newest = searcher.search(tq, k, count=False, order_by_field=s.PUBLISHED, order=Order.Desc)
+            newest = self._date_window(searcher, tq, True, k, None, bounds)
             scored: dict[int, tuple[float, int]] = {}
             b_addrs = [a for _, a in best.hits]
             for (score, _), i, p in zip(
                 best.hits,
                 self._ids(searcher, b_addrs),
-                searcher.fast_field_values(s.PUBLISHED, b_addrs) if b_addrs else [],
+                _ints(searcher, s.PUBLISHED, b_addrs),
                 strict=True,
             ):
                 scored[i] = (float(score), int(p))
-            n_addrs = [a for _, a in newest.hits]
-            missing = {i: int(p) for (p, _), i in zip(newest.hits, self._ids(searcher, n_addrs), strict=True)}
-            missing = {i: p for i, p in missing.items() if i not in scored}
+            missing = {i: p for p, i in newest if i not in scored}
             if missing:
                 only = TQ.term_set_query(s.schema(), s.ID, sorted(missing))
                 res = searcher.search(combine(tq, only), len(missing), count=False)
@@ -302,9 +301,9 @@ class Reader:
                 ((sc * recency(p, now_us), i, p) for i, (sc, p) in scored.items()),
                 key=lambda r: (-r[0], r[1]),
             )
-            complete = len(best.hits) < k or len(newest.hits) < k
+            complete = len(best.hits) < k or len(newest) < k
             if not complete and len(ranked) >= want:
-                bound = float(best.hits[-1][0]) * recency(int(newest.hits[-1][0]), now_us)
+                bound = float(best.hits[-1][0]) * recency(newest[-1][0], now_us)
                 complete = ranked[want - 1][0] >= bound
             if complete or k >= HYBRID_MAX_K:
                 break
@@ -452,6 +451,29 @@ class Reader:
             if "from" in b and "to" in b:
                 counts[int(b["from"])] = int(b["doc_count"])
         return [{"start": d, "count": counts.get(edges[i], 0)} for i, d in enumerate(starts)]
+
+
+def _ints(searcher: tantivy.Searcher, field: str, addrs: list[Any]) -> list[int]:
+    """A single-valued integer fast field of these hits (id and published_at are on every document)."""
+    return [int(v) for v in searcher.fast_field_values(field, addrs)] if addrs else []  # type: ignore[arg-type]
+
+
+def _postfilterable(f: Filters | None) -> bool:
+    """Filters worth checking on the text's best hits rather than intersecting: those on actors, events,
+    sources and languages. A date window alone is cheaper to intersect (measured at 1M: 8.9 ms
+    intersected, 12.5 ms post-filtered for a one-year window over `sanctions`)."""
+    if f is None:
+        return False
+    return bool(
+        f.actor_ids
+        or f.actors_all
+        or f.actor_kinds
+        or f.countries
+        or f.sources
+        or f.languages
+        or f.event_id is not None
+        or f.member_of is not None
+    )
 
 
 def _selectivity(searcher: tantivy.Searcher, f: Filters | None, bounds: tuple[int, int] | None) -> float:

@@ -12,6 +12,7 @@ switch. An interrupted build keeps the seq it started with.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -148,15 +149,15 @@ def _rebuild(
         writer.commit()
         writer.wait_merging_threads()
     index.reload()
-    docs = index.searcher().num_docs
+    total_docs = index.searcher().num_docs
     del writer, index
     layout.write_meta(
         building,
-        layout.IndexMeta.now(seq=seq, docs=docs, generation=layout.generation_number(building)),
+        layout.IndexMeta.now(seq=seq, docs=total_docs, generation=layout.generation_number(building)),
     )
     (building / layout.PROGRESS).unlink(missing_ok=True)
     gen = layout.publish(root, building)
-    return RebuildReport(gen, docs, indexed, resumed_from, time.perf_counter() - t0, seq)
+    return RebuildReport(gen, total_docs, indexed, resumed_from, time.perf_counter() - t0, seq)
 
 
 def _record(building: Path, last_id: int, seq: int, docs: int) -> None:
@@ -167,6 +168,4 @@ def _record(building: Path, last_id: int, seq: int, docs: int) -> None:
 
 
 def _remove(path: Path) -> None:
-    import shutil
-
     shutil.rmtree(path, ignore_errors=True)

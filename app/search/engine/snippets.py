@@ -85,7 +85,7 @@ class Highlighter:
 
     def lead(self, text: str, tokens: int = SNIPPET_TOKENS) -> str:
         """The opening words, unmarked: for a hit whose match is not in the shown text."""
-        words = [(m.start(), m.end(), None) for m in _WORD.finditer(text)]
+        words: list[tuple[int, int, str | None]] = [(m.start(), m.end(), None) for m in _WORD.finditer(text)]
         if not words:
             return html.escape(text[:200], quote=False)
         return self._render(text, words, 0, min(len(words), tokens))

@@ -64,7 +64,7 @@ def _field_query(searcher: tantivy.Searcher, field: str, term: Term) -> TQ | Non
         return None
     if term.prefix:
         if len(tokens) > 1:
-            return TQ.phrase_prefix_query(sch, field, tokens)
+            return TQ.phrase_prefix_query(sch, field, list[str | tuple[int, str]](tokens))
         found = searcher.terms_with_prefix(field, tokens[0], limit=PREFIX_EXPANSIONS + 1)
         if len(found) > PREFIX_EXPANSIONS:
             return TQ.regex_query(sch, field, re.escape(tokens[0]) + ".*")
@@ -75,7 +75,8 @@ def _field_query(searcher: tantivy.Searcher, field: str, term: Term) -> TQ | Non
         return TQ.boolean_query([(Occur.Should, TQ.term_query(sch, field, t)) for t, _ in found])
     if len(tokens) == 1:
         return TQ.term_query(sch, field, tokens[0])
-    return TQ.phrase_query(sch, field, tokens)
+    words: list[str | tuple[int, str]] = list(tokens)
+    return TQ.phrase_query(sch, field, words)
 
 
 def _term_query(searcher: tantivy.Searcher, term: Term) -> TQ | None:
