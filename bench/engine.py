@@ -7,8 +7,11 @@
 For each size: `rebuild` from the SQLite corpus into bench/data/SIZE.index (wall docs/s and the process's
 CPU seconds, which do not depend on what else the machine runs), the index's size on disk beside the
 database's, then every workload `--repeat` times after a warm-up, one request at a time, timing the engine
-call alone (p50/p99 in ms). The hydrate row is the SQL query that turns 20 ids into list rows (summary
-columns and body, for snippets). A markdown table goes to stdout and bench/out/engine.md.
+call alone (p50/p99 in ms, and the p50 of the calling thread's CPU time, which does not depend on what else
+the machine runs). The hydrate row is the SQL query that turns 20 ids into list rows (summary
+columns and body, for snippets). Last, the indexer on the same index: `--commits` rounds of re-reading 500
+articles from SQL, upserting them and committing (the change-feed path), and a reader's reload after each.
+A markdown table goes to stdout and bench/out/engine.md (the raw figures to engine.json).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import shutil
 import statistics
@@ -32,13 +36,22 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
 sys.path.insert(0, str(BENCH_DIR.parent))
 
-from sqlalchemy import Engine, select  # noqa: E402
+from sqlalchemy import Engine, func, select  # noqa: E402
 
 from app.articles.repository import SUMMARY_COLUMNS  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import make_sync_engine  # noqa: E402
 from app.models import Actor, Article  # noqa: E402
-from app.search.engine import SCHEMA_VERSION, Filters, Reader, member_spans, rebuild, snippets, status  # noqa: E402
+from app.search.engine import (  # noqa: E402
+    SCHEMA_VERSION,
+    Filters,
+    Indexer,
+    Reader,
+    member_spans,
+    rebuild,
+    snippets,
+    status,
+)
 from app.search.query import parse  # noqa: E402
 
 DATA = BENCH_DIR / "data"
@@ -151,6 +164,43 @@ def workloads(reader: Reader, engine: Engine) -> dict[str, Callable[[], Any]]:
     }
 
 
+def indexing(engine: Engine, index_dir: Path, reader: Reader, rounds: int) -> dict[str, dict[str, float]]:
+    """The change-feed path on the same index: re-read 500 articles from SQL, upsert them, commit, and
+    let a reader see it. The articles are unchanged, so the index's content stays the same."""
+    rng = random.Random(1)
+    with engine.connect() as conn:
+        top = int(conn.execute(select(func.max(Article.id))).scalar() or 0)
+    refresh, commit, reload = [], [], []
+    ix = Indexer.open(index_dir)
+    try:
+        seq = ix.seq
+        for _ in range(rounds):
+            ids = [rng.randint(1, top) for _ in range(500)]
+            t0 = time.perf_counter()
+            with engine.connect() as conn:
+                ix.refresh(conn, ids, seq)
+            t1 = time.perf_counter()
+            ix.commit(seq)
+            t2 = time.perf_counter()
+            reader.reload()
+            t3 = time.perf_counter()
+            refresh.append((t1 - t0) * 1e3)
+            commit.append((t2 - t1) * 1e3)
+            reload.append((t3 - t2) * 1e3)
+    finally:
+        ix.close()
+
+    def stats(samples: list[float]) -> dict[str, float]:
+        samples.sort()
+        return {"p50": statistics.median(samples), "p99": samples[-1], "cpu_p50": float("nan")}
+
+    return {
+        "refresh 500 articles from SQL (indexer)": stats(refresh),
+        "commit (indexer; p99 = max)": stats(commit),
+        "reader reload after a commit": stats(reload),
+    }
+
+
 def run_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
     db = ensure_corpus(size)
     engine = make_sync_engine(Settings(database_url=f"sqlite:///{db}", _env_file=None))  # type: ignore[call-arg]
@@ -160,6 +210,7 @@ def run_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
     reader = Reader(index_dir)
     matches = reader.count(parse("sanctions"))
     results = {name: timed(fn, args.repeat, args.warmup) for name, fn in workloads(reader, engine).items()}
+    results.update(indexing(engine, index_dir, reader, args.commits))
     engine.dispose()
     return {
         "size": size,
@@ -175,8 +226,6 @@ def run_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _count(engine: Engine) -> int:
-    from sqlalchemy import func
-
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(Article)).scalar() or 0)
 
@@ -218,6 +267,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10k,1m", help="comma list of 10k, 100k, 1m")
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--commits", type=int, default=20, help="indexer rounds of 500 articles + commit")
     parser.add_argument("--reuse-index", action="store_true", help="keep a complete index of the same size")
     args = parser.parse_args()
     runs = [run_size(size.strip(), args) for size in args.sizes.split(",") if size.strip()]
