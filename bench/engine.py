@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import resource
@@ -210,6 +211,7 @@ def run_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
     reader = Reader(index_dir)
     matches = reader.count(parse("sanctions"))
     results = {name: timed(fn, args.repeat, args.warmup) for name, fn in workloads(reader, engine).items()}
+    index_mb = round(dir_bytes(index_dir) / 1e6)
     results.update(indexing(engine, index_dir, reader, args.commits))
     engine.dispose()
     return {
@@ -217,7 +219,7 @@ def run_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
         "docs": reader.num_docs,
         "sanctions_matches": matches,
         "build": build,
-        "index_mb": round(dir_bytes(index_dir) / 1e6),
+        "index_mb": index_mb,
         "db_mb": round(db_bytes(db) / 1e6),
         "latency_ms": results,
         "load_average": list(os.getloadavg()),
@@ -228,6 +230,11 @@ def run_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
 def _count(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(Article)).scalar() or 0)
+
+
+def _cell(t: dict[str, float]) -> str:
+    cell = f"{t['p50']:.2f} / {t['p99']:.2f}"
+    return cell if math.isnan(t["cpu_p50"]) else f"{cell} / {t['cpu_p50']:.2f}"
 
 
 def table(runs: list[dict[str, Any]]) -> str:
@@ -251,10 +258,11 @@ def table(runs: list[dict[str, Any]]) -> str:
         + " | ".join(f"{r['index_mb']:,} MB ({r['db_mb']:,} MB)" for r in runs)
         + " |",
         "| matches of `sanctions` | " + " | ".join(f"{r['sanctions_matches']:,}" for r in runs) + " |",
+        "| **ms: p50 / p99 wall / p50 CPU** | " + " | ".join("" for _ in runs) + " |",
     ]
     for name in runs[0]["latency_ms"]:
-        cells = ["{p50:.2f} / {p99:.2f} / {cpu_p50:.2f}".format(**r["latency_ms"][name]) for r in runs]
-        lines.append(f"| {name} (p50 / p99 / CPU p50 ms) | " + " | ".join(cells) + " |")
+        cells = [_cell(r["latency_ms"][name]) for r in runs]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     loads = ", ".join(f"{r['size']}: {r['load_average'][0]:.1f}" for r in runs)
     lines.append(f"\nLoad average (1 min) during the runs: {loads} (2 cores).")
     return "\n".join(lines)
