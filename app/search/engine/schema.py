@@ -1,0 +1,117 @@
+"""The index schema: one Tantivy document per article, and the text analyzer shared by indexing, queries
+and snippets.
+
+Only what a query, filter, sort or facet reads is in the index, and nothing is stored: ids come back from
+the `id` fast field and the caller hydrates rows from SQL by id (one query). That keeps the index at about
+a third of the database's size (see docs/search-engine.md for the figures at 1M articles).
+
+Timestamps are i64 microseconds since the Unix epoch (naive UTC, as the database keeps them), so ranges,
+keyset cursors and histogram buckets are exact to the microsecond — Tantivy's own date type would round the
+fast field to seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import tantivy
+
+# Bump on any change of fields, options or analyzer: an index with another version is rebuilt.
+SCHEMA_VERSION = 1
+
+ANALYZER = "en_geonews"
+# The title weighs 10x the body, as the SQL engines' bm25(10, 1) / setweight('A') did.
+TITLE_BOOST = 10.0
+# Longer tokens are dropped (URLs, base64 debris); FTS5 keeps them, but nobody searches for them.
+MAX_TOKEN_LEN = 64
+
+# Field names.
+ID = "id"
+TITLE = "title"
+BODY = "body"
+SOURCE = "source"
+LANGUAGE = "language"
+ACTORS = "actor_ids"
+ACTOR_KINDS = "actor_kinds"
+COUNTRIES = "countries"
+EVENTS = "event_ids"
+STORY = "story_id"
+PUBLISHED = "published_at"
+DUPLICATE_OF = "duplicate_of"
+CREATED = "created_at"
+SEQ = "seq"
+
+TEXT_FIELDS = (TITLE, BODY)
+
+EPOCH = datetime(1970, 1, 1)
+_US = timedelta(microseconds=1)
+
+
+def to_micros(value: datetime) -> int:
+    """Naive UTC datetime -> integer microseconds since the epoch (exact)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return (value - EPOCH) // _US
+
+
+def from_micros(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_unsigned_field(ID, indexed=True, fast=True)
+    sb.add_text_field(TITLE, tokenizer_name=ANALYZER, index_option="position")
+    sb.add_text_field(BODY, tokenizer_name=ANALYZER, index_option="position")
+    # Raw (untokenised) keywords: exact filters, and fast columns for terms aggregations.
+    sb.add_text_field(SOURCE, tokenizer_name="raw", index_option="basic", fast=True)
+    sb.add_text_field(LANGUAGE, tokenizer_name="raw", index_option="basic", fast=True)
+    sb.add_unsigned_field(ACTORS, indexed=True, fast=True)
+    sb.add_text_field(ACTOR_KINDS, tokenizer_name="raw", index_option="basic", fast=True)
+    sb.add_text_field(COUNTRIES, tokenizer_name="raw", index_option="basic", fast=True)
+    sb.add_unsigned_field(EVENTS, indexed=True, fast=True)
+    sb.add_unsigned_field(STORY, indexed=True, fast=True)
+    # Range filters, sorts and histograms run on the fast column; no inverted index needed.
+    sb.add_integer_field(PUBLISHED, indexed=False, fast=True)
+    sb.add_unsigned_field(DUPLICATE_OF, indexed=True, fast=True)
+    sb.add_integer_field(CREATED, indexed=False, fast=True)
+    sb.add_unsigned_field(SEQ, indexed=False, fast=True)
+    return sb.build()
+
+
+@lru_cache(maxsize=1)
+def schema() -> tantivy.Schema:
+    return build_schema()
+
+
+@lru_cache(maxsize=1)
+def analyzer() -> tantivy.TextAnalyzer:
+    """Unicode word runs, lower-cased, diacritics folded (as FTS5's remove_diacritics), English (Porter2)
+    stems. Queries and snippets run their words through this same analyzer."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN_LEN))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+def _prepare(index: tantivy.Index) -> tantivy.Index:
+    # Custom analyzers are not persisted with the index: register on every open, before any write.
+    index.register_tokenizer(ANALYZER, analyzer())
+    # Readers reload when told to (Reader.reload), not from a watcher thread per index.
+    index.config_reader("manual")
+    return index
+
+
+def create_index(path: Path) -> tantivy.Index:
+    path.mkdir(parents=True, exist_ok=True)
+    return _prepare(tantivy.Index(schema(), str(path), reuse=False))
+
+
+def open_index(path: Path) -> tantivy.Index:
+    return _prepare(tantivy.Index.open(str(path)))
