@@ -12,6 +12,7 @@ from rich.console import Console
 from .changes.cli import register as register_changes
 from .config import get_settings
 from .importers.gdelt.cli import register as register_gdelt
+from .search.cli import register as register_index
 
 app = typer.Typer(
     help="geonews: a REST API for geopolitical news.", no_args_is_help=True, add_completion=False
@@ -137,6 +138,7 @@ def keys_create(
 
 register_gdelt(import_app)
 register_changes(app)
+register_index(app)
 
 
 @app.command()

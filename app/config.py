@@ -127,6 +127,21 @@ class Settings(BaseSettings):
     changes_prune_interval_s: float = Field(
         default=0, description="Prune old changes on a timer every this many seconds (0: only by command)."
     )
+    search_engine: bool = Field(
+        default=True, description="Answer full text, facets, member_of and timelines from the search index."
+    )
+    index_dir: str | None = Field(
+        default=None,
+        description="The search index's directory (default: beside the SQLite file, or ./geonews-index/).",
+    )
+    index_commit_interval: float = Field(
+        default=1.0, description="The indexer commits what it applied at least this often (seconds)."
+    )
+    search_consistency: str = Field(
+        default="eventual",
+        description="Default of `consistency=`: `eventual` reads the index as it is (about a second behind "
+        "writes); `strong` waits for it to catch up, else SQL answers.",
+    )
     webhooks_enabled: bool = Field(default=True, description="Deliver webhooks from this process.")
     webhooks_allow_private: bool = Field(
         default=False,

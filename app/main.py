@@ -20,6 +20,7 @@ from .middleware import ETagMiddleware, HeadAsGet, RequestContext, RequestGuard
 from .ratelimit import RateLimiter
 from .responses import JSON
 from .schemas import no_numeric_query_dates
+from .search.index import SearchIndex
 from .web import mount_explorer
 from .webhooks.delivery import WebhookDispatcher
 
@@ -42,6 +43,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.db, poll_interval=settings.changes_poll_interval, buffer=settings.changes_stream_buffer
         )
         await app.state.changes.start()
+        app.state.search = None
+        if settings.search_engine:
+            app.state.search = SearchIndex(app.state.db, app.state.changes, settings)
+            await app.state.search.start()
         background = []
         if settings.webhooks_enabled:
             background.append(WebhookDispatcher(app.state.db, app.state.changes, settings))
@@ -54,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             for task in background:
                 await task.stop()
+            if app.state.search is not None:
+                await app.state.search.stop()
             await app.state.changes.stop()
             await app.state.db.dispose()
 
@@ -117,7 +124,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db: Database = request.app.state.db
         if not db.health.available or not await db.health.check():
             return problem_response(503, "The database does not answer.", headers={"Retry-After": "1"})
-        return JSON({"status": "ready", "database": db.engine.dialect.name})
+        search = request.app.state.search
+        index = (
+            {"state": search.state, "seq": search.seq, "lag": search.lag(), "dir": str(search.dir)}
+            if search is not None
+            else {"state": "off"}
+        )
+        return JSON({"status": "ready", "database": db.engine.dialect.name, "index": index})
 
     app.add_api_route(
         "/metrics",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,6 +16,13 @@ LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
+
+
+INDEX_SEQ = Gauge("geonews_index_seq", "The last change the search index of this worker shows")
+INDEX_LAG = Gauge(
+    "geonews_index_lag_changes", "Changes committed that this worker's search index does not show"
+)
+CHANGES_HEAD = Gauge("geonews_changes_head", "The largest committed change seq this worker has seen")
 
 
 class MetricsMiddleware:
@@ -44,5 +51,10 @@ class MetricsMiddleware:
             LATENCY.labels(scope["method"], name).observe(time.perf_counter() - start)
 
 
-async def metrics_endpoint(_: Request) -> Response:
+async def metrics_endpoint(request: Request) -> Response:
+    search, hub = request.app.state.search, request.app.state.changes
+    CHANGES_HEAD.set(hub.position)
+    if search is not None:
+        INDEX_SEQ.set(search.seq)
+        INDEX_LAG.set(search.lag())
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -105,7 +105,11 @@ def write(conn: Connection, changes: Sequence[PendingChange]) -> list[int]:
     ]
     stmt = insert(Change).returning(Change.seq, sort_by_parameter_order=True)
     seqs = [seq for (seq,) in conn.execute(stmt, rows)]
-    links = [{"seq": s, "actor_id": a} for s, c in zip(seqs, changes, strict=True) for a in c.actor_ids]
+    links = [
+        {"seq": s, "actor_id": a}
+        for s, c in zip(seqs, changes, strict=True)
+        for a in dict.fromkeys(c.actor_ids)
+    ]
     if links:
         conn.execute(insert(ChangeActor), links)
     if postgres:

@@ -218,6 +218,7 @@ class PageResult:
     items: list[Any]
     next_cursor: str | None = None
     facets: dict[str, Any] | None = None
+    answered_by: str | None = None  # which engine answered ("index", "sql"), sent as X-Answered-By
 
 
 @dataclass
@@ -255,7 +256,10 @@ def list_response(request: Request, result: PageResult | Export) -> Response:
     body: dict[str, Any] = {"items": result.items, "next_cursor": result.next_cursor}
     if result.facets is not None:
         body["facets"] = result.facets
-    return JSON(body, headers=link_header(request, result.next_cursor))
+    headers = link_header(request, result.next_cursor)
+    if result.answered_by:
+        headers["X-Answered-By"] = result.answered_by
+    return JSON(body, headers=headers)
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]

@@ -8,7 +8,7 @@ a type name into codes, is a service's job (an unknown reference is then a 400 t
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Path, Query, Request
 
@@ -63,6 +63,15 @@ After = Annotated[datetime | date | None, Query(description="Inclusive.")]
 Before = Annotated[datetime | date | None, Query(description="Exclusive.")]
 DateAfter = Annotated[date | None, Query(description="Inclusive.")]
 DateBefore = Annotated[date | None, Query(description="Exclusive.")]
+
+Consistency = Annotated[
+    Literal["eventual", "strong"] | None,
+    Query(
+        description="`eventual` (default): the search index as it is, about a second behind writes; "
+        "`strong`: every change committed before this request is seen (waits up to 2 s for the index, "
+        "else the database answers)."
+    ),
+]
 
 # -- list output --------------------------------------------------------------------------------------------
 

@@ -121,8 +121,15 @@ def db_url(request: pytest.FixtureRequest, templates: dict[str, str], tmp_path: 
 
 
 @pytest.fixture
-def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, max_body_bytes=1_000_000, _env_file=None)  # type: ignore[call-arg]
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    # Tests read their own writes: `strong` makes a search wait for the index (or fall back to SQL).
+    return Settings(  # type: ignore[call-arg]
+        database_url=db_url,
+        max_body_bytes=1_000_000,
+        index_dir=str(tmp_path / "index"),
+        search_consistency="strong",
+        _env_file=None,
+    )
 
 
 @pytest.fixture
@@ -172,6 +179,8 @@ def start_server(settings: Settings, workers: int = 2, env: dict[str, str] | Non
         **os.environ,
         "GEONEWS_DATABASE_URL": settings.database_url,
         "GEONEWS_LOG_LEVEL": "warning",
+        "GEONEWS_INDEX_DIR": settings.index_dir or "",
+        "GEONEWS_SEARCH_CONSISTENCY": settings.search_consistency,
         **(env or {}),
     }
     proc = subprocess.Popen(

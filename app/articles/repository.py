@@ -178,6 +178,27 @@ async def ids(session: AsyncSession, stmt: Any) -> list[int]:
     return list((await fetch(session, stmt)).scalars())
 
 
+_SUMMARIES = select(*SUMMARY_COLUMNS).where(Article.id.in_(bindparam("ids", expanding=True)))
+_TEXTS = select(Article.id, Article.title, Article.body).where(
+    Article.id.in_(bindparam("ids", expanding=True))
+)
+
+
+async def summaries(session: AsyncSession, wanted: Sequence[int]) -> list[dict[str, Any]]:
+    """The list rows of these articles, in the order given (ids that no longer exist are skipped)."""
+    if not wanted:
+        return []
+    found = {r["id"]: dict(r) for r in (await fetch(session, _SUMMARIES, {"ids": list(wanted)})).mappings()}
+    return [found[i] for i in wanted if i in found]
+
+
+async def texts(session: AsyncSession, wanted: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """(title, body) of these articles, for highlighting a page of hits."""
+    if not wanted:
+        return {}
+    return {i: (t, b) for i, t, b in (await fetch(session, _TEXTS, {"ids": list(wanted)})).all()}
+
+
 async def snippets(session: AsyncSession, match: FullTextMatch, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}

@@ -11,9 +11,10 @@ from ..db import DatabaseDep, SessionDep
 from ..errors import ERROR_RESPONSES, NotFound
 from ..models import ActorKind
 from ..pagination import Page, PageDep, list_response
-from ..params import After, Before, Format, IdPath, MemberOf, actor_refs, id_query
+from ..params import After, Before, Consistency, Format, IdPath, MemberOf, actor_refs, id_query
 from ..responses import JSON
 from ..schemas import Iso3
+from ..search.index import SearchDep, consistency_of
 from . import idempotency, service
 from .dependencies import ArticleDep
 from .schemas import ArticleCreate, ArticleRead, ArticleSummary, ArticleUpdate, BulkReport
@@ -31,6 +32,7 @@ async def list_articles(
     request: Request,
     session: SessionDep,
     db: DatabaseDep,
+    search: SearchDep,
     page: PageDep,
     fmt: Format,
     member_of: MemberOf = None,
@@ -52,12 +54,16 @@ async def list_articles(
     published_after: After = None,
     published_before: Before = None,
     sort: Annotated[
-        Literal["-published_at", "published_at", "relevance"] | None,
-        Query(description="Default: relevance with `q`, else -published_at."),
+        Literal["-published_at", "published_at", "relevance", "hybrid"] | None,
+        Query(
+            description="Default: relevance with `q`, else -published_at. `hybrid`: relevance with a recency "
+            "decay (bm25 × (0.25 + 0.75 × 2^(−age in days / 30)))."
+        ),
     ] = None,
     facets: Annotated[
         str | None, Query(max_length=100, description="Comma list: source,actor,language,actor_kind")
     ] = None,
+    consistency: Consistency = None,
 ) -> Response:
     filters = service.ArticleFilters(
         q=q,
@@ -72,7 +78,9 @@ async def list_articles(
         published_before=published_before,
         member_of=member_of,
     )
-    result = await service.list_articles(session, db, page, fmt, filters, sort, facets)
+    result = await service.list_articles(
+        session, db, page, fmt, filters, sort, facets, search, consistency_of(request, consistency)
+    )
     return list_response(request, result)
 
 

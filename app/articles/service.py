@@ -9,9 +9,9 @@ AsyncSession.run_sync) and the CLI (a plain Session).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -21,14 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from .. import outbox
+from ..actors import repository as actors_repo
 from ..actors.gazetteer import current_gazetteer
 from ..actors.service import filter_id, filter_ids
+from ..changes import repository as changes_repo
 from ..dialect import with_deadlock_retry
 from ..errors import BadRequest, Unprocessable
 from ..ingestion.fingerprint import NEAR_DUPLICATE_DISTANCE, hamming
 from ..ingestion.pipeline import ArticleInput, Prepared, prepare
 from ..inline import heavy
-from ..models import Article, to_utc_naive
+from ..models import Article, to_utc_naive, utcnow
 from ..pagination import (
     Export,
     PageParams,
@@ -42,6 +44,10 @@ from ..pagination import (
     order_by,
 )
 from ..search.dialect import RANK_WINDOW, FullTextMatch
+from ..search.engine import MAX_TOP, EngineError, MemberSpan
+from ..search.engine import Filters as EngineFilters
+from ..search.engine import snippets as engine_snippets
+from ..search.index import SearchIndex, answers
 from ..search.query import parse as parse_query
 from . import bulk, idempotency, repository
 from .schemas import ArticleCreate, ArticleUpdate
@@ -277,9 +283,16 @@ async def list_articles(
     f: ArticleFilters,
     sort: str | None = None,
     facets: str | None = None,
+    index: SearchIndex | None = None,
+    consistency: str = "eventual",
 ) -> PageResult | Export:
-    """Plan and run an article list: which index answers it (full text ranked or not, much-mentioned
-    actors and common words walked in date order), then a keyset page or an export, plus facets."""
+    """Plan and run an article list — the one place that decides who answers it.
+
+    The search index answers what SQL cannot answer fast at scale: full text (ranked over every match),
+    facets, `member_of`, hybrid ranking. Plain filtered pages stay on SQL's composite indexes, which answer
+    them in microseconds; exports stream from SQL. When the index is missing, being built, or (with
+    `consistency=strong`) behind the last committed change, SQL answers everything: much-mentioned actors
+    and common words are then walked in date order, and relevance ranks the newest matches."""
     facet_names = _facet_names(facets)
     filters: dict[str, Any] = {
         "actor_ids": await filter_ids(session, f.actors, "actor"),
@@ -295,11 +308,17 @@ async def list_articles(
     member_of = await filter_id(session, f.member_of, "member_of")
     match = FullTextMatch(session.get_bind().dialect.name, parse_query(f.q)) if f.q else None
     sort = sort or ("relevance" if match else "-published_at")
-    if sort == "relevance" and match is None:
+    if sort in ("relevance", "hybrid") and match is None:
         raise BadRequest(
-            "sort=relevance needs a full-text query `q`.",
+            f"sort={sort} needs a full-text query `q`.",
             errors=[{"loc": ["query", "sort"], "msg": "needs q"}],
         )
+    wants_index = f.q or facet_names or member_of is not None or sort == "hybrid"
+    if fmt == "json" and wants_index and await answers(session, index, consistency):
+        assert index is not None
+        return await _from_index(session, db, index, page, filters, member_of, f.q, sort, facet_names)
+    if sort == "hybrid":
+        sort = "relevance"  # SQL has no recency decay; its relevance is the nearest order
     probe = match is None and bool(filters["actor_ids"])
     if probe:
         probe = await repository.actors_are_common(session, filters["actor_ids"])
@@ -318,7 +337,8 @@ async def list_articles(
     async with heavy(session) if match is not None else nullcontext():
         if sort == "relevance":
             assert match is not None
-            result = await _relevance_page(session, db, conds, match, stmt, key, page, fingerprint)
+            first, ranking = _sql_ranking(session, conds, match, stmt, key)
+            result = await _relevance_page(session, db, page, fingerprint, first, ranking)
         else:
             if match is not None and not conds and await repository.match_is_common(session, match):
                 # A common word: walk the date index and probe each article (the first page is near).
@@ -334,28 +354,30 @@ async def list_articles(
             result.facets = await repository.facets(
                 session, repository.matching_ids(conds, match), facet_names
             )
+    result.answered_by = "sql"
     return result
+
+
+Rows = list[dict[str, Any]]
 
 
 async def _relevance_page(
     session: AsyncSession,
     db: Any,
-    conds: list[Any],
-    match: FullTextMatch,
-    stmt: Any,
-    key: SortKey,
     page: PageParams,
     filters: dict[str, Any],
+    first: Callable[[int], Awaitable[Rows]],
+    ranking: Callable[[int], Awaitable[list[int]]],
 ) -> PageResult:
-    """Relevance order that stays put while articles arrive (bm25 scores move as the corpus grows).
+    """Relevance order that stays put while articles arrive (scores move as the corpus grows).
 
-    Page 1 is one ranked query with the LIMIT inside the full-text index; its cursor remembers the
-    newest article id and the ids it served. Page 2 freezes the rest of the ranking — matches that
-    existed at page 1, minus those served — as a snapshot; later pages read it. Only clients that page
-    pay for the snapshot."""
+    Page 1 is one ranked query (`first(n)`: the best n rows); its cursor remembers the newest article id
+    and the ids it served. Page 2 freezes the rest of the ranking (`ranking(newest)`: ranked ids of the
+    matches that existed at page 1) minus those served, as a snapshot; later pages read it. Only clients
+    that page pay for the snapshot. The same cursors work whichever engine ranks."""
     fp = filters_fingerprint(filters)
     if page.cursor is None:
-        rows = await repository.rows(session, stmt.order_by(*order_by(key)).limit(page.limit + 1))
+        rows = await first(page.limit + 1)
         if len(rows) <= page.limit:
             return PageResult(rows)
         rows = rows[: page.limit]
@@ -364,16 +386,7 @@ async def _relevance_page(
     if cursor_kind(page.cursor) == FIRST_KEY.name:
         newest, seen_text = decode_cursor(page.cursor, FIRST_KEY, fp)
         seen = {int(x) for x in seen_text.split(",") if x.isdigit()}
-        full, ft = repository.list_statement(conds, match, relevance=True, upto=newest)
-        ordered = full.with_only_columns(Article.id).order_by(*order_by(repository.relevance(ft)))
-        ranked = await repository.ids(session, ordered.limit(repository.SNAPSHOT_MAX_IDS))
-        if not conds and len(ranked) >= RANK_WINDOW:
-            # The ranked window is the newest matches; every older match follows, newest first, so the
-            # chain still yields each match once.
-            older, _ = repository.list_statement([Article.id <= newest, Article.id.not_in(ranked)], match)
-            rest = older.with_only_columns(Article.id).order_by(Article.id.desc())
-            ranked += await repository.ids(session, rest.limit(repository.SNAPSHOT_MAX_IDS - len(ranked)))
-        ids = [i for i in ranked if i not in seen]
+        ids = [i for i in await ranking(newest) if i not in seen]
         token = await repository.save_snapshot(db, ids)
         offset = 0
     else:
@@ -386,11 +399,137 @@ async def _relevance_page(
             )
         ids = loaded
     wanted = ids[offset : offset + page.limit]
-    plain, _ = repository.list_statement([Article.id.in_(wanted)], None)
-    found = {r["id"]: r for r in await repository.rows(session, plain)}
-    rows = [found[i] for i in wanted if i in found]  # an article deleted since is skipped
+    rows = await repository.summaries(session, wanted)  # an article deleted since is skipped
     more = offset + page.limit < len(ids)
     return PageResult(rows, encode_cursor(SNAPSHOT_KEY, [token, offset + page.limit], fp) if more else None)
+
+
+def _sql_ranking(
+    session: AsyncSession, conds: list[Any], match: FullTextMatch, stmt: Any, key: SortKey
+) -> tuple[Callable[[int], Awaitable[Rows]], Callable[[int], Awaitable[list[int]]]]:
+    """Page 1 and the frozen ranking from SQL full text (FTS5 bm25 / ts_rank_cd)."""
+
+    async def first(n: int) -> Rows:
+        return await repository.rows(session, stmt.order_by(*order_by(key)).limit(n))
+
+    async def ranking(newest: int) -> list[int]:
+        full, ft = repository.list_statement(conds, match, relevance=True, upto=newest)
+        ordered = full.with_only_columns(Article.id).order_by(*order_by(repository.relevance(ft)))
+        ranked = await repository.ids(session, ordered.limit(repository.SNAPSHOT_MAX_IDS))
+        if not conds and len(ranked) >= RANK_WINDOW:
+            # The ranked window is the newest matches; every older match follows, newest first, so the
+            # chain still yields each match once.
+            older, _ = repository.list_statement([Article.id <= newest, Article.id.not_in(ranked)], match)
+            rest = older.with_only_columns(Article.id).order_by(Article.id.desc())
+            ranked += await repository.ids(session, rest.limit(repository.SNAPSHOT_MAX_IDS - len(ranked)))
+        return ranked
+
+    return first, ranking
+
+
+HYBRID_KEY = SortKey("hybrid", ((None, False), (None, False), (None, False)), ("int", "str", "int"))
+
+
+def _engine_filters(filters: dict[str, Any], spans: list[MemberSpan] | None) -> EngineFilters:
+    return EngineFilters(
+        actor_ids=filters["actor_ids"] or (),
+        actors_all=filters["actors_all"] or (),
+        actor_kinds=filters["actor_kinds"] or (),
+        countries=[filters["country"]] if filters["country"] else (),
+        sources=filters["sources"] or (),
+        languages=filters["languages"] or (),
+        event_id=filters["event_id"],
+        published_after=filters["published_after"],
+        published_before=filters["published_before"],
+        member_of=spans,
+    )
+
+
+async def _from_index(
+    session: AsyncSession,
+    db: Any,
+    index: SearchIndex,
+    page: PageParams,
+    filters: dict[str, Any],
+    member_of: int | None,
+    q: str | None,
+    sort: str,
+    facet_names: list[str],
+) -> PageResult:
+    """The page from the search index: ids (and facets) from Tantivy, rows hydrated from SQL by id."""
+    assert index.reader is not None
+    reader = index.reader
+    query = parse_query(q) if q else None
+    spans = None
+    if member_of is not None:
+        spans = [
+            MemberSpan(member_of),
+            *(MemberSpan(*m) for m in await changes_repo.memberships(session, member_of)),
+        ]
+    flt = _engine_filters(filters, spans)
+    fingerprint = {**filters, "q": q, "sort": sort, "member_of": member_of}
+    fp = filters_fingerprint(fingerprint)
+
+    async def search(**kw: Any) -> Any:
+        try:
+            return await anyio.to_thread.run_sync(lambda: reader.search(query, kw.pop("flt", flt), **kw))
+        except EngineError as exc:
+            raise BadRequest(str(exc), errors=[{"loc": ["query"], "msg": str(exc)}]) from exc
+
+    if sort in ("-published_at", "published_at"):
+        key = repository.SORTS[sort]
+        after = tuple(decode_cursor(page.cursor, key, fp)) if page.cursor else None
+        res = await search(sort=sort, limit=page.limit, after=after)
+        rows = await repository.summaries(session, [h.id for h in res.hits])
+        last = res.hits[-1] if res.hits else None
+        result = PageResult(
+            rows, encode_cursor(key, [last.published_at, last.id], fp) if res.more and last else None
+        )
+    elif sort == "hybrid":
+        if page.cursor:
+            offset, now_text, newest = decode_cursor(page.cursor, HYBRID_KEY, fp)
+            now = datetime.fromisoformat(now_text)
+        else:
+            offset, now, newest = 0, utcnow(), await repository.max_id(session)
+        frozen = replace(flt, max_id=newest)
+        res = await search(flt=frozen, sort="hybrid", limit=page.limit, offset=offset, now=now)
+        rows = await repository.summaries(session, [h.id for h in res.hits])
+        more = res.more and offset + page.limit < MAX_TOP
+        nxt = encode_cursor(HYBRID_KEY, [offset + page.limit, now.isoformat(), newest], fp) if more else None
+        result = PageResult(rows, nxt)
+    else:
+
+        async def first(n: int) -> Rows:
+            res = await search(sort="relevance", limit=n)
+            return await repository.summaries(session, [h.id for h in res.hits])
+
+        async def ranking(newest: int) -> list[int]:
+            res = await search(flt=replace(flt, max_id=newest), sort="relevance", limit=MAX_TOP)
+            return [h.id for h in res.hits]
+
+        result = await _relevance_page(session, db, page, fingerprint, first, ranking)
+    if query is not None and result.items:
+        texts = await repository.texts(session, [r["id"] for r in result.items])
+        snips = await anyio.to_thread.run_sync(lambda: engine_snippets(query, texts))
+        for r in result.items:
+            r["snippet"] = snips.get(r["id"])
+    if facet_names:
+        counts = await anyio.to_thread.run_sync(lambda: reader.facets(query, flt, facet_names))
+        result.facets = await _label_facets(session, counts)
+    result.answered_by = "index"
+    return result
+
+
+async def _label_facets(session: AsyncSession, counts: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Actor facets come from the index as ids: label them as the SQL facets do."""
+    if "actor" in counts:
+        briefs = await actors_repo.briefs(session, [c["value"] for c in counts["actor"]])
+        counts["actor"] = [
+            {"value": b["slug"], "id": b["id"], "name": b["name"], "kind": b["kind"], "count": c["count"]}
+            for c in counts["actor"]
+            if (b := briefs.get(c["value"])) is not None
+        ]
+    return counts
 
 
 def _facet_names(facets: str | None) -> list[str]:

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from ..actors.dependencies import ActorDep
 from ..auth import read_access
 from ..db import SessionDep
 from ..errors import ERROR_RESPONSES
-from ..params import ActorRef, AsOf, RelationTypes
+from ..params import ActorRef, AsOf, Consistency, RelationTypes
 from ..responses import JSON
 from ..schemas import MAX_ID
+from ..search.index import SearchDep
 from . import service
 from .schemas import Network, Path, Timeline
 
@@ -56,7 +57,9 @@ async def actor_network(
 
 @actor_router.get("/{actor}/timeline", response_model=Timeline, dependencies=[read_access])
 async def actor_timeline(
+    request: Request,
     session: SessionDep,
+    search: SearchDep,
     actor_id: ActorDep,
     interval: Annotated[Literal["day", "week", "month"], Query(description="Weeks start on Monday.")] = "day",
     from_: Annotated[
@@ -78,10 +81,18 @@ async def actor_timeline(
             "the actor takes part in, by start date, instead of articles.",
         ),
     ] = None,
+    consistency: Consistency = None,
 ) -> Response:
     """Articles mentioning the actor per day, week or month, empty buckets included (at most 1,000)."""
     result = await service.timeline(
-        session, actor_id, interval=interval, start=from_, end=to, with_=with_, event_type=event_type
+        session,
+        actor_id,
+        interval=interval,
+        start=from_,
+        end=to,
+        with_=with_,
+        event_type=event_type,
+        index=search,
     )
     return JSON(result)
 

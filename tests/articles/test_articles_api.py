@@ -80,6 +80,7 @@ def test_actor_filters_any_all_kind_country_and_event(client, write_headers):
     # Mentions are written by the linker in the ingestion issue; here through events/claims we only need rows.
     from sqlalchemy import insert
 
+    from app import outbox
     from app.db import make_sync_engine
     from app.models import Mention
 
@@ -111,6 +112,8 @@ def test_actor_filters_any_all_kind_country_and_event(client, write_headers):
                 },
             ],
         )
+        # Writes behind the API's back tell the change log too (the search index follows it).
+        outbox.write(conn, [outbox.PendingChange("article", "updated", a["id"]) for a in (a1, a2)])
     engine.dispose()
     ids = lambda **p: sorted(x["id"] for x in client.get("/v1/articles", params=p).json()["items"])  # noqa: E731
     assert ids(actor=[p["slug"]]) == [a1["id"]]

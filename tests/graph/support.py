@@ -11,6 +11,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, insert
 
+from app import outbox
 from app.models import Mention
 from tests import factories
 
@@ -62,6 +63,8 @@ class Corpus:
                         for i, actor_id in enumerate(actor_ids)
                     ],
                 )
+            # A writer behind the API's back still tells the change log (the search index follows it).
+            outbox.write(conn, [outbox.PendingChange("article", "updated", art["id"], {}, tuple(actor_ids))])
         self.articles[art["id"]] = (art["published_at"], list(actor_ids))
         return int(art["id"])
 

@@ -85,9 +85,9 @@ def test_a_receiver_that_was_down_gets_every_change_afterwards(
     ).json()
     receiver.mode = "failing"
     ids = [
-        hooked.post("/v1/articles", json=_article(10 + i, f"South Korea note {i}."), headers=write_headers).json()[
-            "id"
-        ]
+        hooked.post(
+            "/v1/articles", json=_article(10 + i, f"South Korea note {i}."), headers=write_headers
+        ).json()["id"]
         for i in range(5)
     ]
     failed = _until(

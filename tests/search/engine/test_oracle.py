@@ -169,9 +169,18 @@ def test_relevance_is_bm25_over_all_matches_with_title_boost(world):
     q = parse("sanctions")
     full = world.reader.search(q, sort="relevance", limit=MAX_TOP).hits
     top = world.reader.search(q, sort="relevance", limit=5).hits
-    assert [h.id for h in top] == [h.id for h in full[:5]]
     page2 = world.reader.search(q, sort="relevance", limit=5, offset=5).hits
-    assert [h.id for h in page2] == [h.id for h in full[5:10]]
+
+    def same_head(got: list, want: list) -> None:
+        # The same scores in the same order; ids may differ only among hits tied on score at the cut.
+        assert [round(h.score, 5) for h in got] == [round(h.score, 5) for h in want]
+        untied = {round(h.score, 5) for h in want} - {round(want[-1].score, 5)}
+        assert [h.id for h in got if round(h.score, 5) in untied] == [
+            h.id for h in want if round(h.score, 5) in untied
+        ]
+
+    same_head(top, full[:5])
+    same_head(page2, full[5:10])
     with world.sync.connect() as conn:
         titled = set(
             conn.execute(select(Article.id).where(func.lower(Article.title).like("%sanctions%"))).scalars()
@@ -181,7 +190,8 @@ def test_relevance_is_bm25_over_all_matches_with_title_boost(world):
     in_title = [ranks[i] for i in titled if i in ranks]
     body_only = [r for i, r in ranks.items() if i not in titled]
     assert sum(in_title) / len(in_title) < sum(body_only) / len(body_only)
-    assert world.reader.top_ids(q, n=7) == [h.id for h in full[:7]]
+    top7 = set(world.reader.top_ids(q, n=7))
+    assert len(top7) == 7 and top7 <= {h.id for h in full if h.score >= full[6].score - 1e-6}
 
 
 def test_hybrid_prefers_recent_among_equals(world):

@@ -1,0 +1,295 @@
+"""The search index of this process: a reader for every worker, and the indexer for the one worker that
+holds Tantivy's writer lock, kept current by following the change log.
+
+SQL is the source of truth. At start-up a missing index (or one of an older schema) is rebuilt from SQL in
+the background — meanwhile every query is answered by SQL (app/articles/service.py decides). The indexer
+then applies every article change after the index's durable `seq` (and re-indexes the articles of an actor
+whose kind or country changed), commits at least every `index_commit_interval` seconds, and records the
+seq with the commit (app/search/engine/indexer.py), so a killed indexer resumes from the log without losing
+or doubling anything. The other workers reload their reader (two `stat` calls when nothing changed) and
+take over the writer lock if its holder dies. On PostgreSQL every API instance keeps its own index
+directory and follows the same log: reads scale with instances, with no search server to run.
+
+`consistency=strong` reads call `caught_up()`: the index must have applied every change committed before
+the read (the log's head), or the read goes to SQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+
+from ..changes import repository as changes_repo
+from ..config import Settings
+from ..db import make_sync_engine
+from ..models import Actor
+from ..tasks import cancel_and_wait
+from .engine import (
+    SCHEMA_VERSION,
+    Indexer,
+    Reader,
+    RebuildRunning,
+    article_ids_mentioning,
+    rebuild,
+    status,
+)
+
+log = logging.getLogger("geonews.search")
+
+PAGE = 2_000  # changes read per round
+RETRY_WRITER = 5.0  # seconds between attempts to take the writer lock from a reader
+
+
+def index_dir(settings: Settings) -> Path:
+    """GEONEWS_INDEX_DIR, else `<database file>.index` beside a SQLite file, else ./geonews-index/<db>."""
+    if settings.index_dir:
+        return Path(settings.index_dir)
+    from ..dialect import sqlite_file
+
+    db_file = sqlite_file(settings.sync_url)
+    if db_file is not None:
+        return db_file.with_name(db_file.name + ".index")
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.sync_url)
+    return Path("geonews-index") / f"{url.host or 'local'}-{url.port or 5432}-{url.database}"
+
+
+class SearchIndex:
+    def __init__(self, db: Any, hub: Any, settings: Settings) -> None:
+        self.db, self.hub, self.settings = db, hub, settings
+        self.dir = index_dir(settings)
+        self.reader: Reader | None = None
+        self.indexer: Indexer | None = None
+        self.applied = 0  # the last change applied by this process's indexer (committed or not)
+        self.state = "starting"  # starting | building | ready | failed
+        self._sync_engine: Any = None
+        self._actors: dict[int, tuple[str, str | None]] = {}
+        self._last_commit = time.monotonic()
+        self._pending = 0
+        self._urgent = asyncio.Event()
+        self._committed = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._writing = threading.Lock()  # one thread at a time uses the Tantivy writer
+
+    # -- what the planner asks -------------------------------------------------------------------------
+
+    @property
+    def usable(self) -> bool:
+        """The reader has a complete index of the current schema."""
+        r = self.reader
+        return r is not None and r.meta is not None and r.meta.schema_version == SCHEMA_VERSION
+
+    @property
+    def seq(self) -> int:
+        return self.reader.seq if self.reader is not None else 0
+
+    def lag(self) -> int:
+        """Changes committed to the log that searches do not see yet."""
+        return max(0, self.hub.position - self.seq) if self.usable else -1
+
+    async def caught_up(self, head: int, seconds: float) -> bool:
+        """Wait (bounded) until searches see every change up to `head`; ask our indexer to commit now."""
+        if not self.usable:
+            return False
+        deadline = time.monotonic() + seconds
+        while self.seq < head:
+            self._urgent.set()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            async with self._committed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._committed.wait(), min(left, 0.05))
+            await asyncio.to_thread(self._reload)
+        return True
+
+    # -- life ------------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.reader = await asyncio.to_thread(Reader, self.dir)
+        self._sync_engine = self.db.sync_engine or make_sync_engine(self.settings)
+        self._task = asyncio.create_task(self._run(), name="geonews-search-index")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        await cancel_and_wait(self._task, grace=10.0)
+        await asyncio.to_thread(self._close_indexer)
+        if self._sync_engine is not None and self._sync_engine is not self.db.sync_engine:
+            self._sync_engine.dispose()
+
+    async def _run(self) -> None:
+        next_try = 0.0
+        while not self._stopping:
+            try:
+                if self.indexer is None and time.monotonic() >= next_try:
+                    await self._become_indexer()
+                    next_try = time.monotonic() + RETRY_WRITER
+                if self.indexer is not None:
+                    await self._follow()
+                else:
+                    await asyncio.to_thread(self._reload)
+                self.state = "ready" if self.usable else self.state
+                await self._idle()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("search index: %s", exc, exc_info=True)
+                self.state = "failed" if not self.usable else self.state
+                await asyncio.sleep(1.0)
+
+    async def _idle(self) -> None:
+        """Until there is news, the commit falls due, or a strong read is waiting."""
+        wait = (
+            self.settings.index_commit_interval
+            if self._pending
+            else max(0.2, self.settings.changes_poll_interval)
+        )
+        news = asyncio.create_task(self.hub.wait_beyond(self.applied if self.indexer else self.seq, wait))
+        urgent = asyncio.create_task(self._urgent.wait())
+        try:
+            await asyncio.wait({news, urgent}, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for t in (news, urgent):
+                t.cancel()
+
+    async def _become_indexer(self) -> None:
+        st = await asyncio.to_thread(status, self.dir)
+        if st.needs_rebuild:
+            async with self.db.reader() as session:
+                head = await changes_repo.head(session)
+            self.state = "building"
+            log.info("building the search index in %s from the database (changes up to %d)", self.dir, head)
+            try:
+                report = await asyncio.to_thread(
+                    rebuild, self._sync_engine, self.dir, seq=head, progress=False
+                )
+                log.info("search index built: %s", report)
+            except RebuildRunning:
+                return  # another process builds it; we read it when it switches
+        self.indexer = await asyncio.to_thread(Indexer.try_open, self.dir)
+        if self.indexer is not None:
+            self.applied = self.indexer.seq
+            self._actors = await asyncio.to_thread(self._load_actors)
+        await asyncio.to_thread(self._reload)
+
+    # -- following the log -------------------------------------------------------------------------------
+
+    async def _follow(self) -> None:
+        assert self.indexer is not None
+        async with self.db.reader() as session:
+            if self.applied < await changes_repo.pruned_through(session):
+                # The changes this index misses were pruned: only a rebuild can bring it back.
+                log.warning("search index is behind the retained change log: rebuilding")
+                await asyncio.to_thread(self._close_indexer)
+                await asyncio.to_thread(
+                    rebuild, self._sync_engine, self.dir, seq=await changes_repo.head(session), progress=False
+                )
+                return
+            rows = await changes_repo.newer(session, self.applied, PAGE)
+        if rows:
+            await asyncio.to_thread(self._apply, rows)
+        due = time.monotonic() - self._last_commit >= self.settings.index_commit_interval
+        if self._pending and (due or self._urgent.is_set() or len(rows) < PAGE):
+            await asyncio.to_thread(self._commit)
+            self._urgent.clear()
+            async with self._committed:
+                self._committed.notify_all()
+        elif not self._pending:
+            self._urgent.clear()
+
+    def _close_indexer(self) -> None:
+        # Waits for an apply or commit still running in its thread (a cancelled task leaves it running).
+        with self._writing:
+            indexer, self.indexer = self.indexer, None
+            if indexer is not None:
+                indexer.close()
+
+    def _apply(self, rows: list[dict[str, Any]]) -> None:
+        """Refresh the articles these changes touch (sync, in a worker thread)."""
+        with self._writing:
+            if self.indexer is not None:
+                self._apply_locked(rows)
+
+    def _apply_locked(self, rows: list[dict[str, Any]]) -> None:
+        assert self.indexer is not None
+        articles = {r["entity_id"] for r in rows if r["entity"] == "article"}
+        moved = [r["entity_id"] for r in rows if r["entity"] == "actor" and self._actor_moved(r)]
+        last = rows[-1]["seq"]
+        with self._sync_engine.connect() as conn:
+            if moved:
+                articles |= set(article_ids_mentioning(conn, moved))
+            if articles:
+                self.indexer.refresh(conn, sorted(articles), last)
+        self.applied = last
+        self._pending += len(articles) or 1
+
+    def _actor_moved(self, change: dict[str, Any]) -> bool:
+        """An actor's kind or country is copied into the documents of its articles: did it change?"""
+        data = change.get("data") or {}
+        now = (data.get("kind"), data.get("country")) if change["op"] != "deleted" else None
+        before = self._actors.get(change["entity_id"])
+        if now is None:
+            self._actors.pop(change["entity_id"], None)
+        else:
+            self._actors[change["entity_id"]] = now  # type: ignore[assignment]
+        return before is not None and before != now
+
+    def _commit(self) -> None:
+        with self._writing:
+            if self.indexer is not None:
+                self._commit_locked()
+
+    def _commit_locked(self) -> None:
+        assert self.indexer is not None
+        resume = self.indexer.commit(self.applied)
+        if resume != self.applied:  # a rebuild switched generations: replay the log from its seq
+            self.applied = resume
+        self._pending = 0
+        self._last_commit = time.monotonic()
+        self._reload()
+
+    def _load_actors(self) -> dict[int, tuple[str, str | None]]:
+        with self._sync_engine.connect() as conn:
+            return {i: (k, c) for i, k, c in conn.execute(select(Actor.id, Actor.kind, Actor.country))}
+
+    def _reload(self) -> None:
+        if self.reader is not None:
+            self.reader.reload()
+
+
+def get_search(request: Request) -> SearchIndex | None:
+    """This process's search index (None when GEONEWS_SEARCH_ENGINE is off)."""
+    return request.app.state.search  # type: ignore[no-any-return]
+
+
+SearchDep = Annotated[SearchIndex | None, Depends(get_search)]
+
+
+def consistency_of(request: Request, asked: str | None) -> str:
+    return asked or request.app.state.settings.search_consistency
+
+
+STRONG_WAIT = 2.0  # seconds a consistency=strong read waits for the index before SQL answers it
+
+
+async def answers(session: Any, index: SearchIndex | None, consistency: str) -> bool:
+    """Whether the index may answer this read: it is ready, and with `strong` it shows every change
+    committed before the read (waiting up to STRONG_WAIT for it)."""
+    if index is None or not index.usable:
+        return False
+    if consistency != "strong":
+        return True
+    head = await changes_repo.head(session)
+    await session.rollback()  # hold no read transaction while waiting
+    return await index.caught_up(head, STRONG_WAIT)
