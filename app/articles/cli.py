@@ -208,6 +208,7 @@ def _to_database(batches, report, progress, task, console, workers: int = 0) -> 
     from .. import migrate
     from ..actors.gazetteer import load_entries
     from ..db import make_sync_engine
+    from ..dialect import immediate_writes
 
     settings = get_settings()
     migrate.upgrade(settings)
@@ -231,7 +232,9 @@ def _to_database(batches, report, progress, task, console, workers: int = 0) -> 
                 else:
                     prepared.append(result)
             if prepared:
-                with Session(engine) as session, session.begin():
+                # BEGIN IMMEDIATE on SQLite: wait for a running server's writers instead of failing to
+                # upgrade a read lock half-way through the batch.
+                with Session(immediate_writes(engine)) as session, session.begin():
                     outcomes = store(session, prepared)
                     record_stored(session, prepared, outcomes)
                     for outcome in outcomes:

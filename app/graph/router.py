@@ -14,7 +14,7 @@ from ..errors import ERROR_RESPONSES
 from ..params import ActorRef, AsOf, Consistency, RelationTypes
 from ..responses import JSON
 from ..schemas import MAX_ID
-from ..search.index import SearchDep
+from ..search.index import SearchDep, consistency_of
 from . import service
 from .schemas import Network, Path, Timeline
 
@@ -93,6 +93,7 @@ async def actor_timeline(
         with_=with_,
         event_type=event_type,
         index=search,
+        consistency=consistency_of(request, consistency),
     )
     return JSON(result)
 

@@ -370,7 +370,7 @@ async def timeline(
     with_: str | None = None,
     event_type: str | None = None,
     index: Any = None,
-    consistency: str = "eventual",
+    consistency: str = "strong",
 ) -> dict[str, Any]:
     """Articles mentioning the actor (with `with_`: both actors) per bucket, or with `event_type` the
     events of that type it takes part in, by start date; empty buckets included. Article counts come
