@@ -142,6 +142,10 @@ class Settings(BaseSettings):
         description="Default of `consistency=`: `eventual` reads the index as it is (about a second behind "
         "writes); `strong` waits for it to catch up, else SQL answers.",
     )
+    search_strong_wait_s: float = Field(
+        default=2.0,
+        description="How long a `consistency=strong` read waits for the index to catch up before SQL answers.",
+    )
     webhooks_enabled: bool = Field(default=True, description="Deliver webhooks from this process.")
     webhooks_allow_private: bool = Field(
         default=False,

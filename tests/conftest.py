@@ -128,6 +128,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         max_body_bytes=1_000_000,
         index_dir=str(tmp_path / "index"),
         search_consistency="strong",
+        search_strong_wait_s=15.0,  # a loaded test machine must not turn index answers into SQL ones
         _env_file=None,
     )
 
@@ -181,6 +182,7 @@ def start_server(settings: Settings, workers: int = 2, env: dict[str, str] | Non
         "GEONEWS_LOG_LEVEL": "warning",
         "GEONEWS_INDEX_DIR": settings.index_dir or "",
         "GEONEWS_SEARCH_CONSISTENCY": settings.search_consistency,
+        "GEONEWS_SEARCH_STRONG_WAIT_S": str(settings.search_strong_wait_s),
         **(env or {}),
     }
     proc = subprocess.Popen(

@@ -280,16 +280,13 @@ def consistency_of(request: Request, asked: str | None) -> str:
     return asked or request.app.state.settings.search_consistency
 
 
-STRONG_WAIT = 2.0  # seconds a consistency=strong read waits for the index before SQL answers it
-
-
 async def answers(session: Any, index: SearchIndex | None, consistency: str) -> bool:
     """Whether the index may answer this read: it is ready, and with `strong` it shows every change
-    committed before the read (waiting up to STRONG_WAIT for it)."""
+    committed before the read (waiting up to search_strong_wait_s for it)."""
     if index is None or not index.usable:
         return False
     if consistency != "strong":
         return True
     head = await changes_repo.head(session)
     await session.rollback()  # hold no read transaction while waiting
-    return await index.caught_up(head, STRONG_WAIT)
+    return await index.caught_up(head, index.settings.search_strong_wait_s)

@@ -100,7 +100,7 @@ class Reader:
         self._lock = threading.Lock()
         self._gen: Path | None = None
         self._index: tantivy.Index | None = None
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[tuple[int, int, int], ...] | None = None
         self._bounds: tuple[int, int] | None = None
         self.meta: layout.IndexMeta | None = None
         self.reload()
@@ -116,12 +116,18 @@ class Reader:
     def generation(self) -> Path | None:
         return self._gen
 
-    def _tantivy_stamp(self, gen: Path) -> tuple[int, int] | None:
-        try:
-            st = os.stat(gen / "meta.json")
-        except FileNotFoundError:
-            return None
-        return (st.st_ino, st.st_mtime_ns)
+    def _tantivy_stamp(self, gen: Path) -> tuple[tuple[int, int, int], ...] | None:
+        """What identifies a commit: Tantivy's meta.json and our sidecar, both. The sidecar is written just
+        after Tantivy's commit, so a reload between the two sees the new segments with the old seq; keying
+        on the sidecar too makes the next reload take the new seq (else it waited for another commit)."""
+        stamps = []
+        for name in ("meta.json", layout.META):
+            try:
+                st = os.stat(gen / name)
+            except FileNotFoundError:
+                return None
+            stamps.append((st.st_ino, st.st_mtime_ns, st.st_size))
+        return tuple(stamps)
 
     def reload(self) -> bool:
         """See the latest commit (and a new generation after a rebuild); True if anything changed."""

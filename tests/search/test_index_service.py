@@ -1,0 +1,197 @@
+"""The search index inside the service: which path answers (X-Answered-By), reads that see the caller's
+own writes, the same answers as SQL, /readyz and /metrics, the CLI, several instances converging on
+one PostgreSQL database, and a crashed server catching up from the change log."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import make_key, start_server, stop_server
+
+
+def write_headers(settings: Settings) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_key(settings, 'write')}"}
+
+
+def _ready(client: Any, base: str = "", timeout: float = 60) -> dict[str, Any]:
+    """Wait until the index is built and ready; return /readyz."""
+    deadline = time.time() + timeout
+    while True:
+        body = client.get(f"{base}/readyz").json()
+        if body.get("index", {}).get("state") == "ready" or time.time() > deadline:
+            return body  # type: ignore[no-any-return]
+        time.sleep(0.2)
+
+
+def _post(client: Any, headers: dict[str, str], base: str = "", **fields: Any) -> dict[str, Any]:
+    word = uuid.uuid4().hex[:10]
+    body = {
+        "url": f"https://index.example.org/{word}",
+        "title": f"Zanzibarite talks {word}",
+        "body": f"Delegates of Ukraine and Poland held zanzibarite talks about grain {word}.",
+        "source": "index.example.org",
+        "published_at": "2024-05-06T07:08:09Z",
+        **fields,
+    }
+    r = client.post(f"{base}/v1/articles", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    return {**r.json(), "word": word}
+
+
+def test_index_answers_and_agrees_with_sql(client, settings):
+    body = _ready(client)
+    assert body["index"]["state"] == "ready" and body["index"]["lag"] >= 0
+    made = [_post(client, write_headers(settings)) for _ in range(3)]
+    r = client.get("/v1/articles", params={"q": "zanzibarite", "sort": "-published_at"})
+    assert r.status_code == 200, r.text
+    assert r.headers["x-answered-by"] == "index"
+    ids = [a["id"] for a in r.json()["items"]]
+    assert sorted(ids) == sorted(a["id"] for a in made)
+    # A simple page with no full text, facets or member_of stays on SQL.
+    plain = client.get("/v1/articles", params={"source": "index.example.org"})
+    assert plain.headers["x-answered-by"] == "sql"
+    assert sorted(a["id"] for a in plain.json()["items"]) == sorted(ids)
+    # The same request with the engine off: the same answer from SQL.
+    off = Settings(**{**settings.model_dump(), "search_engine": False})
+    with TestClient(create_app(off)) as sql_client:
+        s = sql_client.get("/v1/articles", params={"q": "zanzibarite", "sort": "-published_at"})
+        assert s.headers["x-answered-by"] == "sql"
+        assert [a["id"] for a in s.json()["items"]] == ids
+        facets = {"q": "zanzibarite", "facets": "source,language"}
+        assert (
+            sql_client.get("/v1/articles", params=facets).json()["facets"]
+            == (client.get("/v1/articles", params=facets).json()["facets"])
+        )
+
+
+def test_strong_reads_see_the_callers_write_at_once(client, settings):
+    _ready(client)
+    for _ in range(5):
+        made = _post(client, write_headers(settings))
+        r = client.get("/v1/articles", params={"q": made["word"], "consistency": "strong"})
+        assert r.headers["x-answered-by"] == "index"
+        assert [a["id"] for a in r.json()["items"]] == [made["id"]]
+        timeline = client.get(
+            "/v1/actors/ukraine/timeline",
+            params={"interval": "day", "from": "2024-05-06", "to": "2024-05-06", "consistency": "strong"},
+        ).json()
+        assert timeline["items"][0]["count"] >= 1
+
+
+def test_consistency_is_validated(client):
+    r = client.get("/v1/articles", params={"q": "talks", "consistency": "sometimes"})
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_metrics_report_the_index(client, settings):
+    _ready(client)
+    _post(client, write_headers(settings))
+    admin = {"Authorization": f"Bearer {make_key(settings, 'admin')}"}
+    deadline = time.time() + 20
+    while True:  # the head is what this worker's change hub has seen (it polls the log on SQLite)
+        r = client.get("/metrics", headers=admin)
+        assert r.status_code == 200, r.text
+        values = {
+            line.split()[0]: float(line.split()[1])
+            for line in r.text.splitlines()
+            if line.startswith(("geonews_index_", "geonews_changes_head"))
+        }
+        if values["geonews_changes_head"] >= 1 or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert values["geonews_changes_head"] >= 1
+    assert 0 <= values["geonews_index_lag_changes"] <= values["geonews_changes_head"]
+    assert values["geonews_index_seq"] <= values["geonews_changes_head"]
+
+
+def _cli(args: list[str], settings: Settings) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "GEONEWS_DATABASE_URL": settings.database_url,
+        "GEONEWS_INDEX_DIR": settings.index_dir or "",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_cli_rebuild_and_status(settings):
+    out = _cli(["index", "rebuild"], settings)
+    assert out.returncode == 0, out.stderr
+    st = _cli(["index", "status"], settings)
+    assert st.returncode == 0, st.stderr
+    status = json.loads(st.stdout)
+    assert status["exists"] and status["schema_ok"] and not status["building"]
+    assert status["meta"]["docs"] > 0 and status["bytes"] > 0
+
+
+def _wait_for(base: str, word: str, timeout: float = 20) -> list[int]:
+    deadline = time.time() + timeout
+    while True:
+        r = httpx.get(f"{base}/v1/articles", params={"q": word, "consistency": "eventual"}, timeout=10)
+        ids = [a["id"] for a in r.json()["items"]] if r.status_code == 200 else []
+        if ids and r.headers.get("x-answered-by") == "index" or time.time() > deadline:
+            return ids
+        time.sleep(0.2)
+
+
+def test_two_instances_keep_their_own_replicas_and_converge(settings, db_url, tmp_path):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("several instances share a PostgreSQL database")
+    a_settings = Settings(**{**settings.model_dump(), "index_dir": str(tmp_path / "a")})
+    b_settings = Settings(**{**settings.model_dump(), "index_dir": str(tmp_path / "b")})
+    a, a_base = start_server(a_settings, workers=1)
+    b, b_base = start_server(b_settings, workers=1)
+    try:
+        with httpx.Client(timeout=30) as http:
+            _ready(http, a_base)
+            _ready(http, b_base)
+            headers = write_headers(settings)
+            posted_a = [_post(http, headers, a_base) for _ in range(3)]
+            posted_b = [_post(http, headers, b_base) for _ in range(3)]
+            for made in posted_a + posted_b:
+                assert _wait_for(a_base, made["word"]) == [made["id"]]
+                assert _wait_for(b_base, made["word"]) == [made["id"]]
+            # Each instance indexed into its own directory.
+            assert (tmp_path / "a").is_dir() and (tmp_path / "b").is_dir()
+            ra, rb = (http.get(f"{base}/readyz").json()["index"] for base in (a_base, b_base))
+            assert ra["dir"] != rb["dir"]
+    finally:
+        stop_server(a)
+        stop_server(b)
+
+
+def test_a_killed_server_catches_up_from_the_change_log(settings):
+    proc, base = start_server(settings, workers=1)
+    try:
+        with httpx.Client(timeout=30) as http:
+            _ready(http, base)
+            posted = [_post(http, write_headers(settings), base) for _ in range(20)]
+        # Crash at once: whatever the indexer had not committed is lost from the index, not from SQL.
+        stop_server(proc, kill=True)
+        proc, base = start_server(settings, workers=1)
+        with httpx.Client(timeout=30) as http:
+            _ready(http, base)
+            for made in posted:
+                assert _wait_for(base, made["word"]) == [made["id"]]
+            r = http.get(f"{base}/readyz").json()["index"]
+            deadline = time.time() + 20
+            while r["lag"] != 0 and time.time() < deadline:
+                time.sleep(0.2)
+                r = http.get(f"{base}/readyz").json()["index"]
+            assert r["lag"] == 0, r
+    finally:
+        stop_server(proc)
