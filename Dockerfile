@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    GEONEWS_DATABASE_URL=sqlite:////data/geonews.db
+    GEONEWS_DATABASE_URL=sqlite:////data/geonews.db \
+    GEONEWS_INDEX_DIR=/data/index
 
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends curl \
