@@ -16,7 +16,7 @@ from .config import Settings, get_settings
 from .db import Database
 from .errors import ERROR_RESPONSES, install_error_handlers, problem_response
 from .metrics import MetricsMiddleware, metrics_endpoint
-from .middleware import ETagMiddleware, HeadAsGet, RequestContext, RequestGuard
+from .middleware import CancelOnDisconnect, ETagMiddleware, HeadAsGet, RequestContext, RequestGuard
 from .ratelimit import RateLimiter
 from .responses import JSON
 from .schemas import no_numeric_query_dates
@@ -174,8 +174,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "RateLimit",
             "RateLimit-Policy",
             "X-Request-ID",
+            "X-Answered-By",
         ],
     )
+    app.add_middleware(CancelOnDisconnect)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContext)
     return app

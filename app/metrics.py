@@ -22,6 +22,9 @@ INDEX_SEQ = Gauge("geonews_index_seq", "The last change the search index of this
 INDEX_LAG = Gauge(
     "geonews_index_lag_changes", "Changes committed that this worker's search index does not show"
 )
+ABANDONED = Counter(
+    "geonews_requests_abandoned_total", "Reads cancelled because their client disconnected before the answer"
+)
 CHANGES_HEAD = Gauge("geonews_changes_head", "The largest committed change seq this worker has seen")
 
 

@@ -4,6 +4,7 @@ database can store, body size and content type, slow bodies), ETag/304. Pure ASG
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import re
@@ -13,6 +14,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import problem_body
+from .metrics import ABANDONED
 from .responses import dumps
 
 log = logging.getLogger("geonews.errors")
@@ -79,6 +81,68 @@ class RequestContext:
                 await _send_problem(send_with_id, 500, "An internal error occurred.")
             # A response already under way cannot change its status: it ends short, and the client
             # sees a truncated body rather than a clean end.
+
+
+class CancelOnDisconnect:
+    """A read whose client has gone stops costing: GET and HEAD run in a task beside a watch on the
+    connection, and when the client disconnects before the response is complete the task is cancelled
+    (on PostgreSQL asyncpg then cancels the running statement; SQLite statements are bounded by their
+    deadline; a search in a worker thread finishes its few milliseconds and is dropped). The app still
+    receives the disconnect, so streams end the way they always do. Writes are never cancelled half-way:
+    a client that posted a batch gets it stored whether or not it waits for the answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        # The request's own messages first (a GET body is empty or ignored).
+        first: list[Message] = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # gone before anything ran
+            first.append(message)
+            if not message.get("more_body", False):
+                break
+        gone = asyncio.Event()
+
+        async def app_receive() -> Message:
+            if first:
+                return first.pop(0)
+            await gone.wait()
+            return {"type": "http.disconnect"}
+
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+
+        work = asyncio.create_task(self.app(scope, app_receive, send))
+        watcher = asyncio.create_task(watch())
+        try:
+            await asyncio.wait({work, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            work.cancel()
+            watcher.cancel()
+            raise
+        if not work.done():
+            # The client left first. A stream sees the disconnect and ends by itself; the rest is cancelled.
+            try:
+                async with asyncio.timeout(0.5):
+                    await asyncio.shield(work)
+            except TimeoutError:
+                work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+            ABANDONED.inc()
+            return
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        work.result()  # re-raise the app's error for RequestContext
 
 
 class HeadAsGet:

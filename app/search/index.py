@@ -116,7 +116,17 @@ class SearchIndex:
     # -- life ------------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
+        from ..dialect import sqlite_file
+
+        beside_sqlite = not self.settings.index_dir and sqlite_file(self.settings.sync_url) is not None
+        try:
+            # Beside a SQLite file, never create the database's directory (SQLite would then create an
+            # empty database in it, and a wrong path would look like an empty service).
+            self.dir.mkdir(parents=not beside_sqlite, exist_ok=True)
+        except OSError as exc:
+            log.warning("search index: cannot create %s (%s); searches go to SQL", self.dir, exc)
+            self.state = "failed"
+            return
         self.reader = await asyncio.to_thread(Reader, self.dir)
         self._sync_engine = self.db.sync_engine or make_sync_engine(self.settings)
         self._task = asyncio.create_task(self._run(), name="geonews-search-index")
