@@ -331,7 +331,7 @@ async def list_articles(
     )
     key = repository.relevance(ft) if sort == "relevance" else repository.SORTS[sort]
     if fmt != "json":
-        return Export(stmt.order_by(*order_by(key)), fmt, EXPORT_COLUMNS, _export_item, "articles")
+        return Export(stmt, key, fmt, EXPORT_COLUMNS, _export_item, "articles")
     fingerprint = {**filters, "q": f.q, "sort": sort, "member_of": member_of}
     # Full-text ranking can take long on a large match: off the event loop (see app/inline.py).
     async with heavy(session) if match is not None else nullcontext():
