@@ -109,6 +109,27 @@ class Settings(BaseSettings):
     max_connections: int = Field(
         default=1000, ge=1, description="Connections plus in-flight requests per worker; past it, 503."
     )
+    export_chunk_rows: int = Field(
+        default=1000, ge=1, description="Rows an export reads per chunk, each in a short session of its own."
+    )
+    export_send_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds an export waits for its client to take more bytes before dropping it.",
+    )
+    export_max_per_client: int = Field(
+        default=4, ge=0, description="Exports one client address may run at once per worker (0: no bound)."
+    )
+    idempotency_wait: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a retry waits for the request that holds its Idempotency-Key before a 409.",
+    )
+    idempotency_stale_after: float = Field(
+        default=120.0,
+        gt=0,
+        description="Seconds after which an Idempotency-Key still in progress counts as abandoned.",
+    )
     metrics_public: bool = Field(
         default=False, description="Serve /metrics without a key (else it needs an admin key)."
     )

@@ -223,9 +223,11 @@ class PageResult:
 
 @dataclass
 class Export:
-    """Every match of a list, streamed as NDJSON or CSV (`stmt` is ordered, unpaged)."""
+    """Every match of a list, streamed as NDJSON or CSV: `stmt` unordered and unpaged, read in `key`
+    order in keyset-paged chunks (see app/export.py)."""
 
     stmt: Any
+    key: SortKey
     fmt: str
     columns: Sequence[str]
     to_item: Callable[[Any], dict[str, Any]]
@@ -250,9 +252,7 @@ async def keyset_page(
 def list_response(request: Request, result: PageResult | Export) -> Response:
     """The envelope with its Link header, or the streamed export."""
     if isinstance(result, Export):
-        return export.stream(
-            request.app.state.db, result.stmt, result.fmt, result.to_item, result.columns, result.name
-        )
+        return _export_response(request, result)
     body: dict[str, Any] = {"items": result.items, "next_cursor": result.next_cursor}
     if result.facets is not None:
         body["facets"] = result.facets
@@ -260,6 +260,33 @@ def list_response(request: Request, result: PageResult | Export) -> Response:
     if result.answered_by:
         headers["X-Answered-By"] = result.answered_by
     return JSON(body, headers=headers)
+
+
+def _export_response(request: Request, result: Export) -> Response:
+    settings = request.app.state.settings
+    state = request.app.state
+    slots = getattr(state, "export_slots", None)
+    if slots is None:
+        slots = state.export_slots = export.ExportSlots(settings.export_max_per_client)
+    key, stmt = result.key, result.stmt
+
+    def statement_after(after: Sequence[Any] | None) -> Any:
+        s = stmt if after is None else stmt.where(keyset_condition(key, after))
+        return s.order_by(*order_by(key))
+
+    client = request.client
+    return export.stream(
+        export.chunk_reader(state.db, statement_after, settings.export_chunk_rows),
+        key.values_of,
+        result.fmt,
+        result.to_item,
+        result.columns,
+        result.name,
+        chunk_rows=settings.export_chunk_rows,
+        send_timeout=settings.export_send_timeout,
+        slots=slots,
+        address=client.host if client else "unknown",
+    )
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]

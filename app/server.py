@@ -12,7 +12,10 @@ uvicorn's own timeout_keep_alive.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
+import struct
 import uuid
 from typing import Any
 
@@ -20,6 +23,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from .config import get_settings
 from .errors import problem_body
+from .export import ABORT_KEY
 from .responses import dumps
 
 log = logging.getLogger("geonews.server")
@@ -85,6 +89,17 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.write(_raw_problem(408, detail))
         self.transport.close()
 
+    def _abort(self) -> None:
+        """Drop the connection at once: a reset (SO_LINGER 0), so that neither the process nor the kernel
+        keeps the bytes the client never took."""
+        if self.transport is None or self.transport.is_closing():
+            return
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.transport.abort()
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
@@ -95,6 +110,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        # A stream whose client stopped reading drops the connection with this (app/export.py): a plain
+        # close would wait for the unsent bytes to drain, which they never do.
+        self.scope[ABORT_KEY] = self._abort  # type: ignore[literal-required]
         self._arm()
 
     def on_headers_complete(self) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .. import outbox
 from ..errors import BadRequest, Conflict, Unprocessable
 from ..models import Actor
-from ..pagination import Export, PageParams, PageResult, keyset_page, order_by
+from ..pagination import Export, PageParams, PageResult, keyset_page
 from ..relations import repository as relations_repo
 from ..text import fold, slugify
 from . import repository
@@ -90,10 +90,10 @@ async def list_actors(
         kind=kind, country=country, q_folded=q_folded, member_ids=member_ids, fuzzy_ids=fuzzy
     )
     key = repository.match_sort(q_folded) if q_folded else repository.SORT_BY_NAME
-    if fmt != "json":
-        return Export(stmt.order_by(*order_by(key)), fmt, EXPORT_COLUMNS, _export_item, "actors")
     if q_folded:
         stmt = stmt.add_columns(key.columns[0][0].label("match_rank"))
+    if fmt != "json":
+        return Export(stmt, key, fmt, EXPORT_COLUMNS, _export_item, "actors")
     filters = {"kind": kind, "country": country, "q": q_folded, "m": member_of, "as_of": as_of}
     result = await keyset_page(session, stmt, key, page, filters)
     for r in result.items:

@@ -44,6 +44,11 @@ def parse(raw: bytes, *, ndjson: bool) -> tuple[list[tuple[int, ArticleCreate]],
         if not isinstance(data, list):
             raise Unprocessable("Send a JSON array of articles, or NDJSON with one article per line.")
         objects = list(enumerate(data))
+    if not objects and not failed:
+        raise BadRequest(
+            "The bulk body holds no articles: send NDJSON with one article per line, or a JSON array.",
+            errors=[{"loc": ["body"], "msg": "no articles"}],
+        )
     if len(objects) + len(failed) > MAX_ITEMS:
         raise Unprocessable(f"At most {MAX_ITEMS} articles per bulk request.")
     items = []

@@ -94,9 +94,14 @@ async def list_articles(
 async def create_article(
     request: Request,
     session: SessionDep,
+    db: DatabaseDep,
     body: ArticleCreate,
     idempotency_key: Annotated[
-        str | None, Header(max_length=255, description="Replays the first response for a repeated key.")
+        str | None,
+        Header(
+            max_length=255,
+            description="Retries with the same key (from the same API key) get the first response again.",
+        ),
     ] = None,
 ) -> Response:
     digest = (
@@ -104,15 +109,11 @@ async def create_article(
         if idempotency_key
         else None
     )
-    out = await service.create_article_once(session, body, idempotency_key, digest)
-    if out.replayed:
-        return Response(
-            out.body,
-            status_code=out.status,
-            media_type="application/json",
-            headers={"Idempotent-Replayed": "true"},
-        )
-    return JSON(out.body, status_code=out.status, headers={"Location": f"/v1/articles/{out.article_id}"})
+    principal = getattr(request.state, "principal", None)
+    owner = principal.id if principal is not None else 0
+    out = await service.create_article_once(session, db, body, idempotency_key, owner, digest)
+    headers = {**out.headers, **({"Idempotent-Replayed": "true"} if out.replayed else {})}
+    return Response(out.body, status_code=out.status, media_type="application/json", headers=headers)
 
 
 BULK_BODY = {

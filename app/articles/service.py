@@ -43,6 +43,7 @@ from ..pagination import (
     keyset_page,
     order_by,
 )
+from ..responses import dumps
 from ..search.dialect import RANK_WINDOW, FullTextMatch
 from ..search.engine import MAX_TOP, EngineError, MemberSpan
 from ..search.engine import Filters as EngineFilters
@@ -331,7 +332,7 @@ async def list_articles(
     )
     key = repository.relevance(ft) if sort == "relevance" else repository.SORTS[sort]
     if fmt != "json":
-        return Export(stmt.order_by(*order_by(key)), fmt, EXPORT_COLUMNS, _export_item, "articles")
+        return Export(stmt, key, fmt, EXPORT_COLUMNS, _export_item, "articles")
     fingerprint = {**filters, "q": f.q, "sort": sort, "member_of": member_of}
     # Full-text ranking can take long on a large match: off the event loop (see app/inline.py).
     async with heavy(session) if match is not None else nullcontext():
@@ -554,30 +555,58 @@ def _export_item(row: Any) -> dict[str, Any]:
 
 @dataclass
 class Created:
-    """The stored article as the client sees it, and whether it was new (201) or already there (200)."""
+    """The response to POST /v1/articles as sent: 201 when new, 200 when already stored (the stored
+    article), or a replay of the first response to the same Idempotency-Key."""
 
-    body: Any
+    body: bytes
     status: int
-    article_id: int | None = None
+    headers: dict[str, str]
     replayed: bool = False
 
 
 async def create_article_once(
-    session: AsyncSession, data: ArticleCreate, key: str | None, request_hash: str | None
+    session: AsyncSession,
+    db: Any,
+    data: ArticleCreate,
+    key: str | None,
+    owner: int,
+    request_hash: str | None,
 ) -> Created:
-    """POST /v1/articles: a repeated Idempotency-Key replays the first response (the same request)."""
-    if key and request_hash:
-        seen = await idempotency.lookup(session, key)
-        if seen is not None:
-            if seen.request_hash != request_hash:
-                raise Unprocessable("This Idempotency-Key was used with a different request.")
-            return Created(seen.body, seen.status_code, None, replayed=True)
+    """POST /v1/articles. With an Idempotency-Key (scoped to `owner`, the API key's id) the first request
+    runs and commits its response with the article; retries wait for it and replay it (app/articles/
+    idempotency.py)."""
+    if not key or not request_hash:
+        return await _create_one(session, data)
+    settings = db.settings
+    got = await idempotency.claim(
+        db,
+        owner,
+        key,
+        request_hash,
+        wait=settings.idempotency_wait,
+        stale_after=settings.idempotency_stale_after,
+    )
+    if isinstance(got, idempotency.Stored):
+        return Created(got.body, got.status, got.headers, replayed=True)
+    try:
+        created = await _create_one(session, data)
+        await idempotency.finish(
+            session, got, idempotency.Stored(created.status, created.headers, created.body)
+        )
+        # Committed here rather than after the endpoint: a failed commit must give the claim back too.
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        await idempotency.release(db, got)
+        raise
+    return created
+
+
+async def _create_one(session: AsyncSession, data: ArticleCreate) -> Created:
     outcome = await create_article(session, data)
     detail = await get_article(session, outcome.id)
     status = 201 if outcome.status == "created" else 200
-    if key and request_hash:
-        await idempotency.remember(session, key, request_hash, status, detail)
-    return Created(detail, status, outcome.id)
+    return Created(dumps(detail), status, {"Location": f"/v1/articles/{outcome.id}"})
 
 
 async def ingest_bulk(session: AsyncSession, raw: bytes, ndjson: bool) -> dict[str, Any]:

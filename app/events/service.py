@@ -12,7 +12,7 @@ from ..actors.service import body_actor_ids, filter_id, filter_ids
 from ..articles import repository as articles_repo
 from ..errors import BadRequest, Conflict, Unprocessable
 from ..models import Event
-from ..pagination import Export, PageParams, PageResult, keyset_page, order_by
+from ..pagination import Export, PageParams, PageResult, keyset_page
 from . import repository
 from .schemas import EventCreate, EventUpdate, ParticipantIn
 
@@ -111,9 +111,7 @@ async def list_events(
         conds.append(repository.member_of_condition(org_id))
     stmt = repository.list_statement(conds)
     if fmt != "json":
-        return Export(
-            stmt.order_by(*order_by(repository.SORT)), fmt, EXPORT_COLUMNS, repository.summary, "events"
-        )
+        return Export(stmt, repository.SORT, fmt, EXPORT_COLUMNS, repository.summary, "events")
 
     async def render(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [repository.summary(r) for r in rows]

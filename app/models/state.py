@@ -18,15 +18,22 @@ class AppState(Base):
 
 
 class IdempotencyKey(Base):
-    """A replayable response for a POST sent with an `Idempotency-Key` header."""
+    """A POST sent with an `Idempotency-Key`: claimed (`pending`) by the first request, which stores its
+    response (`done`) in the same transaction as its write; retries wait for it and replay the response.
+    Keys belong to the API key that sent them (`owner`, its id; 0 without a key)."""
 
     __tablename__ = "idempotency_keys"
 
+    owner: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
-    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))  # pending | done
+    token: Mapped[str] = mapped_column(String(32))  # the claim of the request that runs it
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    headers: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON object
+    body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # the exact bytes sent
     created_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)
 
 
 class SearchSnapshot(Base):

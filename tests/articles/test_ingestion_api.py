@@ -215,3 +215,27 @@ def test_bulk_bad_bodies(client, write_headers):
     assert r.status_code == 422
     r = client.post("/v1/articles/bulk", content=b"x", headers={**write_headers, "content-type": "text/csv"})
     assert r.status_code == 415
+
+
+def test_an_empty_bulk_body_is_a_400_problem(client, write_headers):
+    before = client.get("/v1/articles", params={"limit": 200}).json()["items"]
+    for ctype, content in (
+        ("application/x-ndjson", b""),
+        ("application/x-ndjson", b"\n  \n\r\n"),
+        ("application/json", b"[]"),
+        ("application/json", b" [ ] "),
+        (None, b""),
+    ):
+        headers = {**write_headers, **({"Content-Type": ctype} if ctype else {})}
+        r = client.post("/v1/articles/bulk", content=content, headers=headers)
+        assert r.status_code == 400, (ctype, content, r.status_code, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["status"] == 400
+    assert client.get("/v1/articles", params={"limit": 200}).json()["items"] == before
+    # One article is a batch.
+    r = client.post(
+        "/v1/articles/bulk",
+        content=orjson.dumps(_line(1)),
+        headers=write_headers | {"Content-Type": "application/x-ndjson"},
+    )
+    assert r.status_code == 200 and r.json()["created"] == 1, r.text
