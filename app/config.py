@@ -214,3 +214,25 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_table() -> str:
+    """The README's configuration table, from the fields above (a test keeps the README in step)."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if default is None:
+            shown = "unset"
+        elif name.endswith("secret"):
+            shown = "development value"
+        elif isinstance(default, list):
+            shown = ",".join(str(v) for v in default) or "(none)"
+        else:
+            shown = str(default).lower() if isinstance(default, bool) else str(default)
+        meaning = (field.description or "").replace("|", "\\|").replace("\n", " ")
+        rows.append(f"| `GEONEWS_{name.upper()}` | `{shown}` | {meaning} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(settings_table())

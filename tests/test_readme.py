@@ -1,0 +1,33 @@
+"""The README stays true: its configuration table is the settings' own, and its local links resolve."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from app.config import settings_table
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def test_configuration_table_is_generated_from_the_settings():
+    start, end = "<!-- CONFIG:START -->", "<!-- CONFIG:END -->"
+    table = README[README.index(start) + len(start) : README.index(end)].strip()
+    assert table == settings_table(), "regenerate it: python -m app.config"
+
+
+def test_local_links_resolve():
+    targets = re.findall(r"\]\((?!https?://|#)([^)#\s]+)", README)
+    assert targets
+    missing = [t for t in targets if not (ROOT / t).exists()]
+    assert not missing, missing
+
+
+def test_section_links_name_real_sections():
+    anchors = {
+        re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+        for h in re.findall(r"^#+ (.+)$", README, flags=re.M)
+    }
+    wanted = set(re.findall(r"\]\(#([^)]+)\)", README))
+    assert wanted <= anchors, wanted - anchors
