@@ -15,7 +15,18 @@ from sqlalchemy.orm import Session, aliased
 from ..db import fetch
 from ..dialect import day_of
 from ..dialect import insert as dialect_insert
-from ..models import Actor, Article, Claim, Event, EventArticle, Mention, SearchSnapshot, utcnow
+from ..models import (
+    Actor,
+    Article,
+    ArticlePlace,
+    Claim,
+    Event,
+    EventArticle,
+    Mention,
+    Place,
+    SearchSnapshot,
+    utcnow,
+)
 from ..models.articles import ArticleRaw
 from ..pagination import SortKey
 from ..relations.repository import member_on
@@ -392,6 +403,26 @@ def store_mentions(session: Session, replace_ids: list[int], rows: list[dict[str
         session.execute(delete(Mention).where(Mention.article_id.in_(replace_ids)))
     if rows:
         session.execute(Mention.__table__.insert(), rows)
+
+
+def store_places(session: Session, replace_ids: list[int], rows: list[dict[str, Any]]) -> None:
+    """Drop the places of `replace_ids`, then insert `rows` ({article_id, place_id, start_offset,
+    end_offset, text}) whose place is in the gazetteer table (a database seeded without places has none)."""
+    if replace_ids:
+        session.execute(delete(ArticlePlace).where(ArticlePlace.article_id.in_(replace_ids)))
+    if rows:
+        known = set(
+            session.scalars(select(Place.id).where(Place.id.in_({r["place_id"] for r in rows}))).all()
+        )
+        rows = [r for r in rows if r["place_id"] in known]
+        if rows:
+            session.execute(ArticlePlace.__table__.insert(), rows)
+
+
+async def replace_places(session: AsyncSession, article_id: int, rows: list[dict[str, Any]]) -> None:
+    await session.run_sync(
+        lambda s: store_places(s, [article_id], [{"article_id": article_id, **r} for r in rows])
+    )
 
 
 def store_raw(session: Session, replace_ids: list[int], rows: list[dict[str, Any]]) -> None:

@@ -205,6 +205,7 @@ async def update_article(session: AsyncSession, article_id: int, data: ArticleUp
         if "language" not in changes and article.language is None:
             article.language = prepared.values["language"]
         await repository.replace_mentions(session, article_id, prepared.mentions)
+        await repository.replace_places(session, article_id, prepared.places)
     for key in ("source", "language", "summary", "tags", "published_at"):
         if key in changes:
             setattr(article, key, changes[key])
@@ -720,6 +721,11 @@ def store(session: Session, batch: Sequence[Prepared], _depth: int = 0) -> list[
         session,
         [outcomes[p.index].id for p in updates],
         [{"article_id": outcomes[p.index].id, **m} for p in written for m in p.mentions],
+    )
+    repository.store_places(
+        session,
+        [outcomes[p.index].id for p in updates],
+        [{"article_id": outcomes[p.index].id, **pl} for p in written for pl in p.places],
     )
     # The posted HTML, kept only when asked; an update drops the copy of the content it replaces.
     repository.store_raw(

@@ -1,5 +1,5 @@
 """The ingestion pipeline for one article: extract, clean, canonicalise, fingerprint, detect the language
-and link actors. Pure CPU, no database and no HTTP: the articles domain stores what `prepare` returns, the
+and link actors and places. Pure CPU, no database and no HTTP: the articles domain stores what `prepare` returns, the
 CLI runs it in worker processes.
 
 A body that is a whole HTML document (or any body when the client asks for `extract`) goes through
@@ -20,7 +20,7 @@ Fragments and feed summaries keep going through the fragment cleaner.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +30,7 @@ from .extract import Extracted, extract, is_whole_document
 from .fingerprint import fingerprints
 from .language import detect
 from .linker import Gazetteer
+from .places import place_linker
 from .urls import canonicalize_url
 
 # A title and the start of the body tell the language as well as the whole text does, and py3langid's
@@ -63,6 +64,7 @@ class Prepared:
     values: dict[str, Any]
     mentions: list[dict[str, Any]]
     raw_html: str | None = None  # stored apart (article_raw) when the client asked to keep it
+    places: list[dict[str, Any]] = field(default_factory=list)  # {place_id, start_offset, end_offset, text}
 
 
 def _tidy(text: str | None) -> str | None:
@@ -125,6 +127,7 @@ def prepare(index: int, item: ArticleInput, gazetteer: Gazetteer) -> Prepared:
         **fingerprints(title, body),
         "is_stub": False,
     }
+    matches = gazetteer.find(body)
     mentions = [
         {
             "actor_id": m.actor_id,
@@ -133,10 +136,14 @@ def prepare(index: int, item: ArticleInput, gazetteer: Gazetteer) -> Prepared:
             "text": m.text[:512],
             "confidence": m.confidence,
         }
-        for m in gazetteer.find(body)
+        for m in matches
+    ]
+    places = [
+        {"place_id": p.place_id, "start_offset": p.start, "end_offset": p.end, "text": p.text[:255]}
+        for p in place_linker().find(body, matches)
     ]
     raw = item.body if item.keep_raw and item.body else None
-    return Prepared(index, values, mentions, raw)
+    return Prepared(index, values, mentions, raw, places)
 
 
 __all__ = ["DATE_SOURCES", "ArticleInput", "Prepared", "prepare", "wants_extraction"]

@@ -40,13 +40,13 @@ import ahocorasick
 
 from .linker import (
     _NOT_ACTORS,
+    Match,
     _deaccent,
     _fold,
     _in_larger_name,
     _is_dateline,
     _named_earlier_as_person,
     _normalize_surface,
-    Match,
 )
 
 __all__ = [
@@ -88,15 +88,14 @@ EXTRA_ALIASES: Final[dict[str, tuple[str, ...]]] = {
 }
 
 # Names that are mostly words or personal names in English text (matched on the text as written).
-STOPLIST: Final = frozenset(
-    """Of Mobile Jackson Victoria Male Nice Split Reading Bath Florence Phoenix Mercedes Regina Lincoln
+_STOP_WORDS: Final = """Of Mobile Jackson Victoria Male Nice Split Reading Bath Florence Phoenix Mercedes Regina Lincoln
     Eugene Columbus Charlotte Austin Aurora Orlando Madison Henderson Irving Chandler Gilbert Buffalo Mesa
     Laval Concepcion Trinidad Leon Roma Bar Bat Ur Sale Deal Wells Derby Troy Temple Mission Surprise
     Independence Concord Marathon Orange Nancy Elizabeth Batman Mary Nur Sur Hit Most Bo Bam Pau Luna
     Colon Kita Lira Kasama Saint Said Ocean Van Marion Kennedy Stanley Douglas Kara Kira Guli Teni Sé Kota
     Banan Buda Pest Serra Salem Salto Natal Golfe Manas Takeo Surrey Trujillo Guadalupe Carolina Aba Bata
-    Bimbo Carrefour Delmas Loni Jos Oyo Mixco Sanhe Cork Memphis Plymouth Kochi Pallabi Viana""".split()
-)
+    Bimbo Carrefour Delmas Loni Jos Oyo Mixco Sanhe Cork Memphis Plymouth Kochi Pallabi Viana"""
+STOPLIST: Final = frozenset(_STOP_WORDS.split())
 # Larger names that contain a place and are not one.
 NOT_PLACES: Final = (
     "Paris Saint-Germain",
@@ -309,8 +308,7 @@ class PlaceLinker:
                 own = [
                     pid
                     for pid in ids
-                    if self._country_keys[pid] == fold_name(written)
-                    and all(a[2] == "name" for a in overlap)
+                    if self._country_keys[pid] == fold_name(written) and all(a[2] == "name" for a in overlap)
                 ]
                 if not own:
                     continue

@@ -16,7 +16,7 @@ class Place(Base):
     id: Mapped[str] = mapped_column(String(96), primary_key=True)  # slug: "brussels-be"
     name: Mapped[str] = mapped_column(String(255))
     normalized: Mapped[str] = mapped_column(String(255), index=True)  # folded name, for prefix search
-    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    country: Mapped[str] = mapped_column(String(3))  # ISO 3166-1 alpha-3, as everywhere in the API
     country_actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("actors.id", ondelete="SET NULL"), index=True
     )

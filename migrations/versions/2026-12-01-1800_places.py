@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=96), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("normalized", sa.String(length=255), nullable=False),
-        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("country", sa.String(length=3), nullable=False),
         sa.Column("country_actor_id", sa.Integer(), nullable=True),
         sa.Column("lat", sa.Float(), nullable=False),
         sa.Column("lon", sa.Float(), nullable=False),
