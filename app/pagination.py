@@ -223,13 +223,15 @@ class PageResult:
 
 @dataclass
 class Export:
-    """Every match of a list, streamed as NDJSON or CSV (`stmt` is ordered, unpaged)."""
+    """Every match of a list, streamed as NDJSON, CSV or GeoJSON (`stmt` is ordered, unpaged)."""
 
     stmt: Any
     fmt: str
     columns: Sequence[str]
     to_item: Callable[[Any], dict[str, Any]]
     name: str
+    # format=geojson: (lon, lat) of an item, or None (a feature without geometry).
+    point: Callable[[dict[str, Any]], tuple[float, float] | None] | None = None
 
 
 async def keyset_page(
@@ -251,7 +253,13 @@ def list_response(request: Request, result: PageResult | Export) -> Response:
     """The envelope with its Link header, or the streamed export."""
     if isinstance(result, Export):
         return export.stream(
-            request.app.state.db, result.stmt, result.fmt, result.to_item, result.columns, result.name
+            request.app.state.db,
+            result.stmt,
+            result.fmt,
+            result.to_item,
+            result.columns,
+            result.name,
+            result.point,
         )
     body: dict[str, Any] = {"items": result.items, "next_cursor": result.next_cursor}
     if result.facets is not None:

@@ -29,6 +29,7 @@ from ..models import (
 )
 from ..models.articles import ArticleRaw
 from ..pagination import SortKey
+from ..places import repository as places_repo
 from ..relations.repository import member_on
 from ..search.dialect import COMMON_MATCHES, RANK_WINDOW, FullTextMatch
 
@@ -95,6 +96,7 @@ def filter_conditions(
     event_id: int | None = None,
     published_after: datetime | None = None,
     published_before: datetime | None = None,
+    place_ids: Sequence[str] | None = None,
 ) -> list[Any]:
     conds: list[Any] = []
     if actor_ids and actors_probe:
@@ -120,6 +122,8 @@ def filter_conditions(
         conds.append(Article.published_at >= published_after)
     if published_before is not None:
         conds.append(Article.published_at < published_before)
+    if place_ids is not None:  # near= / bbox=: the article names a place inside the area
+        conds.append(Article.id.in_(places_repo.articles_in(place_ids)))
     return conds
 
 

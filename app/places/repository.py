@@ -107,3 +107,32 @@ async def offsets_of_articles(session: AsyncSession, article_ids: Sequence[int])
 
 async def exists_id(session: AsyncSession, place_id: str) -> bool:
     return (await session.execute(select(Place.id).where(Place.id == place_id))).first() is not None
+
+
+def main_place_id(article_id: Any) -> Any:
+    """SQL: the main place of an article (its most named place, ties: the first named), or NULL."""
+    ap = ArticlePlace.__table__.alias("main_ap")
+    return (
+        select(ap.c.place_id)
+        .where(ap.c.article_id == article_id)
+        .group_by(ap.c.place_id)
+        .order_by(func.count().desc(), func.min(ap.c.start_offset))
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def with_main_place(stmt: Any, article_id: Any) -> Any:
+    """Add the article's main place (place_id, place_name, place_lat, place_lon) to a statement."""
+    main = Place.__table__.alias("main_place")
+    return stmt.outerjoin(main, main.c.id == main_place_id(article_id)).add_columns(
+        main.c.id.label("place_id"),
+        main.c.name.label("place_name"),
+        main.c.lat.label("place_lat"),
+        main.c.lon.label("place_lon"),
+    )
+
+
+def articles_in(place_ids: Sequence[str]) -> Any:
+    """SQL: ids of the articles that name one of these places."""
+    return select(ArticlePlace.article_id).where(ArticlePlace.place_id.in_(list(place_ids)))
