@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 from sqlalchemy import and_, func, or_
 
-from .errors import Unprocessable
+from .errors import BadRequest
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
@@ -93,19 +93,19 @@ def within_km_sql(lat: Any, lon: Any, lat0: float, lon0: float, km: float) -> An
 def _numbers(raw: str, count: int, name: str) -> list[float]:
     parts = raw.split(",")
     if len(parts) != count:
-        raise Unprocessable(
+        raise BadRequest(
             f"{name} takes {count} comma-separated numbers.",
             errors=[{"loc": ["query", name], "msg": "format"}],
         )
     try:
         values = [float(p) for p in parts]
     except ValueError:
-        raise Unprocessable(
+        raise BadRequest(
             f"{name} takes {count} comma-separated numbers.",
             errors=[{"loc": ["query", name], "msg": "number"}],
         ) from None
     if not all(math.isfinite(v) for v in values):
-        raise Unprocessable(
+        raise BadRequest(
             f"{name}: numbers must be finite.", errors=[{"loc": ["query", name], "msg": "finite"}]
         )
     return values
@@ -113,7 +113,7 @@ def _numbers(raw: str, count: int, name: str) -> list[float]:
 
 def _check_lat_lon(lat: float, lon: float, name: str) -> None:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise Unprocessable(
+        raise BadRequest(
             f"{name}: latitude must be in [-90, 90] and longitude in [-180, 180].",
             errors=[{"loc": ["query", name], "msg": "range"}],
         )
@@ -123,7 +123,7 @@ def parse_near(raw: str) -> Area:
     lat, lon, km = _numbers(raw, 3, "near")
     _check_lat_lon(lat, lon, "near")
     if not 0 < km <= MAX_RADIUS_KM:
-        raise Unprocessable(
+        raise BadRequest(
             f"near: the radius must be in (0, {MAX_RADIUS_KM:g}] km.",
             errors=[{"loc": ["query", "near"], "msg": "range"}],
         )
@@ -147,7 +147,7 @@ def parse_bbox(raw: str) -> Area:
     _check_lat_lon(min_lat, min_lon, "bbox")
     _check_lat_lon(max_lat, max_lon, "bbox")
     if min_lat > max_lat:
-        raise Unprocessable(
+        raise BadRequest(
             "bbox: minlat must not exceed maxlat (minlon > maxlon crosses the antimeridian).",
             errors=[{"loc": ["query", "bbox"], "msg": "order"}],
         )
@@ -173,7 +173,7 @@ def geo_area(
     ] = None,
 ) -> Area | None:
     if near is not None and bbox is not None:
-        raise Unprocessable(
+        raise BadRequest(
             "near and bbox cannot be combined.", errors=[{"loc": ["query", "bbox"], "msg": "exclusive"}]
         )
     if near is not None:
