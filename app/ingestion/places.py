@@ -17,11 +17,13 @@ only a curated list of English exonyms and former names is used (``EXTRA_ALIASES
 4. Longest match, leftmost; names that contain a place but are not one ("Washington Post", "Paris Saint-
    Germain") hide it (the linker's ``not_actors`` plus a few more here).
 5. Larger names: a one-word place right before or after a capitalised word ("Paris Hilton", "Denzel
-   Washington") or written earlier as part of a personal name is not a place (the linker's rule 6b).
+   Washington") or written earlier as part of a personal name is not a place (the linker's rule 6b),
+   unless a locative preposition stands before it ("Santiago Peña ... protests in Santiago").
 6. Actors win: a place whose span overlaps an actor mention is not linked — a capital that the actor
    linker read as its government ("Brussels and Washington agreed", "Moscow said") is an actor, not a
-   location; a personal name ("Jackson said") is a person. The exception is a city that is also its
-   country's name (Singapore, Monaco, Luxembourg): both links are kept.
+   location; a personal name ("Jackson said") is a person. The exception is a city-state named as its
+   country (Singapore, Monaco, Vatican City, Hong Kong, Macau, Gibraltar): both links are kept. Any
+   other capital named exactly like its country (Djibouti, Luxembourg, Kuwait) is read as the country.
 7. Shared names ("San José", "Valencia", "Hyderabad"): the place whose country is named in the text (or
    that shares a country with another place named unambiguously), else the most populous.
 
@@ -47,6 +49,7 @@ from .linker import (
     _is_dateline,
     _named_earlier_as_person,
     _normalize_surface,
+    _word_before,
 )
 
 __all__ = [
@@ -96,6 +99,10 @@ _STOP_WORDS: Final = """Of Mobile Jackson Victoria Male Nice Split Reading Bath 
     Banan Buda Pest Serra Salem Salto Natal Golfe Manas Takeo Surrey Trujillo Guadalupe Carolina Aba Bata
     Bimbo Carrefour Delmas Loni Jos Oyo Mixco Sanhe Cork Memphis Plymouth Kochi Pallabi Viana"""
 STOPLIST: Final = frozenset(_STOP_WORDS.split())
+# City-states: the city and the country are one, so "Singapore" links the country actor AND the place.
+CITY_STATES: Final = frozenset({"SG", "MC", "VA", "HK", "MO", "GI"})
+# A place right after these words is a location even if a person of that name was named before.
+_LOCATIVE: Final = frozenset({"in", "at", "near", "outside", "across", "around", "into", "within"})
 # Larger names that contain a place and are not one.
 NOT_PLACES: Final = (
     "Paris Saint-Germain",
@@ -300,8 +307,20 @@ class PlaceLinker:
                 continue
             if " " not in written and (
                 _in_larger_name(text, start, end, starts, ends)
-                or _named_earlier_as_person(text, start, end, taken)
+                or (
+                    _word_before(text, start)[1].lower() not in _LOCATIVE
+                    and _named_earlier_as_person(text, start, end, taken)
+                )
             ):
+                continue
+            # A capital named like its country (Djibouti, Luxembourg, Kuwait) is read as the country,
+            # except in a city-state.
+            ids = [
+                pid
+                for pid in ids
+                if self._records[pid].country in CITY_STATES or self._country_keys[pid] != fold_name(written)
+            ]
+            if not ids:
                 continue
             overlap = [a for a in actors if a[0] < end and start < a[1]]
             if overlap:
