@@ -46,6 +46,7 @@ from ..pagination import (
 )
 from ..places import repository as places_repo
 from ..places import service as places_service
+from ..places.gazetteer import current_place_linker
 from ..search.dialect import RANK_WINDOW, FullTextMatch
 from ..search.engine import MAX_TOP, EngineError, MemberSpan
 from ..search.engine import Filters as EngineFilters
@@ -113,12 +114,13 @@ async def ingest(session: AsyncSession, items: list[tuple[int, ArticleCreate]]) 
     if not items:
         return result
     gazetteer = await session.run_sync(current_gazetteer)
+    places = await session.run_sync(current_place_linker)
 
     def work() -> list[Prepared]:
         out = []
         for index, data in items:
             try:
-                out.append(prepare(index, to_input(data), gazetteer))
+                out.append(prepare(index, to_input(data), gazetteer, places))
             except ValueError as exc:
                 result.failed.append({"index": index, "status": 422, "detail": str(exc)})
         return out
@@ -189,6 +191,7 @@ async def update_article(session: AsyncSession, article_id: int, data: ArticleUp
         changes["published_at"] = to_utc_naive(changes["published_at"])
     if {"url", "title", "body"} & changes.keys():
         gazetteer = await session.run_sync(current_gazetteer)
+        places = await session.run_sync(current_place_linker)
         item = ArticleInput(
             url=changes.get("url", article.url),
             title=changes.get("title", article.title),
@@ -200,7 +203,7 @@ async def update_article(session: AsyncSession, article_id: int, data: ArticleUp
             tags=changes.get("tags", article.tags),
         )
         try:
-            prepared = await anyio.to_thread.run_sync(lambda: prepare(0, item, gazetteer))
+            prepared = await anyio.to_thread.run_sync(lambda: prepare(0, item, gazetteer, places))
         except ValueError as exc:  # e.g. a whole HTML page with no article text in it
             raise Unprocessable(str(exc)) from exc
         for key in CONTENT_COLUMNS:

@@ -30,7 +30,7 @@ from .extract import Extracted, extract, is_whole_document
 from .fingerprint import fingerprints
 from .language import detect
 from .linker import Gazetteer
-from .places import place_linker
+from .places import PlaceLinker
 from .urls import canonicalize_url
 
 # A title and the start of the body tell the language as well as the whole text does, and py3langid's
@@ -82,8 +82,11 @@ def wants_extraction(item: ArticleInput) -> bool:
     return item.extract if item.extract is not None else is_whole_document(item.body)
 
 
-def prepare(index: int, item: ArticleInput, gazetteer: Gazetteer) -> Prepared:
-    """Extract, clean, canonicalise, fingerprint, detect the language and link actors: no I/O.
+def prepare(
+    index: int, item: ArticleInput, gazetteer: Gazetteer, places: PlaceLinker | None = None
+) -> Prepared:
+    """Extract, clean, canonicalise, fingerprint, detect the language, link actors and (with `places`) places:
+    no I/O.
     A ValueError says why the article cannot be stored (no title, no date, no text in the page)."""
     page: Extracted | None = None
     if wants_extraction(item):
@@ -140,7 +143,7 @@ def prepare(index: int, item: ArticleInput, gazetteer: Gazetteer) -> Prepared:
     ]
     places = [
         {"place_id": p.place_id, "start_offset": p.start, "end_offset": p.end, "text": p.text[:255]}
-        for p in place_linker().find(body, matches)
+        for p in (places.find(body, matches) if places is not None else ())
     ]
     raw = item.body if item.keep_raw and item.body else None
     return Prepared(index, values, mentions, raw, places)

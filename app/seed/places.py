@@ -12,19 +12,6 @@ from ..ingestion.places import fold_name, places
 from ..models import Actor, Place
 from .context import SeedContext
 
-FIELDS = (
-    "name",
-    "normalized",
-    "country",
-    "country_actor_id",
-    "lat",
-    "lon",
-    "population",
-    "capital",
-    "geonameid",
-    "aliases",
-)
-
 
 def load_places(ctx: SeedContext) -> None:
     s, report = ctx.session, ctx.report
@@ -39,14 +26,15 @@ def load_places(ctx: SeedContext) -> None:
         values: dict[str, Any] = {
             "name": r.name,
             "normalized": fold_name(r.name),
-            "country": r.country3,
-            "country_actor_id": countries.get(r.country3),
+            "country": r.country,
+            "country_actor_id": countries.get(r.country),
             "lat": r.lat,
             "lon": r.lon,
             "population": r.population,
             "capital": r.capital,
             "geonameid": r.geonameid,
             "aliases": list(r.aliases),
+            "attributes": {"country_name": r.country_name},
         }
         place = stored.get(r.id)
         if place is None:
