@@ -30,7 +30,7 @@ def load_records(session: Session) -> list[Any]:
             Place.geonameid,
             Place.aliases,
             Place.attributes,
-        )
+        ).order_by(Place.id)
     ).all()
     return [record_from_row(r) for r in rows]
 
