@@ -22,8 +22,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from typing import Annotated, Any
 
@@ -52,6 +53,10 @@ NO_DEADLINE = float("inf")
 _write_deadline: ContextVar[float | None] = ContextVar("geonews_write_deadline", default=None)
 
 
+def _maybe(fn: Callable[[float], float]) -> Callable[[float | None], float | None]:
+    return lambda x: None if x is None else fn(x)
+
+
 def _install_sqlite_pragmas(sync_engine: Engine, settings: Settings) -> None:
     busy_timeout_ms = settings.sqlite_busy_timeout_ms
     limit = settings.db_statement_timeout_ms / 1000
@@ -68,6 +73,11 @@ def _install_sqlite_pragmas(sync_engine: Engine, settings: Settings) -> None:
         # every process, and the server's resident memory stays small (mapped pages count as RSS).
         cur.execute("PRAGMA cache_size=-2048")
         cur.execute("PRAGMA temp_store=MEMORY")
+        try:  # the geographic filters' haversine (app/geo.py); SQLite < 3.35 or built without math
+            cur.execute("SELECT sin(0.5), cos(0.5)")
+        except Exception:  # noqa: BLE001 - any driver's "no such function"
+            dbapi_conn.create_function("sin", 1, _maybe(math.sin), deterministic=True)
+            dbapi_conn.create_function("cos", 1, _maybe(math.cos), deterministic=True)
         cur.close()
         if limit <= 0:
             return

@@ -1,4 +1,5 @@
-"""Whole-result export of any list: NDJSON or CSV, streamed with constant memory.
+"""Whole-result export of any list: NDJSON, CSV or (for lists with a `point`) a GeoJSON FeatureCollection,
+streamed with constant memory.
 
 An export must not hold anything of the database while it waits for its client, because a client that
 stops reading can make it wait for as long as it likes (and reads need no key):
@@ -36,6 +37,7 @@ from .responses import ORJSON_OPTIONS
 log = logging.getLogger("geonews.export")
 
 NDJSON = "application/x-ndjson"
+GEOJSON = "application/geo+json"
 ABORT_KEY = "geonews.abort"  # set by app/server.py: drops the connection without flushing its buffer
 
 
@@ -47,6 +49,14 @@ def _cell(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return orjson.dumps(value, option=ORJSON_OPTIONS).decode().strip('"')
     return value
+
+
+def _feature(item: dict[str, Any], point: Callable[[dict[str, Any]], tuple[float, float] | None]) -> bytes:
+    """One GeoJSON Feature: a Point at (lon, lat), or a null geometry; the item as its properties."""
+    where = point(item)
+    geometry = {"type": "Point", "coordinates": [where[0], where[1]]} if where is not None else None
+    feature = {"type": "Feature", "id": item.get("id"), "geometry": geometry, "properties": item}
+    return orjson.dumps(feature, option=ORJSON_OPTIONS)
 
 
 @dataclass
@@ -154,6 +164,7 @@ def stream(
     send_timeout: float,
     slots: ExportSlots,
     address: str,
+    point: Callable[[dict[str, Any]], tuple[float, float] | None] | None = None,
 ) -> ExportResponse:
     """The export response: `read` gives chunks of `chunk_rows` rows in order, `values_of` the sort-key
     values of a row (where the next chunk starts). Takes a slot of `address` now (429 when none is free)
@@ -186,6 +197,16 @@ def stream(
                 buf.truncate()
             if buf.tell():  # only the header: an empty export
                 yield buf.getvalue().encode()
+        elif fmt == "geojson":
+            assert point is not None
+            yield b'{"type":"FeatureCollection","features":['
+            started = False
+            async for part in chunks():
+                chunk = b",".join(_feature(to_item(r), point) for r in part)
+                if chunk:
+                    yield chunk if not started else b"," + chunk
+                    started = True
+            yield b"]}\n"
         else:
             async for part in chunks():
                 yield b"".join(orjson.dumps(to_item(r), option=ORJSON_OPTIONS) + b"\n" for r in part)
@@ -207,4 +228,7 @@ def stream(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
-    return ExportResponse(encoded(), first, send_timeout=send_timeout, on_close=release, media_type=NDJSON)
+    media_type = GEOJSON if fmt == "geojson" else NDJSON
+    return ExportResponse(
+        encoded(), first, send_timeout=send_timeout, on_close=release, media_type=media_type
+    )

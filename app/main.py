@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from .graph.router import actor_router as graph_actor_router
     from .graph.router import router as graph_router
     from .keys.router import router as keys_router
+    from .places.router import router as places_router
     from .relations.router import actor_router as actor_relations_router
     from .relations.router import router as relations_router
     from .webhooks.router import router as webhooks_router
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         resolve_router,
         changes_router,
         webhooks_router,
+        places_router,
     ):
         app.include_router(r)
 

@@ -223,8 +223,8 @@ class PageResult:
 
 @dataclass
 class Export:
-    """Every match of a list, streamed as NDJSON or CSV: `stmt` unordered and unpaged, read in `key`
-    order in keyset-paged chunks (see app/export.py)."""
+    """Every match of a list, streamed as NDJSON, CSV or GeoJSON: `stmt` unordered and unpaged, read in
+    `key` order in keyset-paged chunks (see app/export.py); `point` gives an item's (lon, lat) for GeoJSON."""
 
     stmt: Any
     key: SortKey
@@ -232,6 +232,7 @@ class Export:
     columns: Sequence[str]
     to_item: Callable[[Any], dict[str, Any]]
     name: str
+    point: Callable[[dict[str, Any]], tuple[float, float] | None] | None = None
 
 
 async def keyset_page(
@@ -286,6 +287,7 @@ def _export_response(request: Request, result: Export) -> Response:
         send_timeout=settings.export_send_timeout,
         slots=slots,
         address=client.host if client else "unknown",
+        point=result.point,
     )
 
 

@@ -102,3 +102,30 @@ def list_format(
 
 
 Format = Annotated[str, Depends(list_format)]
+
+GEO_FORMATS = (*FORMATS, "geojson")
+GEOJSON = "application/geo+json"
+
+
+def geo_list_format(
+    request: Request,
+    format: Annotated[
+        str | None,
+        Query(
+            description="json (paged, default), ndjson, csv or geojson (every match, streamed; geojson: a "
+            "FeatureCollection of points)."
+        ),
+    ] = None,
+) -> str:
+    """`format=` of the lists that have places (articles, events): the list formats and GeoJSON."""
+    if format == "geojson" or (format is None and GEOJSON in request.headers.get("accept", "")):
+        return "geojson"
+    if format is not None and format not in GEO_FORMATS:
+        raise BadRequest(
+            f"format must be one of {', '.join(GEO_FORMATS)}.",
+            errors=[{"loc": ["query", "format"], "msg": "unknown"}],
+        )
+    return list_format(request, format)
+
+
+GeoFormat = Annotated[str, Depends(geo_list_format)]

@@ -175,14 +175,17 @@ def _to_server(batches, server, key, report, progress, task, console) -> None:  
 
 
 _worker_gazetteer: Any = None
+_worker_places: Any = None
 
 
-def _init_worker(entries: list[Any]) -> None:
-    global _worker_gazetteer
+def _init_worker(entries: list[Any], place_records: list[Any]) -> None:
+    global _worker_gazetteer, _worker_places
     from ..ingestion.language import preload
     from ..ingestion.linker import Gazetteer
+    from ..ingestion.places import PlaceLinker
 
     _worker_gazetteer = Gazetteer(entries)
+    _worker_places = PlaceLinker(place_records)
     preload()
 
 
@@ -192,7 +195,7 @@ def _prepare_chunk(chunk: list[tuple[int, Any]]) -> list[Any]:
     out: list[Any] = []
     for index, item in chunk:
         try:
-            out.append(prepare(index, item, _worker_gazetteer))
+            out.append(prepare(index, item, _worker_gazetteer, _worker_places))
         except ValueError as exc:
             out.append((index, str(exc)))
     return out
@@ -209,14 +212,18 @@ def _to_database(batches, report, progress, task, console, workers: int = 0) -> 
     from ..actors.gazetteer import load_entries
     from ..db import make_sync_engine
     from ..dialect import immediate_writes
+    from ..places.gazetteer import load_records as load_places
 
     settings = get_settings()
     migrate.upgrade(settings)
     engine = make_sync_engine(settings)
     workers = workers or min(4, os.cpu_count() or 1)
     with Session(engine) as session:
-        entries = load_entries(session)  # each worker process builds its own linker from these
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(entries,))
+        entries = load_entries(session)  # each worker process builds its own linkers from these
+        place_records = load_places(session)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(entries, place_records)
+    )
     try:
         offset = 0
         for chunk in batches:

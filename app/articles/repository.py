@@ -15,9 +15,21 @@ from sqlalchemy.orm import Session, aliased
 from ..db import fetch
 from ..dialect import day_of
 from ..dialect import insert as dialect_insert
-from ..models import Actor, Article, Claim, Event, EventArticle, Mention, SearchSnapshot, utcnow
+from ..models import (
+    Actor,
+    Article,
+    ArticlePlace,
+    Claim,
+    Event,
+    EventArticle,
+    Mention,
+    Place,
+    SearchSnapshot,
+    utcnow,
+)
 from ..models.articles import ArticleRaw
 from ..pagination import SortKey
+from ..places import repository as places_repo
 from ..relations.repository import member_on
 from ..search.dialect import COMMON_MATCHES, RANK_WINDOW, FullTextMatch
 
@@ -84,6 +96,7 @@ def filter_conditions(
     event_id: int | None = None,
     published_after: datetime | None = None,
     published_before: datetime | None = None,
+    place_ids: Sequence[str] | None = None,
 ) -> list[Any]:
     conds: list[Any] = []
     if actor_ids and actors_probe:
@@ -109,6 +122,8 @@ def filter_conditions(
         conds.append(Article.published_at >= published_after)
     if published_before is not None:
         conds.append(Article.published_at < published_before)
+    if place_ids is not None:  # near= / bbox=: the article names a place inside the area
+        conds.append(Article.id.in_(places_repo.articles_in(place_ids)))
     return conds
 
 
@@ -392,6 +407,26 @@ def store_mentions(session: Session, replace_ids: list[int], rows: list[dict[str
         session.execute(delete(Mention).where(Mention.article_id.in_(replace_ids)))
     if rows:
         session.execute(Mention.__table__.insert(), rows)
+
+
+def store_places(session: Session, replace_ids: list[int], rows: list[dict[str, Any]]) -> None:
+    """Drop the places of `replace_ids`, then insert `rows` ({article_id, place_id, start_offset,
+    end_offset, text}) whose place is in the gazetteer table (a database seeded without places has none)."""
+    if replace_ids:
+        session.execute(delete(ArticlePlace).where(ArticlePlace.article_id.in_(replace_ids)))
+    if rows:
+        known = set(
+            session.scalars(select(Place.id).where(Place.id.in_({r["place_id"] for r in rows}))).all()
+        )
+        rows = [r for r in rows if r["place_id"] in known]
+        if rows:
+            session.execute(ArticlePlace.__table__.insert(), rows)
+
+
+async def replace_places(session: AsyncSession, article_id: int, rows: list[dict[str, Any]]) -> None:
+    await session.run_sync(
+        lambda s: store_places(s, [article_id], [{"article_id": article_id, **r} for r in rows])
+    )
 
 
 def store_raw(session: Session, replace_ids: list[int], rows: list[dict[str, Any]]) -> None:

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from ..auth import read_access, write_access
 from ..db import DatabaseDep, SessionDep
 from ..errors import ERROR_RESPONSES, NotFound
+from ..geo import GeoArea
 from ..models import ActorKind
 from ..pagination import Page, PageDep, list_response
-from ..params import After, Before, Consistency, Format, IdPath, MemberOf, actor_refs, id_query
+from ..params import After, Before, Consistency, GeoFormat, IdPath, MemberOf, actor_refs, id_query
 from ..responses import JSON
 from ..schemas import Iso3
 from ..search.index import SearchDep, consistency_of
@@ -34,7 +35,8 @@ async def list_articles(
     db: DatabaseDep,
     search: SearchDep,
     page: PageDep,
-    fmt: Format,
+    fmt: GeoFormat,
+    area: GeoArea,
     member_of: MemberOf = None,
     q: Annotated[
         str | None,
@@ -77,6 +79,7 @@ async def list_articles(
         published_after=published_after,
         published_before=published_before,
         member_of=member_of,
+        area=area,
     )
     result = await service.list_articles(
         session, db, page, fmt, filters, sort, facets, search, consistency_of(request, consistency)

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
+from ..places.schemas import ArticlePlaceRead
 from ..schemas import ActorBrief, Strict, WebUrl
 
 Url = Annotated[str, StringConstraints(min_length=8, max_length=2048, strip_whitespace=True)]
@@ -156,6 +157,9 @@ class ArticleRead(BaseModel):
     mentions: list[MentionRead]
     events: list[EventBrief]
     claims: list[ClaimBrief]
+    places: list[ArticlePlaceRead] = Field(
+        default_factory=list, description="Places named in the body (main place first), with offsets."
+    )
 
 
 class BulkFailure(BaseModel):

@@ -27,6 +27,7 @@ from ..actors.service import filter_id, filter_ids
 from ..changes import repository as changes_repo
 from ..dialect import with_deadlock_retry
 from ..errors import BadRequest, Unprocessable
+from ..geo import Area
 from ..ingestion.fingerprint import NEAR_DUPLICATE_DISTANCE, hamming
 from ..ingestion.pipeline import ArticleInput, Prepared, prepare
 from ..inline import heavy
@@ -43,6 +44,9 @@ from ..pagination import (
     keyset_page,
     order_by,
 )
+from ..places import repository as places_repo
+from ..places import service as places_service
+from ..places.gazetteer import current_place_linker
 from ..responses import dumps
 from ..search.dialect import RANK_WINDOW, FullTextMatch
 from ..search.engine import MAX_TOP, EngineError, MemberSpan
@@ -111,12 +115,13 @@ async def ingest(session: AsyncSession, items: list[tuple[int, ArticleCreate]]) 
     if not items:
         return result
     gazetteer = await session.run_sync(current_gazetteer)
+    places = await session.run_sync(current_place_linker)
 
     def work() -> list[Prepared]:
         out = []
         for index, data in items:
             try:
-                out.append(prepare(index, to_input(data), gazetteer))
+                out.append(prepare(index, to_input(data), gazetteer, places))
             except ValueError as exc:
                 result.failed.append({"index": index, "status": 422, "detail": str(exc)})
         return out
@@ -187,6 +192,7 @@ async def update_article(session: AsyncSession, article_id: int, data: ArticleUp
         changes["published_at"] = to_utc_naive(changes["published_at"])
     if {"url", "title", "body"} & changes.keys():
         gazetteer = await session.run_sync(current_gazetteer)
+        places = await session.run_sync(current_place_linker)
         item = ArticleInput(
             url=changes.get("url", article.url),
             title=changes.get("title", article.title),
@@ -198,7 +204,7 @@ async def update_article(session: AsyncSession, article_id: int, data: ArticleUp
             tags=changes.get("tags", article.tags),
         )
         try:
-            prepared = await anyio.to_thread.run_sync(lambda: prepare(0, item, gazetteer))
+            prepared = await anyio.to_thread.run_sync(lambda: prepare(0, item, gazetteer, places))
         except ValueError as exc:  # e.g. a whole HTML page with no article text in it
             raise Unprocessable(str(exc)) from exc
         for key in CONTENT_COLUMNS:
@@ -206,6 +212,7 @@ async def update_article(session: AsyncSession, article_id: int, data: ArticleUp
         if "language" not in changes and article.language is None:
             article.language = prepared.values["language"]
         await repository.replace_mentions(session, article_id, prepared.mentions)
+        await repository.replace_places(session, article_id, prepared.places)
     for key in ("source", "language", "summary", "tags", "published_at"):
         if key in changes:
             setattr(article, key, changes[key])
@@ -232,6 +239,7 @@ async def get_article(session: AsyncSession, article_id: int) -> dict[str, Any] 
     out["mentions"] = await repository.mentions_of(session, article_id)
     out["events"] = await repository.events_of(session, article_id)
     out["claims"] = await repository.claims_of(session, article_id)
+    out["places"] = await places_service.article_places(session, article_id)
     return out
 
 
@@ -274,6 +282,7 @@ class ArticleFilters:
     published_after: datetime | date | None = None
     published_before: datetime | date | None = None
     member_of: str | None = None
+    area: Area | None = None  # near= / bbox=: articles naming a place inside
 
 
 async def list_articles(
@@ -306,6 +315,8 @@ async def list_articles(
         "published_after": to_utc_naive(f.published_after) if f.published_after else None,
         "published_before": to_utc_naive(f.published_before) if f.published_before else None,
     }
+    if f.area is not None:  # the places inside the area (a small table, exact distances in Python)
+        filters["place_ids"] = await places_service.ids_within(session, f.area)
     member_of = await filter_id(session, f.member_of, "member_of")
     match = FullTextMatch(session.get_bind().dialect.name, parse_query(f.q)) if f.q else None
     sort = sort or ("relevance" if match else "-published_at")
@@ -314,7 +325,8 @@ async def list_articles(
             f"sort={sort} needs a full-text query `q`.",
             errors=[{"loc": ["query", "sort"], "msg": "needs q"}],
         )
-    wants_index = f.q or facet_names or member_of is not None or sort == "hybrid"
+    # Geographic filters are SQL's (the index has no places): q, facets and member_of then go to SQL too.
+    wants_index = f.area is None and (f.q or facet_names or member_of is not None or sort == "hybrid")
     if fmt == "json" and wants_index and await answers(session, index, consistency):
         assert index is not None
         return await _from_index(session, db, index, page, filters, member_of, f.q, sort, facet_names)
@@ -331,6 +343,9 @@ async def list_articles(
         conds, match, relevance=sort == "relevance", top=top, windowed=fmt == "json"
     )
     key = repository.relevance(ft) if sort == "relevance" else repository.SORTS[sort]
+    if fmt == "geojson":
+        stmt = places_repo.with_main_place(stmt, Article.id)
+        return Export(stmt, key, fmt, EXPORT_COLUMNS, _geojson_item, "articles", point_of)
     if fmt != "json":
         return Export(stmt, key, fmt, EXPORT_COLUMNS, _export_item, "articles")
     fingerprint = {**filters, "q": f.q, "sort": sort, "member_of": member_of}
@@ -550,6 +565,27 @@ def _export_item(row: Any) -> dict[str, Any]:
     return {c: row[c] for c in EXPORT_COLUMNS}
 
 
+def _geojson_item(row: Any) -> dict[str, Any]:
+    """An article as a GeoJSON feature's properties: its main place gives the point."""
+    item = _export_item(row)
+    if row["place_id"] is not None:
+        item["place"] = {
+            "id": row["place_id"],
+            "name": row["place_name"],
+            "lat": row["place_lat"],
+            "lon": row["place_lon"],
+        }
+    else:
+        item["place"] = None
+    return item
+
+
+def point_of(item: dict[str, Any]) -> tuple[float, float] | None:
+    """(lon, lat) of an article's main place."""
+    place = item.get("place")
+    return (place["lon"], place["lat"]) if place else None
+
+
 # -- writes: one article with an Idempotency-Key, or a bulk body -------------------------------------
 
 
@@ -749,6 +785,11 @@ def store(session: Session, batch: Sequence[Prepared], _depth: int = 0) -> list[
         session,
         [outcomes[p.index].id for p in updates],
         [{"article_id": outcomes[p.index].id, **m} for p in written for m in p.mentions],
+    )
+    repository.store_places(
+        session,
+        [outcomes[p.index].id for p in updates],
+        [{"article_id": outcomes[p.index].id, **pl} for p in written for pl in p.places],
     )
     # The posted HTML, kept only when asked; an update drops the copy of the content it replaces.
     repository.store_raw(

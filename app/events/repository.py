@@ -6,16 +6,20 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from ..models import Actor, Article, Claim, Event, EventArticle, EventParticipant, EventType
+from ..geo import Area
+from ..models import Actor, Article, Claim, Event, EventArticle, EventParticipant, EventType, Place
 from ..pagination import SortKey
 from ..relations.repository import member_on
 
 SORT = SortKey("-start_date", ((Event.start_date, True), (Event.id, True)), ("date", "int"))
 TYPE_SORT = SortKey("code", ((EventType.code, False),), ("str",))
+
+# The place an event without coordinates inherits from its article (events.place_id, set at write).
+PLACE = Place.__table__.alias("event_place")
 
 SUMMARY_COLUMNS = (
     Event.id,
@@ -27,10 +31,12 @@ SUMMARY_COLUMNS = (
     Event.status,
     Event.source,
     Event.external_id,
-    Event.location_name,
-    Event.location_country,
-    Event.lat,
-    Event.lon,
+    func.coalesce(Event.location_name, PLACE.c.name).label("location_name"),
+    func.coalesce(Event.location_country, PLACE.c.country).label("location_country"),
+    func.coalesce(Event.lat, PLACE.c.lat).label("lat"),
+    func.coalesce(Event.lon, PLACE.c.lon).label("lon"),
+    Event.lat.label("own_lat"),
+    PLACE.c.id.label("place_id"),
 )
 DETAIL_COLUMNS = (
     *SUMMARY_COLUMNS,
@@ -109,27 +115,50 @@ def filter_conditions(
 
 
 def summary(row: Any) -> dict[str, Any]:
-    """An event row as the API shows it: `type`, and `location` as one object (or null)."""
+    """An event row as the API shows it: `type`, and `location` as one object (or null). An event without
+    coordinates of its own shows its article's main place (`place_id`, `inherited: true`)."""
     d = dict(row)
-    loc = {
+    own_lat, place_id = d.pop("own_lat"), d.pop("place_id")
+    loc: dict[str, Any] = {
         "name": d.pop("location_name"),
         "country": d.pop("location_country"),
         "lat": d.pop("lat"),
         "lon": d.pop("lon"),
     }
     d["type"] = d.pop("type_code")
-    d["location"] = loc if any(v is not None for v in loc.values()) else None
+    if any(v is not None for v in loc.values()):
+        inherited = own_lat is None and place_id is not None
+        loc["place_id"] = place_id if inherited else None
+        loc["inherited"] = inherited
+        d["location"] = loc
+    else:
+        d["location"] = None
     return d
 
 
+def area_condition(area: Area, place_ids: Sequence[str]) -> Any:
+    """Events inside the area: by their own coordinates (the box on the (lat, lon) index, then the exact
+    distance), or, without coordinates, by the place they inherit."""
+    return or_(
+        and_(Event.lat.is_not(None), area.condition(Event.lat, Event.lon)),
+        and_(Event.lat.is_(None), Event.place_id.in_(list(place_ids))),
+    )
+
+
 def list_statement(conds: list[Any]) -> Any:
-    return select(*SUMMARY_COLUMNS).outerjoin(EventType, EventType.code == Event.type_code).where(*conds)
+    return (
+        select(*SUMMARY_COLUMNS)
+        .outerjoin(EventType, EventType.code == Event.type_code)
+        .outerjoin(PLACE, PLACE.c.id == Event.place_id)
+        .where(*conds)
+    )
 
 
 async def get(session: AsyncSession, event_id: int) -> dict[str, Any] | None:
     stmt = (
         select(*DETAIL_COLUMNS)
         .outerjoin(EventType, EventType.code == Event.type_code)
+        .outerjoin(PLACE, PLACE.c.id == Event.place_id)
         .where(Event.id == event_id)
     )
     row = (await session.execute(stmt)).mappings().first()
@@ -161,6 +190,10 @@ async def articles(session: AsyncSession, event_id: int) -> list[dict[str, Any]]
         .order_by(Article.published_at, Article.id)
     )
     return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
+
+
+async def article_ids(session: AsyncSession, event_id: int) -> list[int]:
+    return [a["id"] for a in await articles(session, event_id)]
 
 
 async def claims(session: AsyncSession, event_id: int) -> list[dict[str, Any]]:

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, Request, Response
 from ..auth import read_access, write_access
 from ..db import SessionDep
 from ..errors import ERROR_RESPONSES
+from ..geo import GeoArea
 from ..pagination import Page, PageDep, list_response
-from ..params import DateAfter, DateBefore, Format, MemberOf, actor_refs
+from ..params import DateAfter, DateBefore, GeoFormat, MemberOf, actor_refs
 from ..responses import JSON
 from ..schemas import Iso3
 from . import service
@@ -26,7 +27,8 @@ async def list_events(
     request: Request,
     session: SessionDep,
     page: PageDep,
-    fmt: Format,
+    fmt: GeoFormat,
+    area: GeoArea,
     member_of: MemberOf = None,
     type: Annotated[
         list[str] | None, Query(description="CAMEO code or name; a root code (`19`) matches its children.")
@@ -54,6 +56,7 @@ async def list_events(
         statuses=status,
         sources=source,
         q=q,
+        area=area,
     )
     return list_response(request, result)
 

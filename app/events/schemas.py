@@ -85,6 +85,10 @@ class LocationRead(BaseModel):
     country: str | None
     lat: float | None
     lon: float | None
+    inherited: bool = Field(
+        default=False, description="True: the event has no coordinates; these are its article's main place."
+    )
+    place_id: str | None = Field(default=None, description="The inherited place (see /v1/places/{id}).")
 
 
 class EventSummary(BaseModel):

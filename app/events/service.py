@@ -11,8 +11,10 @@ from .. import outbox
 from ..actors.service import body_actor_ids, filter_id, filter_ids
 from ..articles import repository as articles_repo
 from ..errors import BadRequest, Conflict, Unprocessable
+from ..geo import Area
 from ..models import Event
 from ..pagination import Export, PageParams, PageResult, keyset_page
+from ..places import service as places_service
 from . import repository
 from .schemas import EventCreate, EventUpdate, ParticipantIn
 
@@ -92,6 +94,7 @@ async def list_events(
     statuses: list[str] | None = None,
     sources: list[str] | None = None,
     q: str | None = None,
+    area: Area | None = None,
 ) -> PageResult | Export:
     """Events by type (a root code matches its children), participant, membership on the start date,
     place, date, status, source and words; newest start first."""
@@ -109,14 +112,26 @@ async def list_events(
     conds = repository.filter_conditions(**filters)
     if org_id is not None:
         conds.append(repository.member_of_condition(org_id))
+    if area is not None:
+        conds.append(repository.area_condition(area, await places_service.ids_within(session, area)))
+        filters["area"] = area.as_filter()
     stmt = repository.list_statement(conds)
     if fmt != "json":
-        return Export(stmt, repository.SORT, fmt, EXPORT_COLUMNS, repository.summary, "events")
+        point = point_of if fmt == "geojson" else None
+        return Export(stmt, repository.SORT, fmt, EXPORT_COLUMNS, repository.summary, "events", point)
 
     async def render(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [repository.summary(r) for r in rows]
 
     return await keyset_page(session, stmt, repository.SORT, page, {**filters, "member_of": org_id}, render)
+
+
+def point_of(item: dict[str, Any]) -> tuple[float, float] | None:
+    """(lon, lat) of an event, its own or inherited."""
+    loc = item.get("location")
+    if loc and loc["lat"] is not None and loc["lon"] is not None:
+        return (loc["lon"], loc["lat"])
+    return None
 
 
 async def list_event_types(
@@ -149,6 +164,7 @@ async def create_event(session: AsyncSession, data: EventCreate) -> dict[str, An
         external_id=data.external_id,
         attributes=data.attributes,
     )
+    event.place_id = await _inherited_place(session, event, data.articles)
     session.add(event)
     await session.flush()
     await repository.replace_participants(session, event.id, participants)
@@ -189,10 +205,22 @@ async def update_event(session: AsyncSession, event_id: int, data: EventUpdate) 
     if data.articles is not None:
         await _check_refs(session, data.articles, None)
         await repository.replace_articles(session, event_id, data.articles)
+    if "location" in changes or data.articles is not None:
+        article_ids = (
+            data.articles if data.articles is not None else await repository.article_ids(session, event_id)
+        )
+        event.place_id = await _inherited_place(session, event, article_ids)
     await session.flush()
     out = await get_event(session, event_id)
     _record(session, "updated", out)
     return out
+
+
+async def _inherited_place(session: AsyncSession, event: Event, article_ids: list[int]) -> str | None:
+    """At write: an event without coordinates takes the main place of its first article that names one."""
+    if event.lat is not None and event.lon is not None:
+        return None
+    return await places_service.main_place_of(session, article_ids)
 
 
 async def delete_event(session: AsyncSession, event_id: int) -> None:

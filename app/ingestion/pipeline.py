@@ -1,5 +1,5 @@
 """The ingestion pipeline for one article: extract, clean, canonicalise, fingerprint, detect the language
-and link actors. Pure CPU, no database and no HTTP: the articles domain stores what `prepare` returns, the
+and link actors and places. Pure CPU, no database and no HTTP: the articles domain stores what `prepare` returns, the
 CLI runs it in worker processes.
 
 A body that is a whole HTML document (or any body when the client asks for `extract`) goes through
@@ -20,7 +20,7 @@ Fragments and feed summaries keep going through the fragment cleaner.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +30,7 @@ from .extract import Extracted, extract, is_whole_document
 from .fingerprint import fingerprints
 from .language import detect
 from .linker import Gazetteer
+from .places import PlaceLinker
 from .urls import canonicalize_url
 
 # A title and the start of the body tell the language as well as the whole text does, and py3langid's
@@ -63,6 +64,7 @@ class Prepared:
     values: dict[str, Any]
     mentions: list[dict[str, Any]]
     raw_html: str | None = None  # stored apart (article_raw) when the client asked to keep it
+    places: list[dict[str, Any]] = field(default_factory=list)  # {place_id, start_offset, end_offset, text}
 
 
 def _tidy(text: str | None) -> str | None:
@@ -80,8 +82,11 @@ def wants_extraction(item: ArticleInput) -> bool:
     return item.extract if item.extract is not None else is_whole_document(item.body)
 
 
-def prepare(index: int, item: ArticleInput, gazetteer: Gazetteer) -> Prepared:
-    """Extract, clean, canonicalise, fingerprint, detect the language and link actors: no I/O.
+def prepare(
+    index: int, item: ArticleInput, gazetteer: Gazetteer, places: PlaceLinker | None = None
+) -> Prepared:
+    """Extract, clean, canonicalise, fingerprint, detect the language, link actors and (with `places`) places:
+    no I/O.
     A ValueError says why the article cannot be stored (no title, no date, no text in the page)."""
     page: Extracted | None = None
     if wants_extraction(item):
@@ -125,6 +130,7 @@ def prepare(index: int, item: ArticleInput, gazetteer: Gazetteer) -> Prepared:
         **fingerprints(title, body),
         "is_stub": False,
     }
+    matches = gazetteer.find(body)
     mentions = [
         {
             "actor_id": m.actor_id,
@@ -133,10 +139,14 @@ def prepare(index: int, item: ArticleInput, gazetteer: Gazetteer) -> Prepared:
             "text": m.text[:512],
             "confidence": m.confidence,
         }
-        for m in gazetteer.find(body)
+        for m in matches
+    ]
+    places = [
+        {"place_id": p.place_id, "start_offset": p.start, "end_offset": p.end, "text": p.text[:255]}
+        for p in (places.find(body, matches) if places is not None else ())
     ]
     raw = item.body if item.keep_raw and item.body else None
-    return Prepared(index, values, mentions, raw)
+    return Prepared(index, values, mentions, raw, places)
 
 
 __all__ = ["DATE_SOURCES", "ArticleInput", "Prepared", "prepare", "wants_extraction"]

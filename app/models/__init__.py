@@ -16,10 +16,13 @@ from .changes import (
 from .claims import STANCES, Claim, ClaimAbout, Proposition, Stance
 from .events import EVENT_STATUSES, Event, EventArticle, EventParticipant, EventStatus, EventType
 from .keys import SCOPES, ApiKey, Scope
+from .places import ArticlePlace, Place
 from .relations import RELATION_TYPES, Relation, RelationEvidence
 from .state import AppState, IdempotencyKey, SearchSnapshot
 
 __all__ = [
+    "ArticlePlace",
+    "Place",
     "CHANGE_ENTITIES",
     "CHANGE_OPS",
     "Change",

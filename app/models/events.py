@@ -37,6 +37,9 @@ class Event(IdMixin, TimestampMixin, Base):
     location_country: Mapped[str | None] = mapped_column(String(3))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    # The main place of the event's first linked article, set at write when the event has no coordinates
+    # of its own (lat/lon are then rendered and filtered from the place).
+    place_id: Mapped[str | None] = mapped_column(String(96), index=True)
     status: Mapped[str] = mapped_column(String(16), default="reported")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"), index=True)
     source: Mapped[str] = mapped_column(String(32), default="manual")
@@ -49,6 +52,7 @@ class Event(IdMixin, TimestampMixin, Base):
         Index("ix_events_type_code_start_date", "type_code", "start_date"),
         Index("ix_events_source_start_date_id", "source", "start_date", "id"),
         Index("ix_events_location_country_start_date", "location_country", "start_date"),
+        Index("ix_events_lat_lon", "lat", "lon"),
     )
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..ingestion.fingerprint import fingerprints
+from ..ingestion.linker import Match
+from ..ingestion.places import place_linker
 from ..ingestion.urls import canonicalize_url
 from ..models import Article
 from . import repository
@@ -41,7 +43,18 @@ def load_articles(ctx: SeedContext, records: list[dict[str, Any]]) -> None:
         ctx.article_ids[rec["key"]] = article.id
         if "mentions" in rec:
             _load_mentions(ctx, article.id, rec["body"], rec["mentions"])
+        _load_places(ctx, article.id, rec["body"], rec.get("mentions", []))
     s.flush()
+
+
+def _load_places(ctx: SeedContext, article_id: int, body: str, mentions: list[dict[str, Any]]) -> None:
+    """The places the place linker finds in the body, the curated actor mentions winning over them."""
+    actors = [Match(0, m["start"], m["end"], m["text"], 1.0, "curated") for m in mentions]
+    found = place_linker().find(body, actors)
+    wanted = {(p.place_id, p.start, p.end, p.text) for p in found}
+    if wanted != repository.places_of(ctx.session, article_id):
+        repository.replace_places(ctx.session, article_id, sorted(wanted, key=lambda w: w[1]))
+        ctx.report.updated["article places"] += 1
 
 
 def _load_mentions(ctx: SeedContext, article_id: int, body: str, mentions: list[dict[str, Any]]) -> None:

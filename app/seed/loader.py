@@ -21,6 +21,7 @@ from .articles import load_articles
 from .claims import load_claims, load_propositions
 from .context import SeedContext, SeedReport, read_json
 from .events import load_event_types, load_events
+from .places import load_places
 from .relations import load_relations
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
@@ -33,6 +34,7 @@ def load_all(session: Session, seed_dir: Path = SEED_DIR) -> SeedReport:
     ctx = SeedContext(session)
     load_event_types(ctx, seed_dir / "cameo-event-codes.tsv")
     load_actors(ctx, read_json(seed_dir / "countries.json") + read_json(seed_dir / "actors.json"))
+    load_places(ctx)
     load_articles(ctx, read_json(seed_dir / "articles.json"))
     load_relations(ctx, read_json(seed_dir / "relations.json"))
     load_events(ctx, read_json(seed_dir / "events.json"))

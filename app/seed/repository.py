@@ -18,6 +18,7 @@ from ..models import (
     Actor,
     ActorAlias,
     Article,
+    ArticlePlace,
     Claim,
     ClaimAbout,
     Event,
@@ -26,6 +27,7 @@ from ..models import (
     EventType,
     ExternalId,
     Mention,
+    Place,
     Proposition,
     Relation,
     RelationEvidence,
@@ -169,3 +171,24 @@ def about_by_claim(s: Session) -> dict[int, set[int]]:
 def replace_about(s: Session, claim_id: int, actor_ids: Iterable[int]) -> None:
     s.execute(delete(ClaimAbout).where(ClaimAbout.claim_id == claim_id))
     s.add_all(ClaimAbout(claim_id=claim_id, actor_id=a) for a in actor_ids)
+
+
+def places_of(s: Session, article_id: int) -> set[tuple[str, int, int, str]]:
+    rows = s.execute(
+        select(
+            ArticlePlace.place_id, ArticlePlace.start_offset, ArticlePlace.end_offset, ArticlePlace.text
+        ).where(ArticlePlace.article_id == article_id)
+    )
+    return {tuple(r) for r in rows}  # type: ignore[misc]
+
+
+def replace_places(s: Session, article_id: int, rows: list[tuple[str, int, int, str]]) -> None:
+    s.execute(delete(ArticlePlace).where(ArticlePlace.article_id == article_id))
+    known = set(s.scalars(select(Place.id).where(Place.id.in_({r[0] for r in rows}))))
+    values = [
+        {"article_id": article_id, "place_id": p, "start_offset": a, "end_offset": b, "text": t[:255]}
+        for p, a, b, t in rows
+        if p in known
+    ]
+    if values:
+        s.execute(ArticlePlace.__table__.insert(), values)

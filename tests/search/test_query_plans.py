@@ -9,7 +9,16 @@ import sqlite3
 import pytest
 from sqlalchemy import event
 
-BIG_TABLES = ("articles", "mentions", "events", "event_participants", "relations", "claims", "actors")
+BIG_TABLES = (
+    "articles",
+    "mentions",
+    "events",
+    "event_participants",
+    "relations",
+    "claims",
+    "actors",
+    "article_places",
+)
 FULL_SCAN = re.compile(r"\bSCAN (\w+)(?! USING)(?!.*USING (COVERING )?INDEX)")
 
 CASES = [
@@ -27,6 +36,13 @@ CASES = [
     "/v1/events?actor=russia",
     "/v1/events?type=04",
     "/v1/events?start_after=2024-01-01",
+    "/v1/articles?near=50.85,4.35,100",
+    "/v1/articles?bbox=2,49,7,52&source=seed",
+    "/v1/articles?q=troops&near=50.85,4.35,100",
+    "/v1/events?bbox=2,49,7,52",
+    "/v1/events?near=50.85,4.35,100&source=seed",
+    "/v1/places?q=bru",
+    "/v1/places?country=BEL",
     "/v1/actors?kind=country",
     "/v1/actors?country=KOR",
     "/v1/actors/nato/members",

@@ -1,0 +1,1 @@
+"""Places: the gazetteer of capitals and large cities, the places articles name, geographic filters."""
