@@ -56,11 +56,13 @@ class AppError(Exception):
         *,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
         self.headers = headers
+        self.extra = extra  # more members of the problem document (e.g. `existing`)
 
 
 class BadRequest(AppError):
@@ -157,9 +159,10 @@ def problem_response(
     detail: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSON:
     return JSON(
-        problem_body(status, detail, errors),
+        problem_body(status, detail, errors, extra),
         status_code=status,
         media_type=PROBLEM_CONTENT_TYPE,
         headers=headers,
@@ -176,7 +179,7 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 async def _app_error(_: Request, exc: Exception) -> JSON:
     assert isinstance(exc, AppError)
-    return problem_response(exc.status, exc.detail, exc.errors, exc.headers)
+    return problem_response(exc.status, exc.detail, exc.errors, exc.headers, exc.extra)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSON:

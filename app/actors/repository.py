@@ -121,6 +121,21 @@ async def slug_taken(session: AsyncSession, slug: str, *, except_id: int | None 
     return bool((await session.execute(select(exists().where(cond)))).scalar())
 
 
+async def same_actor(session: AsyncSession, kind: str, name: str, country: str | None) -> str | None:
+    """The slug of a stored actor of this kind and country whose name is `name` (case aside), if any."""
+    stmt = (
+        select(Actor.slug)
+        .where(
+            Actor.kind == kind,
+            Actor.country.is_(None) if country is None else Actor.country == country,
+            func.lower(Actor.name) == name.lower(),
+        )
+        .order_by(Actor.id)
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar()
+
+
 async def slugs_like(session: AsyncSession, base: str) -> set[str]:
     stmt = select(Actor.slug).where(or_(Actor.slug == base, Actor.slug.like(base + "-%")))
     return set((await session.execute(stmt)).scalars().all())

@@ -73,6 +73,8 @@ with AuthenticatedClient(base_url=base, token=key) as authed:
                       "location": created.headers.get("location")}
     again = get_actor.sync(client=authed, actor=created.parsed.slug)
     out["read_back"] = {"name": again.name, "country": again.country}
+    duplicate = create_actor.sync_detailed(client=authed, body=body)
+    out["duplicate"] = {"code": int(duplicate.status_code), **problem(duplicate.parsed)}
     bad_body = create_actor.sync_detailed(client=authed, body=ActorCreate(kind=ActorCreateKind.ORGANIZATION, name=""))
     out["bad_body"] = {"code": int(bad_body.status_code), **problem(bad_body.parsed)}
 
@@ -138,5 +140,6 @@ def test_generated_client_round_trip(live: tuple[str, str], tmp_path: Path) -> N
     assert out["created"]["code"] == 201
     assert out["created"]["location"] == f"/v1/actors/{out['created']['slug']}"
     assert out["read_back"] == {"name": "Generated Client Institute", "country": "NOR"}
+    assert out["duplicate"]["code"] == 409 and out["duplicate"]["existing"] == out["created"]["location"]
     assert out["bad_body"]["code"] == 422 and out["bad_body"]["status"] == 422
     assert any(loc[:2] == ["body", "name"] for loc in out["bad_body"]["locs"])
