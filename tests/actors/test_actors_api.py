@@ -125,3 +125,28 @@ def test_same_name_kind_and_country_is_a_409_that_names_the_existing_actor(clien
         assert client.post("/v1/actors", json=other, headers=write_headers).status_code == 201, other
     forced = client.post("/v1/actors", params={"allow_duplicate": True}, json=body, headers=write_headers)
     assert forced.status_code == 201 and forced.json()["slug"] != first.json()["slug"]
+
+
+def test_exact_name_or_alias_ranks_first(client, write_headers):
+    def slugs(q, **params):
+        return [
+            a["slug"]
+            for a in client.get("/v1/actors", params={"q": q, "limit": 50, **params}).json()["items"]
+        ]
+
+    # Names that merely start with the query sort before it by name; the exact one still comes first.
+    for q in ("South Korea", "south korea", "United States"):
+        found = slugs(q)
+        assert found[0] == q.lower().replace(" ", "-"), (q, found)
+        assert len(found) > 1
+    assert "south-korea-ministry-of-national-defense" in slugs("South Korea")
+    # An exact alias beats a name that starts with it ("ROK" is South Korea's alias).
+    navy = factories.actor(client, write_headers, name="ROK Fleet Command")
+    found = slugs("ROK")
+    assert found[0] == "south-korea" and navy["slug"] in found
+    # Paging keeps the order: the exact match is on the first page only, then the rest, each once.
+    first = client.get("/v1/actors", params={"q": "South Korea", "limit": 1}).json()
+    rest = client.get(
+        "/v1/actors", params={"q": "South Korea", "limit": 50, "cursor": first["next_cursor"]}
+    ).json()
+    assert [a["slug"] for a in first["items"] + rest["items"]] == slugs("South Korea")

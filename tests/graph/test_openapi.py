@@ -42,7 +42,7 @@ def test_schemas_name_their_fields(spec):
     assert set(schemas["Network"]["properties"]) == {"nodes", "edges", "truncated"}
     assert set(schemas["NetworkNode"]["properties"]) == {"id", "slug", "name", "kind", "depth"}
     assert set(schemas["NetworkEdge"]["properties"]) == {"source", "target", "weight", "kinds"}
-    assert set(schemas["Path"]["properties"]) == {"nodes", "edges"}
+    assert set(schemas["Path"]["properties"]) == {"nodes", "edges", "found", "reason"}
     assert set(schemas["PathEdge"]["properties"]) == {
         "relation_id",
         "source",
