@@ -80,6 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
         # Operation ids are the handlers' names (list_actors, create_article): what generated clients call.
         generate_unique_id_function=lambda route: route.name,
+        # /docs is Swagger UI from the package (app/web/docs.py), not from a CDN; no ReDoc (CDN-only).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
