@@ -107,6 +107,11 @@ def finish(spec: dict[str, Any], read_operations: set[tuple[str, str]], reads_op
                 statuses |= {413, 415, 422}
             for status in statuses:
                 responses.setdefault(str(status), {})
+            if any(p.get("name") == "format" and p.get("in") == "query" for p in op.get("parameters", [])):
+                # format=ndjson|csv (or the Accept header) streams every match instead of the JSON page.
+                content = responses.get("200", {}).setdefault("content", {})
+                for ctype in ("application/x-ndjson", "text/csv"):
+                    content.setdefault(ctype, {})
             for code in list(responses):
                 if _is_error(code):
                     responses[code] = _problem_response(int(code), responses[code])

@@ -9,8 +9,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from app.main import create_app
+from app.schemas import WEB_URL_PATTERN, _check_web_url
 
 METHODS = ("get", "put", "post", "delete", "patch")
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
@@ -139,3 +143,16 @@ def test_405_lists_every_method_of_the_path(client, method, path, allow):
     for listed in allow.split(", "):  # every method named is one the path answers (not 405)
         if listed not in ("HEAD", "DELETE", "PATCH", "POST"):
             assert client.request(listed, path).status_code != 405
+
+
+@hyp_settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.from_regex(WEB_URL_PATTERN, fullmatch=True))
+def test_every_url_the_schema_admits_is_accepted(url):
+    """The URL pattern in the schema is a subset of what the server's validator accepts."""
+    assert _check_web_url(url) == url
+
+
+def test_list_routes_declare_their_streamed_formats(spec):
+    for path, _method, op in operations(spec):
+        if any(p["name"] == "format" for p in op.get("parameters", [])):
+            assert {"application/x-ndjson", "text/csv"} <= set(op["responses"]["200"]["content"]), path
