@@ -12,7 +12,7 @@ from starlette.routing import compile_path
 try:  # FastAPI ≥ 0.13x keeps included routers nested; RouteContext exposes the effective route.
     from fastapi.routing import iter_route_contexts as _iter_contexts
 except ImportError:  # pragma: no cover - older FastAPI flattens included routers into app.routes
-    _iter_contexts = None
+    _iter_contexts = None  # type: ignore[assignment]
 
 
 def iter_routes(app: Any) -> Iterator[Any]:
