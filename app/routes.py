@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.routing import compile_path
 
-try:  # FastAPI ≥ 0.13x keeps included routers nested; RouteContext exposes the effective route.
+try:  # Newer FastAPI (0.16x here) keeps included routers nested; RouteContext exposes the effective route.
     from fastapi.routing import iter_route_contexts as _iter_contexts
 except ImportError:  # pragma: no cover - older FastAPI flattens included routers into app.routes
     _iter_contexts = None  # type: ignore[assignment]
