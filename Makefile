@@ -12,10 +12,13 @@ $(VENV_STAMP): pyproject.toml
 
 install: $(VENV_STAMP)
 
-## Serve on http://127.0.0.1:8000 with the embedded SQLite database, migrated and seeded (development
-## mode: the built-in cursor secret is accepted; production sets GEONEWS_CURSOR_SECRET instead).
+## Serve on http://$(HOST):$(PORT) (default 127.0.0.1:8000; `make run PORT=9000 HOST=0.0.0.0` or the same
+## as environment variables) with the embedded SQLite database, migrated and seeded (development mode: the
+## built-in cursor secret is accepted; production sets GEONEWS_CURSOR_SECRET instead).
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: $(VENV_STAMP)
-	GEONEWS_DEV_MODE=$${GEONEWS_DEV_MODE:-true} .venv/bin/geonews serve
+	GEONEWS_DEV_MODE=$${GEONEWS_DEV_MODE:-true} .venv/bin/geonews serve --host '$(HOST)' --port '$(PORT)'
 
 ## The test suite: SQLite always; PostgreSQL too when GEONEWS_TEST_POSTGRES_URL is set.
 test: $(VENV_STAMP)

@@ -119,6 +119,7 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal | None]]:
         request.state.principal = principal
         return principal
 
+    dependency.scope = scope  # type: ignore[attr-defined]  # app/openapi.py tells read operations by it
     return dependency
 
 

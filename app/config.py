@@ -45,6 +45,15 @@ class Settings(BaseSettings):
         description="Development mode: `geonews serve` accepts the built-in development secrets.",
     )
     read_api_key_required: bool = Field(default=False, description="Require a read-scoped key for GETs.")
+    public_url: str | None = Field(
+        default=None,
+        description="The API's public base URL, named in /openapi.json's `servers` (default: `/`, the "
+        "server the document is read from).",
+    )
+    contact_url: str = Field(
+        default="https://geonews.dev", description="Where users of this server ask for help (/openapi.json)."
+    )
+    contact_email: str | None = Field(default=None, description="Whom to write to (/openapi.json).")
     cors_origins: list[str] = Field(
         default=["*"], description="Origins allowed by CORS (JSON list or comma list; '*' for any)."
     )

@@ -11,11 +11,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .responses import JSON
+from .routes import allowed_methods
 
 log = logging.getLogger("geonews.errors")
 
@@ -29,13 +30,20 @@ class ProblemError(BaseModel):
 
 
 class Problem(BaseModel):
-    """The RFC 9457 problem document every error response carries."""
+    """The RFC 9457 problem document every error response carries (more members may follow)."""
 
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    errors: list[ProblemError] | None = None
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="A URI naming the kind of problem.")
+    title: str = Field(description="The HTTP status phrase.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str | None = Field(default=None, description="What went wrong, for a person.")
+    errors: list[ProblemError] | None = Field(
+        default=None, description="Each invalid parameter or field: where (`loc`) and why (`msg`)."
+    )
+    existing: str | None = Field(
+        default=None, description="A 409 that a stored resource causes: that resource's URL."
+    )
 
 
 class AppError(Exception):
@@ -48,11 +56,13 @@ class AppError(Exception):
         *,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
         self.headers = headers
+        self.extra = extra  # more members of the problem document (e.g. `existing`)
 
 
 class BadRequest(AppError):
@@ -149,9 +159,10 @@ def problem_response(
     detail: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSON:
     return JSON(
-        problem_body(status, detail, errors),
+        problem_body(status, detail, errors, extra),
         status_code=status,
         media_type=PROBLEM_CONTENT_TYPE,
         headers=headers,
@@ -168,7 +179,7 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 async def _app_error(_: Request, exc: Exception) -> JSON:
     assert isinstance(exc, AppError)
-    return problem_response(exc.status, exc.detail, exc.errors, exc.headers)
+    return problem_response(exc.status, exc.detail, exc.errors, exc.headers, exc.extra)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSON:
@@ -185,14 +196,18 @@ async def _validation_error(_: Request, exc: Exception) -> JSON:
     return problem_response(400, "A request parameter is invalid.", errors)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSON:
+async def _http_error(request: Request, exc: Exception) -> JSON:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 404 and detail == "Not Found":
         detail = "No route matches this path."
     if exc.status_code == 405:
-        detail = "This method is not allowed on this path."
-    return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+        # The router names only the methods of the first route that has the path; a client needs all.
+        methods = allowed_methods(request.app, request.url.path) or ["GET", "HEAD"]  # static files
+        headers["Allow"] = ", ".join(methods)
+        detail = f"This method is not allowed on this path; it answers {', '.join(methods)}."
+    return problem_response(exc.status_code, detail, headers=headers or None)
 
 
 # Database faults. One classifier decides, from the whole exception chain (SQLAlchemy wrapper, driver

@@ -17,6 +17,7 @@ from .db import Database
 from .errors import ERROR_RESPONSES, install_error_handlers, problem_response
 from .metrics import MetricsMiddleware, metrics_endpoint
 from .middleware import CancelOnDisconnect, ETagMiddleware, HeadAsGet, RequestContext, RequestGuard
+from .openapi import install_openapi
 from .ratelimit import RateLimiter
 from .responses import JSON
 from .schemas import no_numeric_query_dates
@@ -64,6 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.changes.stop()
             await app.state.db.dispose()
 
+    contact = {"name": "geonews", "url": settings.contact_url}
+    if settings.contact_email:
+        contact["email"] = settings.contact_email
     app = FastAPI(
         title="geonews",
         version=__version__,
@@ -71,9 +75,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         default_response_class=JSON,
         dependencies=[Depends(no_numeric_query_dates)],
+        servers=[{"url": settings.public_url or "/", "description": "This server"}],
+        contact=contact,
+        license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        # Operation ids are the handlers' names (list_actors, create_article): what generated clients call.
+        generate_unique_id_function=lambda route: route.name,
+        # /docs is Swagger UI from the package (app/web/docs.py), not from a CDN; no ReDoc (CDN-only).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_openapi(app, reads_open=lambda: not settings.read_api_key_required)
 
     from .actors.router import resolve_router
     from .keys.service import StoredKeys

@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Path, Query, Request
 
-from .errors import BadRequest
 from .schemas import MAX_ID, TypeName
 
 # -- ids ------------------------------------------------------------------------------------------------
@@ -68,30 +67,27 @@ Consistency = Annotated[
     Literal["eventual", "strong"] | None,
     Query(
         description="`eventual` (default): the search index as it is, about a second behind writes; "
-        "`strong`: every change committed before this request is seen (waits up to 2 s for the index, "
-        "else the database answers)."
+        "`strong`: every change committed before this request is seen (waits up to "
+        "GEONEWS_SEARCH_STRONG_WAIT_S for the index, else the database answers)."
     ),
 ]
 
 # -- list output --------------------------------------------------------------------------------------------
 
 FORMATS = ("json", "ndjson", "csv")
+ListFormat = Literal["json", "ndjson", "csv"]
 NDJSON = "application/x-ndjson"
 
 
 def list_format(
     request: Request,
     format: Annotated[
-        str | None, Query(description="json (paged, default), ndjson or csv (every match, streamed).")
+        ListFormat | None,
+        Query(description="json (paged, default), ndjson or csv (every match, streamed)."),
     ] = None,
 ) -> str:
     """The list's output: `format=`, else the Accept header (NDJSON or CSV stream every match)."""
     if format is not None:
-        if format not in FORMATS:
-            raise BadRequest(
-                f"format must be one of {', '.join(FORMATS)}.",
-                errors=[{"loc": ["query", "format"], "msg": "unknown"}],
-            )
         return format
     accept = request.headers.get("accept", "")
     if NDJSON in accept or "application/ndjson" in accept:
@@ -103,14 +99,13 @@ def list_format(
 
 Format = Annotated[str, Depends(list_format)]
 
-GEO_FORMATS = (*FORMATS, "geojson")
 GEOJSON = "application/geo+json"
 
 
 def geo_list_format(
     request: Request,
     format: Annotated[
-        str | None,
+        Literal["json", "ndjson", "csv", "geojson"] | None,
         Query(
             description="json (paged, default), ndjson, csv or geojson (every match, streamed; geojson: a "
             "FeatureCollection of points)."
@@ -120,12 +115,7 @@ def geo_list_format(
     """`format=` of the lists that have places (articles, events): the list formats and GeoJSON."""
     if format == "geojson" or (format is None and GEOJSON in request.headers.get("accept", "")):
         return "geojson"
-    if format is not None and format not in GEO_FORMATS:
-        raise BadRequest(
-            f"format must be one of {', '.join(GEO_FORMATS)}.",
-            errors=[{"loc": ["query", "format"], "msg": "unknown"}],
-        )
-    return list_format(request, format)
+    return list_format(request, format)  # type: ignore[arg-type]
 
 
 GeoFormat = Annotated[str, Depends(geo_list_format)]

@@ -111,6 +111,8 @@ def _admits(tp: Any) -> frozenset[str]:
         return frozenset(type(v).__name__ for v in get_args(tp))
     if tp is Any:
         return frozenset({"any"})
+    if tp is type(None):
+        return frozenset({"none"})
     for kind in (bool, datetime, date, int, float, str, dict):  # bool before int, datetime before date
         if isinstance(tp, type) and issubclass(tp, kind):
             return frozenset({kind.__name__})
@@ -122,6 +124,8 @@ def _scalar_problem(value: Any, kinds: frozenset[str]) -> str | None:
         return None
     if isinstance(value, bool):
         return None if "bool" in kinds else "a boolean is not allowed here"
+    if value is not None and "bool" in kinds and kinds <= {"bool", "none"}:
+        return "is true or false (a JSON boolean), not a number or a string"
     wants_date = bool(kinds & _DATES) and not kinds & {"int", "float"}
     if wants_date and (isinstance(value, int | float) or (isinstance(value, str) and _NUMERIC.match(value))):
         return "a date is written YYYY-MM-DD (or an ISO 8601 timestamp), not a number"
@@ -256,10 +260,18 @@ def _check_web_url(value: str) -> str:
     return value
 
 
+# What _check_web_url accepts, as far as a schema can say it (clients and fuzzers read it): an http(s) URL
+# with a host name of letters, digits and hyphens and a top-level domain, no credentials, no spaces.
+WEB_URL_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,24}"
+    r"(:[1-9][0-9]{0,3})?([/?#][!-~]*)?$"
+)
+
 WebUrl = Annotated[
     str,
     StringConstraints(min_length=8, max_length=2048, strip_whitespace=True),
     AfterValidator(_check_web_url),
+    Field(json_schema_extra={"pattern": WEB_URL_PATTERN}),
 ]
 
 

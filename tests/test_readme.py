@@ -22,6 +22,8 @@ def test_local_links_resolve():
     assert targets
     missing = [t for t in targets if not (ROOT / t).exists()]
     assert not missing, missing
+    outside = [t for t in targets if (ROOT / t).resolve().is_relative_to(ROOT) is False]
+    assert not outside, f"a clone has only the repository: {outside}"
 
 
 def test_section_links_name_real_sections():

@@ -31,10 +31,18 @@ def direct_match(q_folded: str) -> Any:
     return or_(func.lower(Actor.name).like(prefix, escape="\\"), Actor.slug.like(prefix), alias_hit, code_hit)
 
 
+def exact_match(q_folded: str) -> Any:
+    """The actor's name or an alias is the query (case and accents aside), or an external id equals it."""
+    alias_hit = exists().where(ActorAlias.actor_id == Actor.id, ActorAlias.normalized == q_folded)
+    code_hit = exists().where(ExternalId.actor_id == Actor.id, func.lower(ExternalId.value) == q_folded)
+    return or_(func.lower(Actor.name) == q_folded, alias_hit, code_hit)
+
+
 def match_sort(q_folded: str) -> SortKey:
-    """With a name query: direct (prefix, alias, code) matches before fuzzy ones, then by name. The
-    statement carries the rank as `match_rank` (see list_statement)."""
-    rank = case((direct_match(q_folded), 0), else_=1)
+    """With a name query: exact matches (name, alias, code) first, then the other direct ones (prefixes),
+    then fuzzy ones; by name within each. The statement carries the rank as `match_rank` (see
+    list_statement)."""
+    rank = case((exact_match(q_folded), 0), (direct_match(q_folded), 1), else_=2)
     return SortKey(
         "match",
         ((rank, False), (Actor.name, False), (Actor.id, False)),
@@ -119,6 +127,21 @@ async def slug_taken(session: AsyncSession, slug: str, *, except_id: int | None 
     if except_id is not None:
         cond = cond & (Actor.id != except_id)
     return bool((await session.execute(select(exists().where(cond)))).scalar())
+
+
+async def same_actor(session: AsyncSession, kind: str, name: str, country: str | None) -> str | None:
+    """The slug of a stored actor of this kind and country whose name is `name` (case aside), if any."""
+    stmt = (
+        select(Actor.slug)
+        .where(
+            Actor.kind == kind,
+            Actor.country.is_(None) if country is None else Actor.country == country,
+            func.lower(Actor.name) == name.lower(),
+        )
+        .order_by(Actor.id)
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar()
 
 
 async def slugs_like(session: AsyncSession, base: str) -> set[str]:

@@ -56,8 +56,18 @@ async def list_actors(
 
 
 @router.post("", status_code=201, response_model=ActorRead, dependencies=[write_access])
-async def create_actor(session: SessionDep, body: ActorCreate) -> Response:
-    out = await service.create_actor(session, body)
+async def create_actor(
+    session: SessionDep,
+    body: ActorCreate,
+    allow_duplicate: Annotated[
+        bool,
+        Query(
+            description="Create the actor even when one of the same name (case aside), kind and country "
+            "exists; otherwise that is a 409 whose `existing` member and Location header name it."
+        ),
+    ] = False,
+) -> Response:
+    out = await service.create_actor(session, body, allow_duplicate)
     return JSON(out, status_code=201, headers={"Location": f"/v1/actors/{out['slug']}"})
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, WithJsonSchema
 
 from ..models import ActorKind, AliasKind
 from ..schemas import ActorBrief, Iso3, Slug, Strict
@@ -25,9 +25,21 @@ class AliasRead(BaseModel):
     case_sensitive: bool
 
 
-ExternalIds = dict[
-    Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")],
-    Annotated[str, StringConstraints(min_length=1, max_length=255)],
+SCHEME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+ExternalIds = Annotated[
+    dict[
+        Annotated[str, StringConstraints(pattern=SCHEME_PATTERN)],
+        Annotated[str, StringConstraints(min_length=1, max_length=255)],
+    ],
+    # Every key a scheme, every value a string (pydantic states only the first, as patternProperties).
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"pattern": SCHEME_PATTERN},
+            "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 255},
+            "description": 'Identifiers in other datasets by scheme, e.g. {"wikidata": "Q423"}.',
+        }
+    ),
 ]
 
 

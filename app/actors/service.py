@@ -128,7 +128,19 @@ async def list_members(
     )
 
 
-async def create_actor(session: AsyncSession, data: ActorCreate) -> dict[str, Any]:
+async def create_actor(
+    session: AsyncSession, data: ActorCreate, allow_duplicate: bool = False
+) -> dict[str, Any]:
+    if not allow_duplicate:
+        same = await repository.same_actor(session, data.kind, data.name, data.country)
+        if same is not None:
+            where = f"/v1/actors/{same}"
+            raise Conflict(
+                f"An actor of this name, kind and country exists: {where}. Send allow_duplicate=true to "
+                "create another (a second actor of the same name lowers linking confidence for both).",
+                headers={"Location": where},
+                extra={"existing": where},
+            )
     if data.slug:
         if data.slug.isdigit():
             raise BadRequest("A slug cannot be all digits (it would read as an id).")

@@ -43,6 +43,11 @@ class PathEdge(BaseModel):
 class Path(BaseModel):
     nodes: list[ActorBrief] = Field(description="From `from` to `to`, in order; empty when no path exists.")
     edges: list[PathEdge] = Field(description="edges[i] links nodes[i] and nodes[i+1], in either direction.")
+    found: bool = Field(description="Whether a path was found within `max_depth`.")
+    reason: str | None = Field(
+        description="When none was found, why: no path at any depth (one end's relations were all "
+        "followed), none within `max_depth`, or the search limit reached."
+    )
 
 
 class TimelineBucket(BaseModel):

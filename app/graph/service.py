@@ -234,7 +234,7 @@ async def shortest_path(
     smaller side grows). Ties go to the lowest relation ids, so answers are stable."""
     if source == target:
         briefs = await actors_repo.briefs(session, [source])
-        return {"nodes": [briefs[source]], "edges": []}
+        return {"nodes": [briefs[source]], "edges": [], "found": True, "reason": None}
     # node -> (relation row, the neighbour it was reached from), per side; and distances
     came_from: list[dict[int, tuple[dict[str, Any], int] | None]] = [{source: None}, {target: None}]
     dist: list[dict[int, int]] = [{source: 0}, {target: 0}]
@@ -260,7 +260,9 @@ async def shortest_path(
         if len(came_from[0]) + len(came_from[1]) > PATH_MAX_VISITED:
             break
     if meeting is None:
-        return {"nodes": [], "edges": []}
+        visited = len(came_from[0]) + len(came_from[1])
+        reason = _no_path_reason(frontiers, visited, max_depth, as_of, types)
+        return {"nodes": [], "edges": [], "found": False, "reason": reason}
 
     steps: list[tuple[dict[str, Any], int, int]] = []  # (relation, from, to) in path order
     node = meeting
@@ -292,7 +294,37 @@ async def shortest_path(
             }
             for rel, _, _ in steps
         ],
+        "found": True,
+        "reason": None,
     }
+
+
+def _no_path_reason(
+    frontiers: list[list[int]],
+    visited: int,
+    max_depth: int,
+    as_of: date | None,
+    types: Sequence[str] | None,
+) -> str:
+    """Why the search ended without a path, in words a client can show."""
+    which = (
+        "relations"
+        + (f" of type {', '.join(types)}" if types else "")
+        + (f" valid on {as_of}" if as_of else "")
+    )
+    if not frontiers[0] or not frontiers[1]:
+        end = "`from`" if not frontiers[0] else "`to`"
+        return (
+            f"No path at any depth: every actor that {which} link to {end} was reached, and none of them "
+            "leads to the other end."
+        )
+    if visited > PATH_MAX_VISITED:
+        return (
+            f"No path found among the {PATH_MAX_VISITED:,} actors the server searches at most; narrow the "
+            "search with `types` or `as_of`."
+        )
+    longer = "ask with a larger `max_depth` (at most 6)" if max_depth < 6 else "6 is the largest depth served"
+    return f"No chain of at most {max_depth} {which}; a longer one may exist: {longer}."
 
 
 # -- timelines -------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 `mount_explorer(app)` adds the pages (`/`, `/articles/{id}`, `/actors/{a}`, `/alliances/{a}`, `/events`,
 `/events/{id}`, `/propositions[/{id}]`, none of them in the OpenAPI document) and the static files under
 `/static`. The pages get their data only from the public API (see client.py); the static files are the
-explorer's own CSS and ES modules plus the vendored libraries pinned in assets.json.
+explorer's own CSS and ES modules plus the vendored libraries pinned in assets.json (Swagger UI among
+them: /docs is served from the package too, see docs.py).
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ class Static(StaticFiles):
 
 
 def mount_explorer(app: FastAPI) -> None:
+    """The explorer's pages, /docs (Swagger UI from the vendored copy) and the static files of both."""
+    from .docs import mount_docs
     from .pages import router
 
     app.include_router(router)
+    mount_docs(app)
     app.mount("/static", Static(directory=str(STATIC)), name="static")

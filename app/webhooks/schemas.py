@@ -6,9 +6,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from ..models import ChangeEntity
-from ..schemas import Strict
+from ..schemas import WEB_URL_PATTERN, Strict
 
-Url = Annotated[str, StringConstraints(min_length=8, max_length=2048, strip_whitespace=True)]
+Url = Annotated[
+    str,
+    StringConstraints(min_length=8, max_length=2048, strip_whitespace=True),
+    Field(json_schema_extra={"pattern": WEB_URL_PATTERN}),
+]
 Secret = Annotated[str, StringConstraints(min_length=20, max_length=128)]
 
 

@@ -42,7 +42,14 @@ def test_actor_crud_by_id_and_slug(client, write_headers):
 
 def test_slug_is_made_unique_and_explicit_duplicate_is_409(client, write_headers):
     a = factories.actor(client, write_headers, name="Same Name")
-    b = factories.actor(client, write_headers, name="Same Name")
+    r = client.post(
+        "/v1/actors",
+        params={"allow_duplicate": "true"},
+        json={"kind": "organization", "name": "Same Name"},
+        headers=write_headers,
+    )
+    b = r.json()
+    assert r.status_code == 201
     assert a["slug"] == "same-name" and b["slug"] == "same-name-2"
     r = client.post(
         "/v1/actors", json={"kind": "person", "name": "X", "slug": "same-name"}, headers=write_headers
@@ -92,3 +99,54 @@ def test_list_pages_with_cursor_and_link_header(client, write_headers):
             break
     assert seen == names
     assert pages == 3
+
+
+def test_same_name_kind_and_country_is_a_409_that_names_the_existing_actor(client, write_headers):
+    body = {"kind": "media", "name": "Korean Central News Agency", "country": "PRK"}
+    first = client.post("/v1/actors", json=body, headers=write_headers)
+    assert first.status_code == 201
+    where = f"/v1/actors/{first.json()['slug']}"
+    again = client.post(
+        "/v1/actors", json={**body, "name": "korean central news agency"}, headers=write_headers
+    )
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("application/problem+json")
+    assert again.headers["location"] == where and again.json()["existing"] == where
+    assert client.get(again.json()["existing"]).json()["id"] == first.json()["id"]
+    # Nothing was stored: still one actor of that name.
+    found = client.get("/v1/actors", params={"q": "Korean Central News Agency", "kind": "media"}).json()
+    assert [a["slug"] for a in found["items"]].count(first.json()["slug"]) == 1 and len(found["items"]) == 1
+    # Another kind or country is another actor; allow_duplicate=true creates a second one on purpose.
+    for other in (
+        {**body, "kind": "organization"},
+        {**body, "country": "KOR"},
+        {k: body[k] for k in ("kind", "name")},
+    ):
+        assert client.post("/v1/actors", json=other, headers=write_headers).status_code == 201, other
+    forced = client.post("/v1/actors", params={"allow_duplicate": True}, json=body, headers=write_headers)
+    assert forced.status_code == 201 and forced.json()["slug"] != first.json()["slug"]
+
+
+def test_exact_name_or_alias_ranks_first(client, write_headers):
+    def slugs(q, **params):
+        return [
+            a["slug"]
+            for a in client.get("/v1/actors", params={"q": q, "limit": 50, **params}).json()["items"]
+        ]
+
+    # Names that merely start with the query sort before it by name; the exact one still comes first.
+    for q in ("South Korea", "south korea", "United States"):
+        found = slugs(q)
+        assert found[0] == q.lower().replace(" ", "-"), (q, found)
+        assert len(found) > 1
+    assert "south-korea-ministry-of-national-defense" in slugs("South Korea")
+    # An exact alias beats a name that starts with it ("ROK" is South Korea's alias).
+    navy = factories.actor(client, write_headers, name="ROK Fleet Command")
+    found = slugs("ROK")
+    assert found[0] == "south-korea" and navy["slug"] in found
+    # Paging keeps the order: the exact match is on the first page only, then the rest, each once.
+    first = client.get("/v1/actors", params={"q": "South Korea", "limit": 1}).json()
+    rest = client.get(
+        "/v1/actors", params={"q": "South Korea", "limit": 50, "cursor": first["next_cursor"]}
+    ).json()
+    assert [a["slug"] for a in first["items"] + rest["items"]] == slugs("South Korea")

@@ -215,6 +215,12 @@ def test_a_boolean_is_not_an_id_and_a_number_is_not_a_date(client, write_headers
     _problem(client.post("/v1/articles", json=bad_article, headers=write_headers), 422)
     rel = {"subject": "nato", "type": "allied_with", "object": "usa", "confidence": True}
     _problem(client.post("/v1/relations", json=rel, headers=write_headers), 422)
+    # Nor is a number or a string a boolean (`keep_raw: 0` is not false).
+    for flag in ({"keep_raw": 0}, {"keep_raw": "false"}, {"extract": 1}):
+        body = {"url": "https://d.example.com/y", "title": "t", "published_at": "2024-01-01", **flag}
+        _problem(client.post("/v1/articles", json=body, headers=write_headers), 422)
+    alias = {"kind": "organization", "name": "Flag Test", "aliases": [{"alias": "FT", "ambiguous": 1}]}
+    _problem(client.post("/v1/actors", json=alias, headers=write_headers), 422)
     # Query parameters: 400.
     for query in ("published_after=0", "published_before=1700000000", "start_after=0"):
         path = "/v1/events" if query.startswith("start") else "/v1/articles"

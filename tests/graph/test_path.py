@@ -99,7 +99,13 @@ def test_filters_change_the_answer(client, relations):
         {"max_depth": 1},
     ):
         r = client.get("/v1/graph/path", params={"from": kim, "to": ip4, **params})
-        assert r.status_code == 200 and r.json() == {"nodes": [], "edges": []}, params
+        body = r.json()
+        assert r.status_code == 200 and (body["nodes"], body["edges"], body["found"]) == ([], [], False), (
+            params
+        )
+        assert body["reason"], params
+    shallow = client.get("/v1/graph/path", params={"from": kim, "to": ip4, "max_depth": 1}).json()
+    assert shallow["reason"].startswith("No chain of at most 1 relations;")
     both = client.get(
         "/v1/graph/path", params={"from": kim, "to": ip4, "types": ["holds_position", "member_of"]}
     ).json()
@@ -127,8 +133,13 @@ def test_seed_paths_are_shortest(client, relations, a, b, params):
     best = shortest_length(relations, source, target, as_of=params.get("as_of"))
     max_depth = params.get("max_depth", 4)
     if best is None or best > max_depth:
-        assert body == {"nodes": [], "edges": []}
+        assert (body["nodes"], body["edges"], body["found"]) == ([], [], False)
+        if best is None:  # no path at any depth: the search says so unless it stopped at the depth first
+            assert body["reason"].startswith(("No path at any depth", f"No chain of at most {max_depth}"))
+        else:
+            assert body["reason"].startswith(f"No chain of at most {max_depth} ")
     else:
+        assert body["found"] is True and body["reason"] is None
         assert len(body["edges"]) == best
         check_path(body, relations, source, target, as_of=params.get("as_of"))
 
@@ -178,3 +189,41 @@ def test_bad_parameters_are_400(client, params):
     r = client.get("/v1/graph/path", params=params)
     assert r.status_code == 400, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_persons_linked_only_through_their_countries(client, relations):
+    """Zelenskyy and Putin share no relation: the path runs through the offices they hold and the
+    relations of the states they lead, as_of today and at any date."""
+    zelenskyy, putin = _id(client, "volodymyr-zelenskyy"), _id(client, "vladimir-putin")
+    assert not [r for r in relations if {r["subject"]["id"], r["object"]["id"]} == {zelenskyy, putin}]
+    today = date.today().isoformat()
+    for as_of in (None, today):
+        params = {
+            "from": "volodymyr-zelenskyy",
+            "to": "vladimir-putin",
+            **({"as_of": as_of} if as_of else {}),
+        }
+        body = client.get("/v1/graph/path", params=params).json()
+        assert body["found"] is True and body["reason"] is None
+        assert len(body["edges"]) == shortest_length(relations, zelenskyy, putin, as_of=as_of) >= 2
+        check_path(body, relations, zelenskyy, putin, as_of=as_of)
+        slugs = [n["slug"] for n in body["nodes"]]
+        assert slugs[1] == "ukraine" and slugs[-2] == "russia", slugs  # through their countries
+        assert body["edges"][0]["type"] in ("leader_of", "holds_position")
+        assert body["edges"][-1]["type"] in ("leader_of", "holds_position")
+
+
+def test_no_path_says_why(client, write_headers):
+    hermit = client.post(
+        "/v1/actors", json={"kind": "person", "name": "Unconnected Hermit"}, headers=write_headers
+    ).json()
+    body = client.get(
+        "/v1/graph/path", params={"from": hermit["slug"], "to": "vladimir-putin", "max_depth": 6}
+    ).json()
+    assert (body["nodes"], body["edges"], body["found"]) == ([], [], False)
+    assert body["reason"].startswith("No path at any depth") and "`from`" in body["reason"]
+    typed = client.get(
+        "/v1/graph/path",
+        params={"from": "volodymyr-zelenskyy", "to": "vladimir-putin", "types": "member_of", "max_depth": 6},
+    ).json()
+    assert typed["found"] is False and "of type member_of" in typed["reason"]

@@ -1,0 +1,48 @@
+"""The application's routes as one flat list, whatever the FastAPI version nests them in, and the methods
+each path answers (the `Allow` header of a 405)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from starlette.routing import compile_path
+
+try:  # Newer FastAPI (0.16x here) keeps included routers nested; RouteContext exposes the effective route.
+    from fastapi.routing import iter_route_contexts as _iter_contexts
+except ImportError:  # pragma: no cover - older FastAPI flattens included routers into app.routes
+    _iter_contexts = None  # type: ignore[assignment]
+
+
+def iter_routes(app: Any) -> Iterator[Any]:
+    """Every route (an object with path, path_format, methods and, for API routes, dependant)."""
+    if _iter_contexts is not None:
+        yield from _iter_contexts(app.routes)
+    else:  # pragma: no cover
+        yield from app.routes
+
+
+def _table(app: Any) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    table = getattr(app.state, "_allow_table", None)
+    if table is None:
+        table = []
+        for route in iter_routes(app):
+            path, methods = getattr(route, "path", None), getattr(route, "methods", None)
+            if path and methods:
+                table.append((compile_path(path)[0], frozenset(methods)))
+        app.state._allow_table = table
+    return table
+
+
+def allowed_methods(app: Any, path: str) -> list[str]:
+    """Every method some route of `path` answers, HEAD wherever GET is (app/middleware.py's HeadAsGet),
+    in a stable order; empty when no route has the path."""
+    found: set[str] = set()
+    for regex, methods in _table(app):
+        if regex.match(path):
+            found |= methods
+    if "GET" in found:
+        found.add("HEAD")
+    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return sorted(found, key=lambda m: (order.index(m) if m in order else len(order), m))

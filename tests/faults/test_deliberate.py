@@ -1,0 +1,74 @@
+"""The classifier of schemathesis failures, on a recorded run's output, and its list against the docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.faults.deliberate import DELIBERATE, classify, failures
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SAMPLE = """
+=================================== FAILURES ===================================
+________________________________ GET /v1/actors ________________________________
+1. Test Case ID: JjgKTJ
+
+- ST202 Schema-valid request rejected
+
+[400] Bad Request:
+
+    `{"status":400,"detail":"Invalid cursor.","errors":[{"loc":["query","cursor"],"msg":"malformed"}]}`
+
+Reproduce with:
+
+    curl -X GET 'http://127.0.0.1:1/v1/actors?cursor=0'
+
+_______________________________ POST /v1/claims ________________________________
+1. Test Case ID: QEqmLk
+
+- ST202 Schema-valid request rejected
+
+[422] Unprocessable Content:
+
+    `{"status":422,"detail":"Unknown actor."}`
+
+Reproduce with:
+
+    curl -X POST http://127.0.0.1:1/v1/claims
+
+2. Test Case ID: Zz
+
+- ST105 Undocumented Content-Type
+
+    Received: text/csv
+    Documented: application/json
+
+Reproduce with:
+
+    curl -X GET 'http://127.0.0.1:1/v1/claims?detail=Invalid cursor.'
+
+=================================== SUMMARY ====================================
+"""
+
+
+def test_failures_are_read_per_case():
+    found = failures(SAMPLE)
+    assert [(op, code) for op, code, _ in found] == [
+        ("GET /v1/actors", "ST202"),
+        ("POST /v1/claims", "ST202"),
+        ("POST /v1/claims", "ST105"),
+    ]
+
+
+def test_deliberate_failures_are_counted_and_others_reported():
+    counts, other = classify(SAMPLE)
+    assert counts == {"opaque-cursor": 1, "unknown-reference": 1}
+    # The request line is not evidence: an undocumented content type stays a failure.
+    assert [(op, code) for op, code, _ in other] == [("POST /v1/claims", "ST105")]
+    assert classify("no failures here") == ({}, [])
+
+
+def test_every_deliberate_failure_is_documented():
+    doc = (ROOT / "docs" / "clients.md").read_text()
+    for d in DELIBERATE:
+        assert f"`{d.id}`" in doc, d.id
