@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from .keys.router import router as keys_router
     from .relations.router import actor_router as actor_relations_router
     from .relations.router import router as relations_router
+    from .stories.router import router as stories_router
     from .webhooks.router import router as webhooks_router
 
     for r in (
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         resolve_router,
         changes_router,
         webhooks_router,
+        stories_router,
     ):
         app.include_router(r)
 

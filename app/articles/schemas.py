@@ -102,6 +102,7 @@ class ArticleSummary(BaseModel):
     source: str
     language: str | None
     published_at: datetime
+    story_id: int | None = Field(default=None, description="The story it belongs to (GET /v1/stories/{id}).")
     snippet: str | None = None
 
 
@@ -150,6 +151,7 @@ class ArticleRead(BaseModel):
     feed_title: str | None = None
     tags: list[str] | None
     duplicate_of: int | None
+    story_id: int | None = Field(default=None, description="The story it belongs to (GET /v1/stories/{id}).")
     is_stub: bool = False
     created_at: datetime
     updated_at: datetime

@@ -30,6 +30,7 @@ from .extract import Extracted, extract, is_whole_document
 from .fingerprint import fingerprints
 from .language import detect
 from .linker import Gazetteer
+from .storysig import sketch
 from .urls import canonicalize_url
 
 # A title and the start of the body tell the language as well as the whole text does, and py3langid's
@@ -123,6 +124,7 @@ def prepare(index: int, item: ArticleInput, gazetteer: Gazetteer) -> Prepared:
         "feed_title": _tidy(item.feed_title),
         "tags": item.tags,
         **fingerprints(title, body),
+        "story_sig": sketch(title, body),
         "is_stub": False,
     }
     mentions = [

@@ -1,0 +1,229 @@
+"""Every query on stories: the candidates an arriving article is compared with, the writes that assign
+and merge, the story lists and the top actors of a page of stories."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from ..articles.repository import SUMMARY_COLUMNS, member_of_condition
+from ..db import fetch
+from ..models import Article, Mention, Story, utcnow
+from ..pagination import SortKey
+
+# -- sync: assignment inside the ingestion transaction (app/articles/service.py:store) -----------------
+
+
+def candidates(
+    session: Session, actor_ids: Sequence[int], since: datetime, until: datetime, limit: int
+) -> list[Any]:
+    """(id, story_id, story_sig) of assigned articles published in [since, until] that mention one of
+    `actor_ids`, newest first: the date index bounds the walk, (article_id, actor_id) probes each."""
+    mentions = select(Mention.article_id).where(Mention.actor_id.in_(actor_ids))
+    stmt = (
+        select(Article.id, Article.story_id, Article.story_sig)
+        .where(
+            Article.published_at >= since,
+            Article.published_at <= until,
+            Article.story_id.is_not(None),
+            Article.id.in_(mentions),
+        )
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(limit)
+    )
+    return session.execute(stmt).all()
+
+
+def story_of(session: Session, article_id: int) -> int | None:
+    return session.execute(select(Article.story_id).where(Article.id == article_id)).scalar()
+
+
+def create(session: Session, title: str, published_at: datetime) -> int:
+    stmt = insert(Story).returning(Story.id)
+    now = utcnow()
+    values = {
+        "title": title,
+        "first_seen": published_at,
+        "last_seen": published_at,
+        "article_count": 0,
+        "source_count": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return int(session.execute(stmt, values).scalar_one())
+
+
+_SET_STORY = (
+    update(Article.__table__)
+    .where(Article.__table__.c.id == bindparam("aid"))
+    .values(story_id=bindparam("sid"))
+)
+
+
+def set_story(session: Session, article_id: int, story_id: int) -> None:
+    session.execute(_SET_STORY, {"aid": article_id, "sid": story_id})
+
+
+def sizes(session: Session, story_ids: Iterable[int]) -> dict[int, int]:
+    stmt = (
+        select(Article.story_id, func.count())
+        .where(Article.story_id.in_(list(story_ids)))
+        .group_by(Article.story_id)
+    )
+    return {sid: n for sid, n in session.execute(stmt)}
+
+
+def merge(session: Session, losers: Sequence[int], winner: int) -> None:
+    """Move the losers' articles to the winner; the losers (and stories merged into them before) point at
+    the winner, so a redirect is always one hop."""
+    session.execute(update(Article).where(Article.story_id.in_(losers)).values(story_id=winner))
+    session.execute(
+        update(Story)
+        .where(Story.id.in_(losers) | Story.merged_into.in_(losers))
+        .values(merged_into=winner, updated_at=utcnow())
+    )
+
+
+def refresh(session: Session, story_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Recount the stories from their articles; returns their rows as the feed and the API show them."""
+    if not story_ids:
+        return []
+    stats = (
+        select(
+            Article.story_id,
+            func.count().label("article_count"),
+            func.count(func.distinct(Article.source)).label("source_count"),
+            func.min(Article.published_at).label("first_seen"),
+            func.max(Article.published_at).label("last_seen"),
+        )
+        .where(Article.story_id.in_(story_ids))
+        .group_by(Article.story_id)
+    )
+    found = {r.story_id: r for r in session.execute(stats)}
+    now = utcnow()
+    rows = [
+        {
+            "sid": sid,
+            "article_count": r.article_count,
+            "source_count": r.source_count,
+            "first_seen": r.first_seen,
+            "last_seen": r.last_seen,
+        }
+        for sid in story_ids
+        if (r := found.get(sid)) is not None
+    ]
+    empty = [sid for sid in story_ids if sid not in found]
+    table = Story.__table__
+    if rows:
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("sid"))
+            .values(
+                article_count=bindparam("article_count"),
+                source_count=bindparam("source_count"),
+                first_seen=bindparam("first_seen"),
+                last_seen=bindparam("last_seen"),
+                updated_at=now,
+            ),
+            rows,
+        )
+    if empty:
+        session.execute(
+            update(Story).where(Story.id.in_(empty)).values(article_count=0, source_count=0, updated_at=now)
+        )
+    out = session.execute(select(*DETAIL_COLUMNS).where(Story.id.in_(story_ids))).mappings().all()
+    return [dict(r) for r in out]
+
+
+# -- reads --------------------------------------------------------------------------------------------
+
+LIST_COLUMNS = (
+    Story.id,
+    Story.title,
+    Story.first_seen,
+    Story.last_seen,
+    Story.article_count,
+    Story.source_count,
+)
+DETAIL_COLUMNS = (*LIST_COLUMNS, Story.merged_into)
+
+SORTS = {
+    "size": SortKey("size", ((Story.article_count, True), (Story.id, True)), ("int", "int")),
+    "recency": SortKey("recency", ((Story.last_seen, True), (Story.id, True)), ("datetime", "int")),
+}
+ARTICLE_ORDER = SortKey(
+    "published_at", ((Article.published_at, False), (Article.id, False)), ("datetime", "int")
+)
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filter_conditions(
+    *,
+    actor_ids: Sequence[int] | None = None,
+    member_of: int | None = None,
+    published_after: datetime | None = None,
+    published_before: datetime | None = None,
+    q: str | None = None,
+    min_articles: int | None = None,
+) -> list[Any]:
+    conds: list[Any] = [Story.merged_into.is_(None), Story.article_count > 0]
+    if actor_ids:
+        about = select(Article.story_id).join(Mention, Mention.article_id == Article.id)
+        conds.append(Story.id.in_(about.where(Mention.actor_id.in_(actor_ids))))
+    if member_of is not None:
+        conds.append(Story.id.in_(select(Article.story_id).where(member_of_condition(member_of))))
+    if published_after is not None:  # stories that overlap the window
+        conds.append(Story.last_seen >= published_after)
+    if published_before is not None:
+        conds.append(Story.first_seen < published_before)
+    for word in (q or "").split():
+        conds.append(func.lower(Story.title).like(f"%{_escape_like(word.lower())}%", escape="\\"))
+    if min_articles:
+        conds.append(Story.article_count >= min_articles)
+    return conds
+
+
+def list_statement(conds: list[Any]) -> Any:
+    return select(*LIST_COLUMNS).where(*conds)
+
+
+async def get(session: AsyncSession, story_id: int) -> dict[str, Any] | None:
+    row = (await fetch(session, select(*DETAIL_COLUMNS).where(Story.id == story_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def merged_into(session: AsyncSession, story_id: int) -> tuple[bool, int | None]:
+    """(exists, the story it was merged into)."""
+    row = (await fetch(session, select(Story.merged_into).where(Story.id == story_id))).first()
+    return (row is not None, row[0] if row else None)
+
+
+def articles_statement(story_id: int) -> Any:
+    return select(*SUMMARY_COLUMNS).where(Article.story_id == story_id)
+
+
+async def top_actors(
+    session: AsyncSession, story_ids: Sequence[int], n: int
+) -> dict[int, list[tuple[int, int]]]:
+    """story id -> [(actor id, articles mentioning it)], the `n` most mentioned first."""
+    if not story_ids:
+        return {}
+    count = func.count(func.distinct(Mention.article_id)).label("count")
+    stmt = (
+        select(Article.story_id, Mention.actor_id, count)
+        .join(Mention, Mention.article_id == Article.id)
+        .where(Article.story_id.in_(story_ids))
+        .group_by(Article.story_id, Mention.actor_id)
+    )
+    out: dict[int, list[tuple[int, int]]] = {}
+    for sid, actor, c in (await fetch(session, stmt)).all():
+        out.setdefault(sid, []).append((actor, c))
+    return {sid: sorted(v, key=lambda x: (-x[1], x[0]))[:n] for sid, v in out.items()}
