@@ -122,7 +122,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
         )
         for loser, winner in merged
     ]
-    outbox.record_many(session, changes)
+    outbox.record_derived(session, changes)
 
 
 def _change_data(row: dict[str, Any]) -> dict[str, Any]:

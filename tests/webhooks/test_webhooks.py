@@ -53,7 +53,7 @@ def test_signed_batches_of_the_changes_asked_for(hooked, receiver, admin_headers
     secret = new_secret()
     r = hooked.post(
         "/v1/webhooks",
-        json={"url": receiver.url, "secret": secret, "member_of": "ip4"},
+        json={"url": receiver.url, "secret": secret, "member_of": "ip4", "entity": ["article"]},
         headers=admin_headers,
     )
     assert r.status_code == 201, r.text
