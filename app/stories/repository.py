@@ -7,32 +7,47 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from ..articles.repository import SUMMARY_COLUMNS, member_of_condition
+from ..articles.repository import SUMMARY_COLUMNS
 from ..db import fetch
-from ..models import Article, Mention, Story, utcnow
+from ..dialect import day_of
+from ..models import Article, Mention, Relation, Story, utcnow
 from ..pagination import SortKey
+from ..relations.repository import member_on
 
 # -- sync: assignment inside the ingestion transaction (app/articles/service.py:store) -----------------
+
+
+COMMON_MENTIONS = 2000
+
+
+def are_common(session: Session, actor_ids: Sequence[int]) -> bool:
+    """Whether these actors have COMMON_MENTIONS mentions or more (counting no further)."""
+    some = select(Mention.article_id).where(Mention.actor_id.in_(actor_ids)).limit(COMMON_MENTIONS)
+    return (
+        session.execute(select(func.count()).select_from(some.subquery())).scalar() or 0
+    ) >= COMMON_MENTIONS
 
 
 def candidates(
     session: Session, actor_ids: Sequence[int], since: datetime, until: datetime, limit: int
 ) -> list[Any]:
     """(id, story_id, story_sig) of assigned articles published in [since, until] that mention one of
-    `actor_ids`, newest first: the date index bounds the walk, (article_id, actor_id) probes each."""
-    mentions = select(Mention.article_id).where(Mention.actor_id.in_(actor_ids))
+    `actor_ids`, newest first, at most `limit`. Rarely mentioned actors: from their mentions (the
+    (actor_id, article_id) index). Much mentioned ones: walk the window on the date index, newest first,
+    probing (article_id, actor_id), which stops after `limit` matches: the work is bounded by the window,
+    never by how often an actor was mentioned over the years."""
+    in_window = (Article.published_at >= since, Article.published_at <= until, Article.story_id.is_not(None))
+    if are_common(session, actor_ids):
+        about = exists().where(Mention.article_id == Article.id, Mention.actor_id.in_(actor_ids))
+    else:
+        about = Article.id.in_(select(Mention.article_id).where(Mention.actor_id.in_(actor_ids)))
     stmt = (
         select(Article.id, Article.story_id, Article.story_sig)
-        .where(
-            Article.published_at >= since,
-            Article.published_at <= until,
-            Article.story_id.is_not(None),
-            Article.id.in_(mentions),
-        )
+        .where(*in_window, about)
         .order_by(Article.published_at.desc(), Article.id.desc())
         .limit(limit)
     )
@@ -179,7 +194,7 @@ def filter_conditions(
         about = select(Article.story_id).join(Mention, Mention.article_id == Article.id)
         conds.append(Story.id.in_(about.where(Mention.actor_id.in_(actor_ids))))
     if member_of is not None:
-        conds.append(Story.id.in_(select(Article.story_id).where(member_of_condition(member_of))))
+        conds.append(or_(*member_of_conditions(member_of)))
     if published_after is not None:  # stories that overlap the window
         conds.append(Story.last_seen >= published_after)
     if published_before is not None:
@@ -189,6 +204,19 @@ def filter_conditions(
     if min_articles:
         conds.append(Story.article_count >= min_articles)
     return conds
+
+
+def member_of_conditions(org_id: int) -> list[Any]:
+    """Stories with an article that mentions the organisation, or an actor that was its member on the
+    article's day. Walked from the mentions of the organisation and of its members (ever), not from every
+    article as the article filter's EXISTS would."""
+    members = select(Relation.subject_id).where(Relation.object_id == org_id, Relation.type == "member_of")
+    about = select(Article.story_id).join(Mention, Mention.article_id == Article.id)
+    via = about.where(
+        Mention.actor_id.in_(members),
+        exists().where(*member_on(Mention.actor_id, org_id, day_of(Article.published_at))),
+    )
+    return [Story.id.in_(about.where(Mention.actor_id == org_id)), Story.id.in_(via)]
 
 
 def list_statement(conds: list[Any]) -> Any:

@@ -9,7 +9,10 @@ ROUTES = {
         "Network",
         {"actor", "depth", "since", "until", "min_weight", "limit", "as_of", "types"},
     ),
-    "/v1/actors/{actor}/timeline": ("Timeline", {"actor", "interval", "from", "to", "with", "event_type", "consistency"}),
+    "/v1/actors/{actor}/timeline": (
+        "Timeline",
+        {"actor", "interval", "from", "to", "with", "event_type", "consistency"},
+    ),
     "/v1/graph/path": ("Path", {"from", "to", "types", "as_of", "max_depth"}),
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import article, labelled, post_bulk, walk
+from .conftest import labelled, post_bulk, walk
 
 T0 = "2026-04-01T08:00:00Z"
 
