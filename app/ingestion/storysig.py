@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import struct
 import zlib
+from bisect import bisect_right
 
 K = 64
 STEM = 6
@@ -64,9 +65,33 @@ def unpack(blob: bytes | None) -> tuple[int, ...]:
 
 
 def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    """Jaccard similarity of two articles' word sets, estimated from their bottom-k sketches."""
-    if not a or not b:
-        return 0.0
-    sa, sb = set(a), set(b)
-    union = sorted(sa | sb)[:K]
-    return sum(1 for h in union if h in sa and h in sb) / len(union)
+    """Jaccard similarity of two articles' word sets from their sketches (see `Sketch.similarity`)."""
+    return Sketch(a).similarity(b)
+
+
+class Sketch:
+    """One article's sketch, compared with many others.
+
+    A full sketch holds every hash of its set up to its largest, `top`. Below tau = the smaller `top` of
+    two sketches (infinite for a sketch that is not full: it holds its whole set), both sketches hold
+    every hash of their sets, so the hashes below tau are a uniform sample of the union on which
+    intersection and union are known exactly: J ~ |common| / |union below tau| (every common hash is
+    below tau). Exact when neither sketch is full; no sorting, two bisections and one intersection."""
+
+    __slots__ = ("hashes", "sorted", "top")
+
+    def __init__(self, hashes: tuple[int, ...]) -> None:
+        self.sorted = hashes
+        self.hashes = frozenset(hashes)
+        self.top = hashes[-1] if len(hashes) >= K else None
+
+    def similarity(self, other: tuple[int, ...]) -> float:
+        if not self.sorted or not other:
+            return 0.0
+        common = len(self.hashes.intersection(other))
+        tops = [t for t in (self.top, other[-1] if len(other) >= K else None) if t is not None]
+        if not tops:
+            return common / (len(self.sorted) + len(other) - common)
+        tau = min(tops)
+        union = bisect_right(self.sorted, tau) + bisect_right(other, tau) - common
+        return common / union

@@ -22,36 +22,56 @@ from ..relations.repository import member_on
 
 
 COMMON_MENTIONS = 2000
+_articles, _mentions = Article.__table__.c, Mention.__table__.c
+_MENTIONS_OF = select(func.count()).select_from(
+    select(_mentions.article_id)
+    .where(_mentions.actor_id == bindparam("actor"))
+    .limit(COMMON_MENTIONS)
+    .subquery()
+)
 
 
-def are_common(session: Session, actor_ids: Sequence[int]) -> bool:
-    """Whether these actors have COMMON_MENTIONS mentions or more (counting no further)."""
-    some = select(Mention.article_id).where(Mention.actor_id.in_(actor_ids)).limit(COMMON_MENTIONS)
+def common_actors(session: Session, actor_ids: Iterable[int]) -> set[int]:
+    """Those of these actors with COMMON_MENTIONS mentions or more (each counted no further)."""
+    conn = session.connection()
+    return {
+        a for a in actor_ids if (conn.execute(_MENTIONS_OF, {"actor": a}).scalar() or 0) >= COMMON_MENTIONS
+    }
+
+
+def _candidates(probe: bool) -> Any:
+    actors = bindparam("actors", expanding=True)
+    if probe:
+        about = exists().where(_mentions.article_id == _articles.id, _mentions.actor_id.in_(actors))
+    else:
+        about = _articles.id.in_(select(_mentions.article_id).where(_mentions.actor_id.in_(actors)))
     return (
-        session.execute(select(func.count()).select_from(some.subquery())).scalar() or 0
-    ) >= COMMON_MENTIONS
+        select(_articles.id, _articles.story_id, _articles.story_sig)
+        .where(
+            _articles.published_at >= bindparam("since"),
+            _articles.published_at <= bindparam("until"),
+            _articles.story_id.is_not(None),
+            about,
+        )
+        .order_by(_articles.published_at.desc(), _articles.id.desc())
+        .limit(bindparam("n"))
+    )
+
+
+_FROM_MENTIONS, _PROBING_WINDOW = _candidates(False), _candidates(True)
 
 
 def candidates(
-    session: Session, actor_ids: Sequence[int], since: datetime, until: datetime, limit: int
+    session: Session, actor_ids: Sequence[int], since: datetime, until: datetime, limit: int, common: bool
 ) -> list[Any]:
     """(id, story_id, story_sig) of assigned articles published in [since, until] that mention one of
     `actor_ids`, newest first, at most `limit`. Rarely mentioned actors: from their mentions (the
-    (actor_id, article_id) index). Much mentioned ones: walk the window on the date index, newest first,
-    probing (article_id, actor_id), which stops after `limit` matches: the work is bounded by the window,
-    never by how often an actor was mentioned over the years."""
-    in_window = (Article.published_at >= since, Article.published_at <= until, Article.story_id.is_not(None))
-    if are_common(session, actor_ids):
-        about = exists().where(Mention.article_id == Article.id, Mention.actor_id.in_(actor_ids))
-    else:
-        about = Article.id.in_(select(Mention.article_id).where(Mention.actor_id.in_(actor_ids)))
-    stmt = (
-        select(Article.id, Article.story_id, Article.story_sig)
-        .where(*in_window, about)
-        .order_by(Article.published_at.desc(), Article.id.desc())
-        .limit(limit)
-    )
-    return session.execute(stmt).all()
+    (actor_id, article_id) index). Much mentioned ones (`common`): walk the window on the date index,
+    newest first, probing (article_id, actor_id), which stops after `limit` matches: the work is bounded
+    by the window, never by how often an actor was mentioned over the years."""
+    stmt = _PROBING_WINDOW if common else _FROM_MENTIONS
+    params = {"actors": list(actor_ids), "since": since, "until": until, "n": limit}
+    return session.connection().execute(stmt, params).all()
 
 
 def story_of(session: Session, article_id: int) -> int | None:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from .. import outbox
 from ..actors import repository as actors_repo
 from ..actors.service import filter_id, filter_ids
-from ..ingestion.storysig import similarity, unpack
+from ..ingestion.storysig import Sketch, unpack
 from ..models import to_utc_naive
 from ..pagination import PageParams, PageResult, keyset_page
 from . import repository
@@ -59,18 +59,24 @@ def score(similarities: list[float]) -> float:
     return sum(best) / len(best)
 
 
-def match(session: Session, art: NewArticle) -> dict[int, float]:
-    """story id -> its score, for the stories scoring at least JOIN (best first)."""
+def match(session: Session, art: NewArticle, common: set[int]) -> dict[int, float]:
+    """story id -> its score, for the stories scoring at least JOIN (best first). `common`: the article's
+    much-mentioned actors."""
     if not art.actor_ids:
         return {}
     rows = repository.candidates(
-        session, sorted(art.actor_ids), art.published_at - WINDOW, art.published_at + WINDOW, CANDIDATES
+        session,
+        sorted(art.actor_ids),
+        art.published_at - WINDOW,
+        art.published_at + WINDOW,
+        CANDIDATES,
+        bool(common & art.actor_ids),
     )
-    sig = unpack(art.story_sig)
+    mine = Sketch(unpack(art.story_sig))
     per_story: dict[int, list[float]] = {}
-    for r in rows:
-        if r.id != art.id:
-            per_story.setdefault(r.story_id, []).append(similarity(sig, unpack(r.story_sig)))
+    for aid, story, sig in rows:
+        if aid != art.id:
+            per_story.setdefault(story, []).append(mine.similarity(unpack(sig)))
     scores = {sid: score(sims) for sid, sims in per_story.items()}
     return dict(sorted(((s, v) for s, v in scores.items() if v >= JOIN), key=lambda x: -x[1]))
 
@@ -81,10 +87,11 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
     touched: dict[int, set[int]] = {}
     created: set[int] = set()
     merged: list[tuple[int, int]] = []
+    common = repository.common_actors(session, {a for art in arts for a in art.actor_ids})
     for art in sorted(arts, key=lambda a: (a.published_at, a.id)):
         story = repository.story_of(session, art.duplicate_of) if art.duplicate_of else None
         if story is None:
-            found = match(session, art)
+            found = match(session, art, common)
             if not found:
                 story = repository.create(session, art.title, art.published_at)
                 created.add(story)
