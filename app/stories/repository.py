@@ -74,6 +74,36 @@ def candidates(
     return session.connection().execute(stmt, params).all()
 
 
+def unassigned(session: Session, limit: int) -> list[Any]:
+    """The oldest articles without a story (stored before stories, or by a path that does not assign)."""
+    stmt = (
+        select(_articles.id, _articles.title, _articles.body, _articles.published_at, _articles.story_sig)
+        .where(_articles.story_id.is_(None))
+        .order_by(_articles.published_at, _articles.id)
+        .limit(limit)
+    )
+    return session.connection().execute(stmt).all()
+
+
+def actors_of(session: Session, article_ids: Sequence[int]) -> dict[int, frozenset[int]]:
+    stmt = select(_mentions.article_id, _mentions.actor_id).where(_mentions.article_id.in_(article_ids))
+    out: dict[int, set[int]] = {}
+    for aid, actor in session.connection().execute(stmt):
+        out.setdefault(aid, set()).add(actor)
+    return {aid: frozenset(v) for aid, v in out.items()}
+
+
+def set_signatures(session: Session, sigs: list[dict[str, Any]]) -> None:
+    """[{"aid", "sig"}]"""
+    if sigs:
+        session.connection().execute(
+            update(Article.__table__)
+            .where(_articles.id == bindparam("aid"))
+            .values(story_sig=bindparam("sig")),
+            sigs,
+        )
+
+
 def story_of(session: Session, article_id: int) -> int | None:
     return session.execute(select(Article.story_id).where(Article.id == article_id)).scalar()
 

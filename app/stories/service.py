@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from .. import outbox
 from ..actors import repository as actors_repo
 from ..actors.service import filter_id, filter_ids
-from ..ingestion.storysig import Sketch, unpack
+from ..ingestion.storysig import Sketch, sketch, unpack
 from ..models import to_utc_naive
 from ..pagination import PageParams, PageResult, keyset_page
 from . import repository
@@ -137,6 +137,24 @@ def _change_data(row: dict[str, Any]) -> dict[str, Any]:
         k: row[k]
         for k in ("title", "article_count", "source_count", "first_seen", "last_seen", "merged_into")
     }
+
+
+def assign_unassigned(session: Session, batch: int) -> int:
+    """Give a story to up to `batch` of the oldest articles without one (computing their signatures
+    when they were stored before signatures were); returns how many. Resumable: run until 0."""
+    rows = repository.unassigned(session, batch)
+    if not rows:
+        return 0
+    sigs = {r.id: r.story_sig or sketch(r.title, r.body) for r in rows}
+    repository.set_signatures(
+        session, [{"aid": r.id, "sig": sigs[r.id]} for r in rows if r.story_sig is None]
+    )
+    actors = repository.actors_of(session, [r.id for r in rows])
+    assign(
+        session,
+        [NewArticle(r.id, r.title, r.published_at, sigs[r.id], actors.get(r.id, frozenset())) for r in rows],
+    )
+    return len(rows)
 
 
 async def article_removed(session: AsyncSession, story_id: int | None, actor_ids: Sequence[int]) -> None:
