@@ -2,6 +2,7 @@
 
     python bench/stories.py                     # quality on tests/data/stories + cost on 1,500 generated articles
     python bench/stories.py --articles 3000 --batch 250
+    python bench/stories.py --pg postgresql://postgres@127.0.0.1/postgres   # the cost on PostgreSQL
 
 Quality: the labelled set (tests/data/stories/labelled.jsonl: articles written in the style of different
 outlets, each labelled with its story; `single-*` labels are stories of one article) is ingested into a
@@ -19,13 +20,15 @@ the cost of computing the story signature in the pipeline.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
+import os
 import random
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -160,16 +163,45 @@ def generated(n: int) -> list[dict[str, Any]]:
     return recs
 
 
-def cost(n: int, batch: int) -> dict[str, Any]:
+@contextlib.contextmanager
+def databases(pg: str | None, names: list[str]) -> Iterator[dict[str, str]]:
+    """Fresh database URLs: SQLite files, or throw-away databases on the PostgreSQL server `pg`."""
+    if pg is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield {n: f"sqlite:///{tmp}/{n}.db" for n in names}
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(
+        make_url(pg).set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    dbs = {n: f"gn_bench_stories_{os.getpid()}_{n}" for n in names}
+    try:
+        with admin.connect() as c:
+            for db in dbs.values():
+                c.execute(text(f'CREATE DATABASE "{db}"'))
+        yield {
+            n: make_url(pg).set(drivername="postgresql", database=db).render_as_string(hide_password=False)
+            for n, db in dbs.items()
+        }
+    finally:
+        with admin.connect() as c:
+            for db in dbs.values():
+                c.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def cost(n: int, batch: int, pg: str | None = None) -> dict[str, Any]:
     from app.ingestion.storysig import sketch
     from app.stories import service as stories
 
     recs = generated(n)
-    out: dict[str, Any] = {"articles": n, "batch": batch}
+    out: dict[str, Any] = {"articles": n, "batch": batch, "engine": "PostgreSQL" if pg else "SQLite"}
     real_assign = stories.assign
-    with tempfile.TemporaryDirectory() as tmp:
+    with databases(pg, ["without", "with"]) as urls:
         for mode in ("without", "with"):
-            engine = fresh_database(f"sqlite:///{tmp}/{mode}.db")
+            engine = fresh_database(urls[mode])
             try:
                 t0 = time.perf_counter()
                 prepared = prepare_all(engine, recs)
@@ -199,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=100, help="articles per transaction")
     ap.add_argument("--seed", type=int, default=7, help="arrival order of the labelled set")
     ap.add_argument("--no-cost", action="store_true", help="quality only")
+    ap.add_argument(
+        "--pg", help="measure the cost on this PostgreSQL server (a URL whose user may create databases)"
+    )
     args = ap.parse_args(argv)
     q = quality(batch=10, seed=args.seed)
     print(
@@ -207,9 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         f"  (tp={q['tp']} fp={q['fp']} fn={q['fn']})"
     )
     if not args.no_cost:
-        c = cost(args.articles, args.batch)
+        c = cost(args.articles, args.batch, args.pg)
         print(
-            f"cost     {c['articles']} articles, batches of {c['batch']}, SQLite: storage pass "
+            f"cost     {c['articles']} articles, batches of {c['batch']}, {c['engine']}: storage pass "
             f"{c['store_ms_per_article_without']} ms/article without stories, {c['store_ms_per_article_with']} with "
             f"(x{c['ratio']}); story signature in the pipeline {c['signature_ms_per_article']} ms/article"
         )

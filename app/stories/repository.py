@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..articles.repository import SUMMARY_COLUMNS
 from ..db import fetch
-from ..dialect import day_of
+from ..dialect import day_of, in_subquery
 from ..models import Article, Mention, Relation, Story, utcnow
 from ..pagination import SortKey
 from ..relations.repository import member_on
@@ -44,9 +44,9 @@ def _candidates(probe: bool) -> Any:
     if probe:
         about = exists().where(_mentions.article_id == _articles.id, _mentions.actor_id.in_(actors))
     else:
-        about = _articles.id.in_(select(_mentions.article_id).where(_mentions.actor_id.in_(actors)))
+        about = in_subquery(_articles.id, select(_mentions.article_id).where(_mentions.actor_id.in_(actors)))
     return (
-        select(_articles.id, _articles.story_id, _articles.story_sig)
+        select(_articles.id, _articles.story_id, _articles.story_sig, _articles.published_at)
         .where(
             _articles.published_at >= bindparam("since"),
             _articles.published_at <= bindparam("until"),
@@ -64,11 +64,12 @@ _FROM_MENTIONS, _PROBING_WINDOW = _candidates(False), _candidates(True)
 def candidates(
     session: Session, actor_ids: Sequence[int], since: datetime, until: datetime, limit: int, common: bool
 ) -> list[Any]:
-    """(id, story_id, story_sig) of assigned articles published in [since, until] that mention one of
-    `actor_ids`, newest first, at most `limit`. Rarely mentioned actors: from their mentions (the
-    (actor_id, article_id) index). Much mentioned ones (`common`): walk the window on the date index,
-    newest first, probing (article_id, actor_id), which stops after `limit` matches: the work is bounded
-    by the window, never by how often an actor was mentioned over the years."""
+    """(id, story_id, story_sig, published_at) of assigned articles published in [since, until] that
+    mention one of `actor_ids`, newest first, at most `limit`. Both plans walk the window on the date
+    index, newest first, and stop after `limit` matches: the work is bounded by the window, never by how
+    often an actor was mentioned over the years. Rarely mentioned actors: their mentions' article ids are
+    read once (the (actor_id, article_id) index) and each row of the window is looked up in them
+    (dialect.in_subquery). Much mentioned ones (`common`): each row probes (article_id, actor_id)."""
     stmt = _PROBING_WINDOW if common else _FROM_MENTIONS
     params = {"actors": list(actor_ids), "since": since, "until": until, "n": limit}
     return session.connection().execute(stmt, params).all()
@@ -130,8 +131,10 @@ _SET_STORY = (
 )
 
 
-def set_story(session: Session, article_id: int, story_id: int) -> None:
-    session.execute(_SET_STORY, {"aid": article_id, "sid": story_id})
+def set_stories(session: Session, assignments: Sequence[tuple[int, int]]) -> None:
+    """[(article id, story id)]: one executemany."""
+    if assignments:
+        session.connection().execute(_SET_STORY, [{"aid": a, "sid": s} for a, s in assignments])
 
 
 def sizes(session: Session, story_ids: Iterable[int]) -> dict[int, int]:

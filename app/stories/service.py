@@ -59,22 +59,29 @@ def score(similarities: list[float]) -> float:
     return sum(best) / len(best)
 
 
-def match(session: Session, art: NewArticle, common: set[int]) -> dict[int, float]:
-    """story id -> its score, for the stories scoring at least JOIN (best first). `common`: the article's
-    much-mentioned actors."""
+def match(
+    session: Session, art: NewArticle, common: set[int], earlier: Sequence[tuple[NewArticle, int]] = ()
+) -> dict[int, float]:
+    """story id -> its score, for the stories scoring at least JOIN (best first). `common`: the much-
+    mentioned actors; `earlier`: the articles of this batch already given a story (not stored yet)."""
     if not art.actor_ids:
         return {}
+    since, until = art.published_at - WINDOW, art.published_at + WINDOW
     rows = repository.candidates(
-        session,
-        sorted(art.actor_ids),
-        art.published_at - WINDOW,
-        art.published_at + WINDOW,
-        CANDIDATES,
-        bool(common & art.actor_ids),
+        session, sorted(art.actor_ids), since, until, CANDIDATES, bool(common & art.actor_ids)
+    )
+    near = [
+        (other.published_at, other.id, story, other.story_sig)
+        for other, story in earlier
+        if other.actor_ids & art.actor_ids and since <= other.published_at <= until
+    ]
+    # The newest CANDIDATES of the stored ones and of this batch's together.
+    both = sorted(
+        [*((p, i, s, sig) for i, s, sig, p in rows), *near], key=lambda c: (c[0], c[1]), reverse=True
     )
     mine = Sketch(unpack(art.story_sig))
     per_story: dict[int, list[float]] = {}
-    for aid, story, sig in rows:
+    for _, aid, story, sig in both[:CANDIDATES]:
         if aid != art.id:
             per_story.setdefault(story, []).append(mine.similarity(unpack(sig)))
     scores = {sid: score(sims) for sid, sims in per_story.items()}
@@ -83,15 +90,20 @@ def match(session: Session, art: NewArticle, common: set[int]) -> dict[int, floa
 
 def assign(session: Session, arts: Sequence[NewArticle]) -> None:
     """Give each new article a story (oldest first, so a batch clusters as a stream would), merging the
-    stories an article bridges; then recount the stories touched and record their changes."""
+    stories an article bridges; then store the batch's assignments in one statement, recount the
+    stories touched and record their changes."""
     touched: dict[int, set[int]] = {}
     created: set[int] = set()
     merged: list[tuple[int, int]] = []
+    done: list[tuple[NewArticle, int]] = []  # this batch's articles and their stories, oldest first
     common = repository.common_actors(session, {a for art in arts for a in art.actor_ids})
     for art in sorted(arts, key=lambda a: (a.published_at, a.id)):
-        story = repository.story_of(session, art.duplicate_of) if art.duplicate_of else None
+        story = None
+        if art.duplicate_of:
+            in_batch = {a.id: s for a, s in done}
+            story = in_batch.get(art.duplicate_of) or repository.story_of(session, art.duplicate_of)
         if story is None:
-            found = match(session, art, common)
+            found = match(session, art, common, done)
             if not found:
                 story = repository.create(session, art.title, art.published_at)
                 created.add(story)
@@ -101,15 +113,19 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
                     story = next(iter(found))  # the best
                 else:
                     size = repository.sizes(session, bridged)
+                    for _, s in done:
+                        size[s] = size.get(s, 0) + 1
                     story = max(bridged, key=lambda s: (size.get(s, 0), -s))
                     losers = sorted(s for s in bridged if s != story)
                     repository.merge(session, losers, story)
+                    done = [(a, story if s in losers else s) for a, s in done]
                     for loser in losers:
                         merged.append((loser, story))
                         touched.setdefault(story, set()).update(touched.pop(loser, ()))
                         created.discard(loser)
-        repository.set_story(session, art.id, story)
+        done.append((art, story))
         touched.setdefault(story, set()).update(art.actor_ids)
+    repository.set_stories(session, [(a.id, s) for a, s in done])
     rows = repository.refresh(session, sorted(touched))
     changes = [
         outbox.PendingChange(
