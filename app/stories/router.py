@@ -11,7 +11,7 @@ from ..auth import read_access
 from ..db import SessionDep
 from ..errors import ERROR_RESPONSES, NotFound
 from ..pagination import Page, PageDep, list_response
-from ..params import After, Before, IdPath, MemberOf, actor_refs
+from ..params import After, Before, Format, IdPath, MemberOf, actor_refs
 from ..responses import JSON
 from . import service
 from .schemas import StoryRead, StorySummary
@@ -19,11 +19,17 @@ from .schemas import StoryRead, StorySummary
 router = APIRouter(prefix="/v1/stories", tags=["stories"], responses=ERROR_RESPONSES)
 
 
-@router.get("", response_model=Page[StorySummary], dependencies=[read_access])
+@router.get(
+    "",
+    response_model=Page[StorySummary],
+    dependencies=[read_access],
+    responses={200: {"content": {"application/x-ndjson": {}, "text/csv": {}}}},
+)
 async def list_stories(
     request: Request,
     session: SessionDep,
     page: PageDep,
+    fmt: Format,
     member_of: MemberOf = None,
     actor: Annotated[
         list[str] | None, actor_refs("Stories with an article mentioning any of these actors (id or slug).")
@@ -53,7 +59,7 @@ async def list_stories(
         q=q,
         min_articles=min_articles,
     )
-    return list_response(request, await service.list_stories(session, page, filters, sort))
+    return list_response(request, await service.list_stories(session, page, filters, sort, fmt))
 
 
 @router.get(

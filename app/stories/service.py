@@ -31,7 +31,7 @@ from ..actors import repository as actors_repo
 from ..actors.service import filter_id, filter_ids
 from ..ingestion.storysig import Sketch, sketch, unpack
 from ..models import to_utc_naive
-from ..pagination import PageParams, PageResult, keyset_page
+from ..pagination import Export, PageParams, PageResult, keyset_page, order_by
 from . import repository
 
 WINDOW = timedelta(days=3)
@@ -223,7 +223,18 @@ async def _with_top_actors(session: AsyncSession, rows: list[dict[str, Any]]) ->
     return rows
 
 
-async def list_stories(session: AsyncSession, page: PageParams, f: StoryFilters, sort: str) -> PageResult:
+EXPORT_COLUMNS = ("id", "title", "first_seen", "last_seen", "article_count", "source_count")
+
+
+def _export_item(row: Any) -> dict[str, Any]:
+    return {c: row[c] for c in EXPORT_COLUMNS}
+
+
+async def list_stories(
+    session: AsyncSession, page: PageParams, f: StoryFilters, sort: str, fmt: str = "json"
+) -> PageResult | Export:
+    """A page of stories (with their top actors), or every match streamed (`fmt` ndjson/csv, without
+    top actors)."""
     filters: dict[str, Any] = {
         "actor_ids": await filter_ids(session, f.actors, "actor"),
         "member_of": await filter_id(session, f.member_of, "member_of"),
@@ -233,8 +244,11 @@ async def list_stories(session: AsyncSession, page: PageParams, f: StoryFilters,
         "min_articles": f.min_articles,
     }
     stmt = repository.list_statement(repository.filter_conditions(**filters))
+    key = repository.SORTS[sort]
+    if fmt != "json":
+        return Export(stmt.order_by(*order_by(key)), fmt, EXPORT_COLUMNS, _export_item, "stories")
     render = lambda rows: _with_top_actors(session, rows)  # noqa: E731
-    return await keyset_page(session, stmt, repository.SORTS[sort], page, {**filters, "sort": sort}, render)
+    return await keyset_page(session, stmt, key, page, {**filters, "sort": sort}, render)
 
 
 @dataclass

@@ -3,6 +3,7 @@ filter on articles, and story changes in the feed."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from .conftest import labelled, post_bulk, walk
@@ -181,6 +182,14 @@ def test_story_list_filters_sorts_and_pages(client, some_stories):
     assert ids(q="Geneva TALKS") == {s["us-china-trade"]}
     assert ids(q="nothing-like-this") == set()
     assert ids(min_articles=2) == set(s.values()) - {s["single-japan-rice"]}
+
+    # Exports stream every match in the list's order.
+    lines = client.get("/v1/stories", params={"format": "ndjson", "sort": "size"}).text.splitlines()
+    exported = [orjson.loads(line) for line in lines]
+    assert [x["id"] for x in exported] == [x["id"] for x in size]
+    assert exported[0]["article_count"] == size[0]["article_count"]
+    csv = client.get("/v1/stories", params={"actor": "north-korea"}, headers={"accept": "text/csv"}).text
+    assert csv.splitlines()[0].startswith("id,title") and len(csv.splitlines()) == 2
 
 
 def test_story_filter_on_articles_on_sql_even_with_full_text(client, some_stories):
