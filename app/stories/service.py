@@ -139,11 +139,22 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
         )
         for r in rows
     ]
+    into = dict(merged)
+
+    def survivor(sid: int) -> int:  # a winner may itself merge later in the same batch
+        while sid in into:
+            sid = into[sid]
+        return sid
+
     changes += [
         outbox.PendingChange(
-            "story", "merged", loser, {"merged_into": winner}, tuple(sorted(touched[winner]))
+            "story",
+            "merged",
+            loser,
+            {"merged_into": survivor(loser)},
+            tuple(sorted(touched.get(survivor(loser), ()))),
         )
-        for loser, winner in merged
+        for loser, _ in merged
     ]
     outbox.record_derived(session, changes)
 

@@ -249,3 +249,101 @@ def test_a_cursor_is_bound_to_its_filters(client, some_stories):
     assert page["next_cursor"]
     r = client.get("/v1/stories", params={"limit": 1, "sort": "recency", "cursor": page["next_cursor"]})
     assert r.status_code == 400
+
+
+ENERGY = [
+    (
+        "Kharkiv blackout after substation damage",
+        "Ukraine: Kharkiv blackout as damaged substations and transformers leave repair crews working on generators and heating outages.",
+    ),
+    (
+        "Repair crews restore Kharkiv power grid",
+        "Ukraine repair crews restored part of the Kharkiv power grid; transformers, substations and generators keep heating on despite outages.",
+    ),
+    (
+        "Heating outages in Kharkiv",
+        "Ukraine heating outages in Kharkiv: substations hit, transformers replaced, repair crews bring generators, blackout continues.",
+    ),
+    (
+        "Kharkiv transformers replaced",
+        "Ukraine replaced transformers at Kharkiv substations; repair crews say the blackout and heating outages will ease as generators arrive.",
+    ),
+    (
+        "Generators arrive in Kharkiv",
+        "Ukraine sends generators to Kharkiv, where the blackout, damaged substations and transformers caused heating outages; repair crews busy.",
+    ),
+]
+GRAIN = [
+    (
+        "Odesa grain corridor reopens",
+        "Ukraine reopened the grain corridor from Odesa port as shipping insurance and convoy rules let wheat exports pass the Bosphorus.",
+    ),
+    (
+        "Wheat convoy sails from Odesa",
+        "Ukraine: wheat exports resume through the Odesa grain corridor; shipping insurance covers each convoy to the Bosphorus port.",
+    ),
+]
+CYBER = (
+    "Cyberattack hits Ukrainian banks",
+    "Ukraine hit by cyberattack: banking servers outage after hackers deployed ransomware, payments and Kyivstar telecom disrupted.",
+)
+BRIDGE_1 = (
+    "Cyberattack disrupts Odesa grain corridor",
+    "Ukraine faces grain corridor disruption at Odesa port: shipping insurance, convoy, wheat exports and Bosphorus transit hit after a cyberattack on banking servers, an outage caused by hackers with ransomware, payments and Kyivstar telecom down.",
+)
+BRIDGE_2 = (
+    "Kharkiv blackout halts Odesa grain convoy",
+    "Ukraine: the Kharkiv blackout, damaged substations and transformers, heating outages and repair crews with generators now also hit the Odesa grain corridor, wheat exports, shipping insurance and each convoy to the Bosphorus port.",
+)
+
+
+@pytest.mark.parametrize("how", ["one batch", "one by one"])
+def test_chained_merges_redirect_in_one_hop_to_the_last_survivor(client, write_headers, how):
+    """cyber merges into grain (2 > 1), then grain (4) into energy (5): both old ids lead to energy."""
+    texts = [*ENERGY, *GRAIN, CYBER, BRIDGE_1, BRIDGE_2]
+    recs = [
+        {
+            "url": f"https://chain.example.com/{i}",
+            "title": t,
+            "body": b,
+            "published_at": f"2026-05-01T{i:02d}:00:00Z",
+            "source": f"outlet{i}.example",
+        }
+        for i, (t, b) in enumerate(texts)
+    ]
+    head = client.get("/v1/changes").json()["head"]
+    if how == "one batch":
+        ids = post_bulk(client, write_headers, recs)
+    else:
+        ids = []
+        for rec in recs:
+            r = client.post("/v1/articles", json=rec, headers=write_headers)
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+    stories = {client.get(f"/v1/articles/{i}").json()["story_id"] for i in ids}
+    assert len(stories) == 1
+    (energy,) = stories
+    assert client.get(f"/v1/stories/{energy}").json()["article_count"] == len(texts)
+    changes = client.get("/v1/changes", params={"after": head, "entity": "story", "limit": 200}).json()[
+        "items"
+    ]
+    merged = {c["entity_id"]: c["data"]["merged_into"] for c in changes if c["op"] == "merged"}
+    # The feed tells the merges as they happened (one by one: cyber into grain, then grain into energy;
+    # in one batch both straight into energy); following them always ends at the survivor.
+    assert len(merged) == 2 and energy not in merged
+
+    def follow(sid: int) -> int:
+        while sid in merged:
+            sid = merged[sid]
+        return sid
+
+    assert {follow(old) for old in merged} == {energy}
+    if how == "one batch":
+        assert set(merged.values()) == {energy}
+    else:
+        (grain,) = set(merged.values()) - {energy}
+        assert grain in merged and merged[grain] == energy
+    for old in merged:
+        r = client.get(f"/v1/stories/{old}", follow_redirects=False)
+        assert r.status_code == 308 and r.headers["location"] == f"/v1/stories/{energy}"
+    assert [s["id"] for s in walk(client, "/v1/stories", published_after="2026-05-01")] == [energy]
