@@ -13,6 +13,7 @@ from .changes.cli import register as register_changes
 from .config import get_settings
 from .importers.gdelt.cli import register as register_gdelt
 from .search.cli import register as register_index
+from .stories.cli import register as register_stories
 
 app = typer.Typer(
     help="geonews: a REST API for geopolitical news.", no_args_is_help=True, add_completion=False
@@ -139,6 +140,7 @@ def keys_create(
 register_gdelt(import_app)
 register_changes(app)
 register_index(app)
+register_stories(app)
 
 
 @app.command()

@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from .places.router import router as places_router
     from .relations.router import actor_router as actor_relations_router
     from .relations.router import router as relations_router
+    from .stories.router import router as stories_router
     from .webhooks.router import router as webhooks_router
 
     for r in (
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         changes_router,
         webhooks_router,
         places_router,
+        stories_router,
     ):
         app.include_router(r)
 

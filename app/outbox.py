@@ -30,6 +30,7 @@ NOTIFY_CHANNEL = "geonews_changes"
 # Any constant: the advisory lock that serialises the assignment of change seqs.
 SEQ_LOCK = 7_311_001
 _PENDING = "geonews_pending_changes"
+_DERIVED = "geonews_derived_changes"
 
 
 @dataclass
@@ -79,8 +80,14 @@ def record_many(session: Any, changes: Iterable[PendingChange]) -> None:
     session.info.setdefault(_PENDING, []).extend(changes)
 
 
+def record_derived(session: Any, changes: Iterable[PendingChange]) -> None:
+    """Queue changes that follow from the others of this transaction (a story from its articles'): they
+    are written after every change recorded with `record`/`record_many`, whenever those are recorded."""
+    session.info.setdefault(_DERIVED, []).extend(changes)
+
+
 def pending(session: Any) -> list[PendingChange]:
-    return list(session.info.get(_PENDING, ()))
+    return [*session.info.get(_PENDING, ()), *session.info.get(_DERIVED, ())]
 
 
 def write(conn: Connection, changes: Sequence[PendingChange]) -> list[int]:
@@ -121,7 +128,7 @@ def write(conn: Connection, changes: Sequence[PendingChange]) -> list[int]:
 
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
-    changes = session.info.pop(_PENDING, None)
+    changes = [*session.info.pop(_PENDING, ()), *session.info.pop(_DERIVED, ())]
     if changes:
         write(session.connection(), changes)
 
@@ -129,3 +136,4 @@ def _write_pending(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_DERIVED, None)

@@ -41,6 +41,7 @@ SUMMARY_COLUMNS = (
     Article.source,
     Article.language,
     Article.published_at,
+    Article.story_id,
 )
 DETAIL_COLUMNS = (
     *SUMMARY_COLUMNS,
@@ -97,8 +98,11 @@ def filter_conditions(
     published_after: datetime | None = None,
     published_before: datetime | None = None,
     place_ids: Sequence[str] | None = None,
+    story_id: int | None = None,
 ) -> list[Any]:
     conds: list[Any] = []
+    if story_id is not None:
+        conds.append(Article.story_id == story_id)
     if actor_ids and actors_probe:
         # A much-mentioned actor: walk articles in date order and probe (article_id, actor_id).
         conds.append(mentioned(Mention.actor_id.in_(actor_ids)))

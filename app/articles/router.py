@@ -57,6 +57,9 @@ async def list_articles(
     source: Annotated[list[str] | None, Query(description="Any of these sources.")] = None,
     language: Annotated[list[str] | None, Query(description="Any of these languages.")] = None,
     event: Annotated[int | None, id_query("Articles linked to this event.")] = None,
+    story: Annotated[
+        int | None, id_query("Articles of this story (a merged story's id finds the story it joined).")
+    ] = None,
     published_after: After = None,
     published_before: Before = None,
     sort: Annotated[
@@ -87,6 +90,7 @@ async def list_articles(
         published_before=published_before,
         member_of=member_of,
         area=area,
+        story=story,
     )
     result = await service.list_articles(
         session, db, page, fmt, filters, sort, facets, search, consistency_of(request, consistency)

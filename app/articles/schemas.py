@@ -103,6 +103,7 @@ class ArticleSummary(BaseModel):
     source: str
     language: str | None
     published_at: datetime
+    story_id: int | None = Field(default=None, description="The story it belongs to (GET /v1/stories/{id}).")
     snippet: str | None = None
 
 
@@ -151,6 +152,7 @@ class ArticleRead(BaseModel):
     feed_title: str | None = None
     tags: list[str] | None
     duplicate_of: int | None
+    story_id: int | None = Field(default=None, description="The story it belongs to (GET /v1/stories/{id}).")
     is_stub: bool = False
     created_at: datetime
     updated_at: datetime

@@ -54,6 +54,7 @@ from ..search.engine import Filters as EngineFilters
 from ..search.engine import snippets as engine_snippets
 from ..search.index import SearchIndex, answers
 from ..search.query import parse as parse_query
+from ..stories import service as stories
 from . import bulk, idempotency, repository
 from .schemas import ArticleCreate, ArticleUpdate
 
@@ -69,6 +70,7 @@ CONTENT_COLUMNS = (
     "sh1",
     "sh2",
     "sh3",
+    "story_sig",
 )
 
 
@@ -248,6 +250,7 @@ async def delete_article(session: AsyncSession, article_id: int) -> None:
     assert row is not None
     actor_ids = await repository.actor_ids_of(session, article_id)
     await repository.delete_article(session, article_id)
+    await stories.article_removed(session, row["story_id"], actor_ids)
     outbox.record(
         session,
         "article",
@@ -262,7 +265,7 @@ async def delete_article(session: AsyncSession, article_id: int) -> None:
 
 # -- lists: one planner for filters, full text, member_of, facets and exports --------------------------
 
-EXPORT_COLUMNS = ("id", "url", "title", "summary", "source", "language", "published_at")
+EXPORT_COLUMNS = ("id", "url", "title", "summary", "source", "language", "published_at", "story_id")
 FIRST_KEY = SortKey("relevance-first", ((None, False), (None, False)), ("int", "str"))
 SNAPSHOT_KEY = SortKey("relevance", ((None, False), (None, False)), ("str", "int"))
 
@@ -283,6 +286,7 @@ class ArticleFilters:
     published_before: datetime | date | None = None
     member_of: str | None = None
     area: Area | None = None  # near= / bbox=: articles naming a place inside
+    story: int | None = None
 
 
 async def list_articles(
@@ -314,6 +318,8 @@ async def list_articles(
         "event_id": f.event_id,
         "published_after": to_utc_naive(f.published_after) if f.published_after else None,
         "published_before": to_utc_naive(f.published_before) if f.published_before else None,
+        # A merged story's articles are found under the story it was merged into (0: no such story).
+        "story_id": (await stories.surviving_id(session, f.story) or 0) if f.story is not None else None,
     }
     if f.area is not None:  # the places inside the area (a small table, exact distances in Python)
         filters["place_ids"] = await places_service.ids_within(session, f.area)
@@ -325,8 +331,13 @@ async def list_articles(
             f"sort={sort} needs a full-text query `q`.",
             errors=[{"loc": ["query", "sort"], "msg": "needs q"}],
         )
-    # Geographic filters are SQL's (the index has no places): q, facets and member_of then go to SQL too.
-    wants_index = f.area is None and (f.q or facet_names or member_of is not None or sort == "hybrid")
+    # Geographic filters are SQL's (the index has no places), and so are stories (a story's articles are a
+    # range of one SQL index): with either, q, facets and member_of go to SQL too.
+    wants_index = (
+        f.area is None
+        and f.story is None
+        and (f.q or facet_names or member_of is not None or sort == "hybrid")
+    )
     if fmt == "json" and wants_index and await answers(session, index, consistency):
         assert index is not None
         return await _from_index(session, db, index, page, filters, member_of, f.q, sort, facet_names)
@@ -796,6 +807,23 @@ def store(session: Session, batch: Sequence[Prepared], _depth: int = 0) -> list[
         session,
         [outcomes[p.index].id for p in updates],
         [{"article_id": outcomes[p.index].id, "html": p.raw_html} for p in written if p.raw_html],
+    )
+
+    # Every new article joins a story (or starts one) in this same transaction.
+    stories.assign(
+        session,
+        [
+            stories.NewArticle(
+                o.id,
+                p.values["title"],
+                p.values["published_at"],
+                p.values["story_sig"],
+                frozenset(m["actor_id"] for m in p.mentions),
+                o.duplicate_of,
+            )
+            for p in fresh
+            if (o := outcomes.get(p.index)) is not None and o.status == "created"
+        ],
     )
 
     # Repeats inside the batch, and articles another writer stored first: look them up again.

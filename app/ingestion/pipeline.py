@@ -31,6 +31,7 @@ from .fingerprint import fingerprints
 from .language import detect
 from .linker import Gazetteer
 from .places import PlaceLinker
+from .storysig import sketch
 from .urls import canonicalize_url
 
 # A title and the start of the body tell the language as well as the whole text does, and py3langid's
@@ -128,6 +129,7 @@ def prepare(
         "feed_title": _tidy(item.feed_title),
         "tags": item.tags,
         **fingerprints(title, body),
+        "story_sig": sketch(title, body),
         "is_stub": False,
     }
     matches = gazetteer.find(body)

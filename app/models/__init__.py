@@ -1,7 +1,7 @@
 """All tables, imported in one place so metadata (and Alembic) sees every one."""
 
 from .actors import ACTOR_KINDS, ALIAS_KINDS, Actor, ActorAlias, ActorKind, AliasKind, ExternalId
-from .articles import Article, Mention
+from .articles import Article, Mention, Story
 from .base import Base, JSONType, to_utc_naive, utcnow
 from .changes import (
     CHANGE_ENTITIES,
@@ -59,6 +59,7 @@ __all__ = [
     "EventType",
     "ExternalId",
     "Mention",
+    "Story",
     "Proposition",
     "Relation",
     "RelationEvidence",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, IdMixin, JSONType, TimestampMixin
@@ -38,11 +38,17 @@ class Article(IdMixin, TimestampMixin, Base):
     feed_title: Mapped[str | None] = mapped_column(String(500))
     tags: Mapped[list[str] | None] = mapped_column(JSONType)
     is_stub: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The story the article belongs to (app/stories); NULL only for articles stored before stories.
+    # No foreign key: stories are never deleted (a merged one keeps its row and redirects).
+    story_id: Mapped[int | None] = mapped_column(Integer)
+    # A bottom-k MinHash of its content words (app/ingestion/storysig.py), <= 256 bytes.
+    story_sig: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     __table_args__ = (
         Index("ix_articles_published_at_id", "published_at", "id"),
         Index("ix_articles_source_published_at_id", "source", "published_at", "id"),
         Index("ix_articles_language_published_at_id", "language", "published_at", "id"),
+        Index("ix_articles_story_id_published_at_id", "story_id", "published_at", "id"),
     )
 
 
@@ -73,3 +79,22 @@ class Mention(IdMixin, Base):
 
 
 JSONDict = dict[str, Any]
+
+
+class Story(IdMixin, TimestampMixin, Base):
+    """Articles about one story, grouped as they arrive (app/stories/service.py). A story merged into a
+    larger one keeps its row with `merged_into` set, so its id redirects; its counts stay as they were."""
+
+    __tablename__ = "stories"
+
+    title: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime())
+    last_seen: Mapped[datetime] = mapped_column(DateTime())
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    source_count: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    __table_args__ = (
+        Index("ix_stories_last_seen_id", "last_seen", "id"),
+        Index("ix_stories_article_count_id", "article_count", "id"),
+    )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, IdMixin, JSONType, TimestampMixin, utcnow
 
-ChangeEntity = Literal["article", "actor", "relation", "event", "claim", "proposition"]
+ChangeEntity = Literal["article", "actor", "relation", "event", "claim", "proposition", "story"]
 ChangeOp = Literal["created", "updated", "deleted", "merged"]
 CHANGE_ENTITIES: tuple[str, ...] = get_args(ChangeEntity)
 CHANGE_OPS: tuple[str, ...] = get_args(ChangeOp)

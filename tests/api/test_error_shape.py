@@ -73,6 +73,16 @@ def test_every_list_route_rejects_bad_limit_and_forged_cursor(client, admin_head
         "/v1/actors", json={"kind": "alliance", "name": "Errortest Pact"}, headers=admin_headers
     ).json()["slug"]
     webhook_id = _stored_webhook(settings)
+    story_id = client.post(
+        "/v1/articles",
+        json={
+            "url": "https://errors.example.com/1",
+            "title": "Errortest",
+            "body": "Japan spoke.",
+            "published_at": "2025-01-01",
+        },
+        headers=admin_headers,
+    ).json()["story_id"]
     spec = client.get("/openapi.json").json()
     lists = [
         p
@@ -82,6 +92,7 @@ def test_every_list_route_rejects_bad_limit_and_forged_cursor(client, admin_head
     assert "/v1/articles" in lists and "/v1/actors" in lists and "/v1/events" in lists
     for path in lists:
         url = path.replace("{actor}", slug).replace("{webhook_id}", str(webhook_id))
+        url = url.replace("{story_id}", str(story_id))
         assert "{" not in url, url
         assert_problem(client.get(url, params={"limit": 0}, headers=admin_headers), 400)
         assert_problem(client.get(url, params={"limit": 201}, headers=admin_headers), 400)

@@ -76,7 +76,7 @@ def test_an_ip4_subscriber_gets_a_new_article_about_japan(settings):
     proc, base = start_server(settings)
     try:
         key = make_key(settings, "write")
-        listener = Listener(base, {"member_of": "ip4"})
+        listener = Listener(base, {"member_of": "ip4", "entity": "article"})
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as c:
             c.post("/v1/articles", json=_article(1, "Ministers in Lisbon and Madrid met."))  # no IP4 member
             posted = time.time()
@@ -141,6 +141,8 @@ def test_follow_command_prints_ndjson(settings):
                 str(start),
                 "--actor",
                 "australia",
+                "--entity",
+                "article",
                 "--count",
                 "3",
             ],

@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 BIG_TABLES = (
     "articles",
+    "stories",
     "mentions",
     "events",
     "event_participants",
@@ -31,6 +32,12 @@ CASES = [
     "/v1/articles?language=en",
     "/v1/articles?q=troops",
     "/v1/articles?q=troops&source=seed",
+    "/v1/articles?story=1",
+    "/v1/articles?story=1&q=troops",
+    "/v1/stories",
+    "/v1/stories?sort=size",
+    "/v1/stories?actor=north-korea",
+    "/v1/stories?member_of=nato",
     "/v1/events",
     "/v1/events?source=seed",
     "/v1/events?actor=russia",

@@ -53,7 +53,7 @@ def test_signed_batches_of_the_changes_asked_for(hooked, receiver, admin_headers
     secret = new_secret()
     r = hooked.post(
         "/v1/webhooks",
-        json={"url": receiver.url, "secret": secret, "member_of": "ip4"},
+        json={"url": receiver.url, "secret": secret, "member_of": "ip4", "entity": ["article"]},
         headers=admin_headers,
     )
     assert r.status_code == 201, r.text
@@ -110,8 +110,9 @@ def test_a_receiver_that_was_down_gets_every_change_afterwards(
     # The receiver answers before the dispatcher records the success: wait for the record.
     state = _until(
         lambda: (
+            # >=: the position then moves past the story changes the filter leaves out.
             (s := hooked.get(f"/v1/webhooks/{hook['id']}", headers=admin_headers).json())["position"]
-            == seqs[-1]
+            >= seqs[-1]
             and s
         )
     )

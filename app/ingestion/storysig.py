@@ -1,0 +1,97 @@
+"""The story signature of an article: a bottom-k MinHash sketch of its content words.
+
+Articles about one story, written by different outlets, share few phrases but many content words: the
+names, places, numbers and the story's own nouns ("tariffs", "soybeans", "Geneva"). So the features are
+single words of the title and the lead (the first LEAD_CHARS of the body), lower-cased, stopwords and
+generic newsroom words dropped, cut to their first STEM letters (a crude stemmer: "sanctions" and
+"sanctioned" meet). Each feature is hashed with CRC-32 (stable across processes and platforms) and the
+sketch keeps the K smallest distinct hashes: a bottom-k MinHash, so that the Jaccard similarity of two
+articles' word sets is estimated from the sketches alone (exact when both sets have fewer than K words).
+Stored as K big-endian uint32 values: at most 256 bytes an article.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from bisect import bisect_right
+
+K = 64
+STEM = 6
+LEAD_CHARS = 1500
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+# English function words, and the words almost every political news story uses.
+_STOPWORDS_TEXT = """
+    a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my no nor not now of off on once only or other our ours out over own same she should so some
+    such than that the their theirs them then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your yours
+    said says say saying told tell according added adding spokesperson spokesman spokeswoman statement
+    statements official officials government governments minister ministers ministry president
+    prime leader leaders country countries state states national international foreign week weeks
+    day days year years month months today yesterday tomorrow monday tuesday wednesday thursday friday
+    saturday sunday morning evening night time new news report reports reported reporting reporters
+    press agency people one two three first last next since earlier later still however though
+    amid across around near among within without while whether yet may might must shall us
+"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+
+def features(title: str, body: str) -> set[str]:
+    text = f"{title} {body[:LEAD_CHARS]}".casefold()
+    out = set()
+    for w in _WORD.findall(text):
+        if w in STOPWORDS or (len(w) < 3 and not w.isdigit()):
+            continue
+        out.add(w[:STEM])
+    return out
+
+
+def sketch(title: str, body: str) -> bytes:
+    """The K smallest CRC-32 hashes of the article's features, packed big-endian."""
+    hashes = sorted({zlib.crc32(f.encode()) for f in features(title, body)})[:K]
+    return struct.pack(f">{len(hashes)}I", *hashes)
+
+
+def unpack(blob: bytes | None) -> tuple[int, ...]:
+    if not blob:
+        return ()
+    return struct.unpack(f">{len(blob) // 4}I", blob)
+
+
+def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Jaccard similarity of two articles' word sets from their sketches (see `Sketch.similarity`)."""
+    return Sketch(a).similarity(b)
+
+
+class Sketch:
+    """One article's sketch, compared with many others.
+
+    A full sketch holds every hash of its set up to its largest, `top`. Below tau = the smaller `top` of
+    two sketches (infinite for a sketch that is not full: it holds its whole set), both sketches hold
+    every hash of their sets, so the hashes below tau are a uniform sample of the union on which
+    intersection and union are known exactly: J ~ |common| / |union below tau| (every common hash is
+    below tau). Exact when neither sketch is full; no sorting, two bisections and one intersection."""
+
+    __slots__ = ("hashes", "sorted", "top")
+
+    def __init__(self, hashes: tuple[int, ...]) -> None:
+        self.sorted = hashes
+        self.hashes = frozenset(hashes)
+        self.top = hashes[-1] if len(hashes) >= K else None
+
+    def similarity(self, other: tuple[int, ...]) -> float:
+        if not self.sorted or not other:
+            return 0.0
+        common = len(self.hashes.intersection(other))
+        tops = [t for t in (self.top, other[-1] if len(other) >= K else None) if t is not None]
+        if not tops:
+            return common / (len(self.sorted) + len(other) - common)
+        tau = min(tops)
+        union = bisect_right(self.sorted, tau) + bisect_right(other, tau) - common
+        return common / union

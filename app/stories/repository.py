@@ -1,0 +1,310 @@
+"""Every query on stories: the candidates an arriving article is compared with, the writes that assign
+and merge, the story lists and the top actors of a page of stories."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, exists, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from ..articles.repository import SUMMARY_COLUMNS
+from ..db import fetch
+from ..dialect import day_of, in_subquery
+from ..models import Article, Mention, Relation, Story, utcnow
+from ..pagination import SortKey
+from ..relations.repository import member_on
+
+# -- sync: assignment inside the ingestion transaction (app/articles/service.py:store) -----------------
+
+
+COMMON_MENTIONS = 2000
+_articles, _mentions = Article.__table__.c, Mention.__table__.c
+_MENTIONS_OF = select(func.count()).select_from(
+    select(_mentions.article_id)
+    .where(_mentions.actor_id == bindparam("actor"))
+    .limit(COMMON_MENTIONS)
+    .subquery()
+)
+
+
+def common_actors(session: Session, actor_ids: Iterable[int]) -> set[int]:
+    """Those of these actors with COMMON_MENTIONS mentions or more (each counted no further)."""
+    conn = session.connection()
+    return {
+        a for a in actor_ids if (conn.execute(_MENTIONS_OF, {"actor": a}).scalar() or 0) >= COMMON_MENTIONS
+    }
+
+
+def _candidates(probe: bool) -> Any:
+    actors = bindparam("actors", expanding=True)
+    if probe:
+        about = exists().where(_mentions.article_id == _articles.id, _mentions.actor_id.in_(actors))
+    else:
+        about = in_subquery(_articles.id, select(_mentions.article_id).where(_mentions.actor_id.in_(actors)))
+    return (
+        select(_articles.id, _articles.story_id, _articles.story_sig, _articles.published_at)
+        .where(
+            _articles.published_at >= bindparam("since"),
+            _articles.published_at <= bindparam("until"),
+            _articles.story_id.is_not(None),
+            about,
+        )
+        .order_by(_articles.published_at.desc(), _articles.id.desc())
+        .limit(bindparam("n"))
+    )
+
+
+_FROM_MENTIONS, _PROBING_WINDOW = _candidates(False), _candidates(True)
+
+
+def candidates(
+    session: Session, actor_ids: Sequence[int], since: datetime, until: datetime, limit: int, common: bool
+) -> list[Any]:
+    """(id, story_id, story_sig, published_at) of assigned articles published in [since, until] that
+    mention one of `actor_ids`, newest first, at most `limit`. Both plans walk the window on the date
+    index, newest first, and stop after `limit` matches: the work is bounded by the window, never by how
+    often an actor was mentioned over the years. Rarely mentioned actors: their mentions' article ids are
+    read once (the (actor_id, article_id) index) and each row of the window is looked up in them
+    (dialect.in_subquery). Much mentioned ones (`common`): each row probes (article_id, actor_id)."""
+    stmt = _PROBING_WINDOW if common else _FROM_MENTIONS
+    params = {"actors": list(actor_ids), "since": since, "until": until, "n": limit}
+    return session.connection().execute(stmt, params).all()
+
+
+def unassigned(session: Session, limit: int) -> list[Any]:
+    """The oldest articles without a story (stored before stories, or by a path that does not assign)."""
+    stmt = (
+        select(_articles.id, _articles.title, _articles.body, _articles.published_at, _articles.story_sig)
+        .where(_articles.story_id.is_(None))
+        .order_by(_articles.published_at, _articles.id)
+        .limit(limit)
+    )
+    return session.connection().execute(stmt).all()
+
+
+def actors_of(session: Session, article_ids: Sequence[int]) -> dict[int, frozenset[int]]:
+    stmt = select(_mentions.article_id, _mentions.actor_id).where(_mentions.article_id.in_(article_ids))
+    out: dict[int, set[int]] = {}
+    for aid, actor in session.connection().execute(stmt):
+        out.setdefault(aid, set()).add(actor)
+    return {aid: frozenset(v) for aid, v in out.items()}
+
+
+def set_signatures(session: Session, sigs: list[dict[str, Any]]) -> None:
+    """[{"aid", "sig"}]"""
+    if sigs:
+        session.connection().execute(
+            update(Article.__table__)
+            .where(_articles.id == bindparam("aid"))
+            .values(story_sig=bindparam("sig")),
+            sigs,
+        )
+
+
+def story_of(session: Session, article_id: int) -> int | None:
+    return session.execute(select(Article.story_id).where(Article.id == article_id)).scalar()
+
+
+def create(session: Session, title: str, published_at: datetime) -> int:
+    stmt = insert(Story).returning(Story.id)
+    now = utcnow()
+    values = {
+        "title": title,
+        "first_seen": published_at,
+        "last_seen": published_at,
+        "article_count": 0,
+        "source_count": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return int(session.execute(stmt, values).scalar_one())
+
+
+_SET_STORY = (
+    update(Article.__table__)
+    .where(Article.__table__.c.id == bindparam("aid"))
+    .values(story_id=bindparam("sid"))
+)
+
+
+def set_stories(session: Session, assignments: Sequence[tuple[int, int]]) -> None:
+    """[(article id, story id)]: one executemany."""
+    if assignments:
+        session.connection().execute(_SET_STORY, [{"aid": a, "sid": s} for a, s in assignments])
+
+
+def sizes(session: Session, story_ids: Iterable[int]) -> dict[int, int]:
+    stmt = (
+        select(Article.story_id, func.count())
+        .where(Article.story_id.in_(list(story_ids)))
+        .group_by(Article.story_id)
+    )
+    return {sid: n for sid, n in session.execute(stmt)}
+
+
+def merge(session: Session, losers: Sequence[int], winner: int) -> None:
+    """Move the losers' articles to the winner; the losers (and stories merged into them before) point at
+    the winner, so a redirect is always one hop."""
+    session.execute(update(Article).where(Article.story_id.in_(losers)).values(story_id=winner))
+    session.execute(
+        update(Story)
+        .where(Story.id.in_(losers) | Story.merged_into.in_(losers))
+        .values(merged_into=winner, updated_at=utcnow())
+    )
+
+
+def refresh(session: Session, story_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Recount the stories from their articles; returns their rows as the feed and the API show them."""
+    if not story_ids:
+        return []
+    stats = (
+        select(
+            Article.story_id,
+            func.count().label("article_count"),
+            func.count(func.distinct(Article.source)).label("source_count"),
+            func.min(Article.published_at).label("first_seen"),
+            func.max(Article.published_at).label("last_seen"),
+        )
+        .where(Article.story_id.in_(story_ids))
+        .group_by(Article.story_id)
+    )
+    found = {r.story_id: r for r in session.execute(stats)}
+    now = utcnow()
+    rows = [
+        {
+            "sid": sid,
+            "article_count": r.article_count,
+            "source_count": r.source_count,
+            "first_seen": r.first_seen,
+            "last_seen": r.last_seen,
+        }
+        for sid in story_ids
+        if (r := found.get(sid)) is not None
+    ]
+    empty = [sid for sid in story_ids if sid not in found]
+    table = Story.__table__
+    if rows:
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("sid"))
+            .values(
+                article_count=bindparam("article_count"),
+                source_count=bindparam("source_count"),
+                first_seen=bindparam("first_seen"),
+                last_seen=bindparam("last_seen"),
+                updated_at=now,
+            ),
+            rows,
+        )
+    if empty:
+        session.execute(
+            update(Story).where(Story.id.in_(empty)).values(article_count=0, source_count=0, updated_at=now)
+        )
+    out = session.execute(select(*DETAIL_COLUMNS).where(Story.id.in_(story_ids))).mappings().all()
+    return [dict(r) for r in out]
+
+
+# -- reads --------------------------------------------------------------------------------------------
+
+LIST_COLUMNS = (
+    Story.id,
+    Story.title,
+    Story.first_seen,
+    Story.last_seen,
+    Story.article_count,
+    Story.source_count,
+)
+DETAIL_COLUMNS = (*LIST_COLUMNS, Story.merged_into)
+
+SORTS = {
+    "size": SortKey("size", ((Story.article_count, True), (Story.id, True)), ("int", "int")),
+    "recency": SortKey("recency", ((Story.last_seen, True), (Story.id, True)), ("datetime", "int")),
+}
+ARTICLE_ORDER = SortKey(
+    "published_at", ((Article.published_at, False), (Article.id, False)), ("datetime", "int")
+)
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filter_conditions(
+    *,
+    actor_ids: Sequence[int] | None = None,
+    member_of: int | None = None,
+    published_after: datetime | None = None,
+    published_before: datetime | None = None,
+    q: str | None = None,
+    min_articles: int | None = None,
+) -> list[Any]:
+    conds: list[Any] = [Story.merged_into.is_(None), Story.article_count > 0]
+    if actor_ids:
+        about = select(Article.story_id).join(Mention, Mention.article_id == Article.id)
+        conds.append(Story.id.in_(about.where(Mention.actor_id.in_(actor_ids))))
+    if member_of is not None:
+        conds.append(or_(*member_of_conditions(member_of)))
+    if published_after is not None:  # stories that overlap the window
+        conds.append(Story.last_seen >= published_after)
+    if published_before is not None:
+        conds.append(Story.first_seen < published_before)
+    for word in (q or "").split():
+        conds.append(func.lower(Story.title).like(f"%{_escape_like(word.lower())}%", escape="\\"))
+    if min_articles:
+        conds.append(Story.article_count >= min_articles)
+    return conds
+
+
+def member_of_conditions(org_id: int) -> list[Any]:
+    """Stories with an article that mentions the organisation, or an actor that was its member on the
+    article's day. Walked from the mentions of the organisation and of its members (ever), not from every
+    article as the article filter's EXISTS would."""
+    members = select(Relation.subject_id).where(Relation.object_id == org_id, Relation.type == "member_of")
+    about = select(Article.story_id).join(Mention, Mention.article_id == Article.id)
+    via = about.where(
+        Mention.actor_id.in_(members),
+        exists().where(*member_on(Mention.actor_id, org_id, day_of(Article.published_at))),
+    )
+    return [Story.id.in_(about.where(Mention.actor_id == org_id)), Story.id.in_(via)]
+
+
+def list_statement(conds: list[Any]) -> Any:
+    return select(*LIST_COLUMNS).where(*conds)
+
+
+async def get(session: AsyncSession, story_id: int) -> dict[str, Any] | None:
+    row = (await fetch(session, select(*DETAIL_COLUMNS).where(Story.id == story_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def merged_into(session: AsyncSession, story_id: int) -> tuple[bool, int | None]:
+    """(exists, the story it was merged into)."""
+    row = (await fetch(session, select(Story.merged_into).where(Story.id == story_id))).first()
+    return (row is not None, row[0] if row else None)
+
+
+def articles_statement(story_id: int) -> Any:
+    return select(*SUMMARY_COLUMNS).where(Article.story_id == story_id)
+
+
+async def top_actors(
+    session: AsyncSession, story_ids: Sequence[int], n: int
+) -> dict[int, list[tuple[int, int]]]:
+    """story id -> [(actor id, articles mentioning it)], the `n` most mentioned first."""
+    if not story_ids:
+        return {}
+    count = func.count(func.distinct(Mention.article_id)).label("count")
+    stmt = (
+        select(Article.story_id, Mention.actor_id, count)
+        .join(Mention, Mention.article_id == Article.id)
+        .where(Article.story_id.in_(story_ids))
+        .group_by(Article.story_id, Mention.actor_id)
+    )
+    out: dict[int, list[tuple[int, int]]] = {}
+    for sid, actor, c in (await fetch(session, stmt)).all():
+        out.setdefault(sid, []).append((actor, c))
+    return {sid: sorted(v, key=lambda x: (-x[1], x[0]))[:n] for sid, v in out.items()}

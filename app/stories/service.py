@@ -1,0 +1,288 @@
+"""Rules for stories: which story an arriving article joins, when two stories merge, and the story lists.
+
+An article joins the story of the stored articles it is "about the same thing" as. Candidates come from
+the indexes already there: articles published within WINDOW of it that mention one of its actors (the
+date index bounds the walk, the (article_id, actor_id) index probes it), at most CANDIDATES of them, so
+the work per article does not grow with the corpus. A candidate is the same story when their texts are
+similar enough (`same_story`: the Jaccard similarity of their content words, estimated from bottom-k
+MinHash sketches, app/ingestion/storysig.py), a little less similar when they also share most actors.
+No match: the article starts a story. Matches in two or more stories: the article bridges them and the
+smaller stories merge into the largest (ties: the oldest), whose id stays; a merged story keeps its row
+with `merged_into`, so its id still answers, with a redirect. Thresholds were chosen on the labelled set
+in tests/data/stories/ (bench/stories.py prints pairwise precision and recall).
+
+Assignment runs inside the ingestion transaction (`assign`, called by app/articles/service.py:store for
+every article it creates: single POST, bulk, `geonews ingest`), and records one change per story it
+touched (entity "story": created, updated, merged) through the outbox, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from .. import outbox
+from ..actors import repository as actors_repo
+from ..actors.service import filter_id, filter_ids
+from ..ingestion.storysig import Sketch, sketch, unpack
+from ..models import to_utc_naive
+from ..pagination import Export, PageParams, PageResult, keyset_page
+from . import repository
+
+WINDOW = timedelta(days=3)
+CANDIDATES = 200
+# A story's score for an article: the mean of its TOP best text similarities to the story's candidates.
+# The article joins the best story scoring >= JOIN; another story scoring >= MERGE merges with it.
+TOP = 3
+JOIN = 0.14
+MERGE = 0.16
+TOP_ACTORS = 5
+
+
+@dataclass
+class NewArticle:
+    id: int
+    title: str
+    published_at: datetime
+    story_sig: bytes | None
+    actor_ids: frozenset[int]
+    duplicate_of: int | None = None
+
+
+def score(similarities: list[float]) -> float:
+    best = sorted(similarities, reverse=True)[:TOP]
+    return sum(best) / len(best)
+
+
+def match(
+    session: Session, art: NewArticle, common: set[int], earlier: Sequence[tuple[NewArticle, int]] = ()
+) -> dict[int, float]:
+    """story id -> its score, for the stories scoring at least JOIN (best first). `common`: the much-
+    mentioned actors; `earlier`: the articles of this batch already given a story (not stored yet)."""
+    if not art.actor_ids:
+        return {}
+    since, until = art.published_at - WINDOW, art.published_at + WINDOW
+    rows = repository.candidates(
+        session, sorted(art.actor_ids), since, until, CANDIDATES, bool(common & art.actor_ids)
+    )
+    near = [
+        (other.published_at, other.id, story, other.story_sig)
+        for other, story in earlier
+        if other.actor_ids & art.actor_ids and since <= other.published_at <= until
+    ]
+    # The newest CANDIDATES of the stored ones and of this batch's together.
+    both = sorted(
+        [*((p, i, s, sig) for i, s, sig, p in rows), *near], key=lambda c: (c[0], c[1]), reverse=True
+    )
+    mine = Sketch(unpack(art.story_sig))
+    per_story: dict[int, list[float]] = {}
+    for _, aid, story, sig in both[:CANDIDATES]:
+        if aid != art.id:
+            per_story.setdefault(story, []).append(mine.similarity(unpack(sig)))
+    scores = {sid: score(sims) for sid, sims in per_story.items()}
+    return dict(sorted(((s, v) for s, v in scores.items() if v >= JOIN), key=lambda x: -x[1]))
+
+
+def assign(session: Session, arts: Sequence[NewArticle]) -> None:
+    """Give each new article a story (oldest first, so a batch clusters as a stream would), merging the
+    stories an article bridges; then store the batch's assignments in one statement, recount the
+    stories touched and record their changes."""
+    touched: dict[int, set[int]] = {}
+    created: set[int] = set()
+    merged: list[tuple[int, int]] = []
+    done: list[tuple[NewArticle, int]] = []  # this batch's articles and their stories, oldest first
+    common = repository.common_actors(session, {a for art in arts for a in art.actor_ids})
+    for art in sorted(arts, key=lambda a: (a.published_at, a.id)):
+        story = None
+        if art.duplicate_of:
+            in_batch = {a.id: s for a, s in done}
+            story = in_batch.get(art.duplicate_of) or repository.story_of(session, art.duplicate_of)
+        if story is None:
+            found = match(session, art, common, done)
+            if not found:
+                story = repository.create(session, art.title, art.published_at)
+                created.add(story)
+            else:
+                bridged = [sid for sid, v in found.items() if v >= MERGE]
+                if len(bridged) < 2:
+                    story = next(iter(found))  # the best
+                else:
+                    size = repository.sizes(session, bridged)
+                    for _, s in done:
+                        size[s] = size.get(s, 0) + 1
+                    story = max(bridged, key=lambda s: (size.get(s, 0), -s))
+                    losers = sorted(s for s in bridged if s != story)
+                    repository.merge(session, losers, story)
+                    done = [(a, story if s in losers else s) for a, s in done]
+                    for loser in losers:
+                        merged.append((loser, story))
+                        touched.setdefault(story, set()).update(touched.pop(loser, ()))
+                        created.discard(loser)
+        done.append((art, story))
+        touched.setdefault(story, set()).update(art.actor_ids)
+    repository.set_stories(session, [(a.id, s) for a, s in done])
+    rows = repository.refresh(session, sorted(touched))
+    changes = [
+        outbox.PendingChange(
+            "story",
+            "created" if r["id"] in created else "updated",
+            r["id"],
+            outbox.jsonable(_change_data(r)),
+            tuple(sorted(touched[r["id"]])),
+            None,
+            r["last_seen"],
+        )
+        for r in rows
+    ]
+    into = dict(merged)
+
+    def survivor(sid: int) -> int:  # a winner may itself merge later in the same batch
+        while sid in into:
+            sid = into[sid]
+        return sid
+
+    changes += [
+        outbox.PendingChange(
+            "story",
+            "merged",
+            loser,
+            {"merged_into": survivor(loser)},
+            tuple(sorted(touched.get(survivor(loser), ()))),
+        )
+        for loser, _ in merged
+    ]
+    outbox.record_derived(session, changes)
+
+
+def _change_data(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: row[k]
+        for k in ("title", "article_count", "source_count", "first_seen", "last_seen", "merged_into")
+    }
+
+
+def assign_unassigned(session: Session, batch: int) -> int:
+    """Give a story to up to `batch` of the oldest articles without one (computing their signatures
+    when they were stored before signatures were); returns how many. Resumable: run until 0."""
+    rows = repository.unassigned(session, batch)
+    if not rows:
+        return 0
+    sigs = {r.id: r.story_sig or sketch(r.title, r.body) for r in rows}
+    repository.set_signatures(
+        session, [{"aid": r.id, "sig": sigs[r.id]} for r in rows if r.story_sig is None]
+    )
+    actors = repository.actors_of(session, [r.id for r in rows])
+    assign(
+        session,
+        [NewArticle(r.id, r.title, r.published_at, sigs[r.id], actors.get(r.id, frozenset())) for r in rows],
+    )
+    return len(rows)
+
+
+async def article_removed(session: AsyncSession, story_id: int | None, actor_ids: Sequence[int]) -> None:
+    """An article was deleted: its story is recounted (and stays, even when empty: its id is stable)."""
+    if story_id is None:
+        return
+    rows = await session.run_sync(lambda s: repository.refresh(s, [story_id]))
+    for r in rows:
+        outbox.record(
+            session,
+            "story",
+            "updated",
+            r["id"],
+            _change_data(r),
+            actor_ids=actor_ids,
+            published_at=r["last_seen"],
+        )
+
+
+async def surviving_id(session: AsyncSession, story_id: int) -> int | None:
+    """The story's id, or the id of the story it was merged into; None when there is no such story."""
+    exists, into = await repository.merged_into(session, story_id)
+    if not exists:
+        return None
+    return into or story_id
+
+
+# -- reads ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StoryFilters:
+    actors: list[str] | None = None
+    member_of: str | None = None
+    published_after: datetime | date | None = None
+    published_before: datetime | date | None = None
+    q: str | None = None
+    min_articles: int | None = None
+
+
+async def _with_top_actors(session: AsyncSession, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    top = await repository.top_actors(session, [r["id"] for r in rows], TOP_ACTORS)
+    briefs = await actors_repo.briefs(session, {a for v in top.values() for a, _ in v})
+    for r in rows:
+        r["top_actors"] = [
+            {"id": a, "slug": b["slug"], "name": b["name"], "kind": b["kind"], "count": c}
+            for a, c in top.get(r["id"], [])
+            if (b := briefs.get(a)) is not None
+        ]
+    return rows
+
+
+EXPORT_COLUMNS = ("id", "title", "first_seen", "last_seen", "article_count", "source_count")
+
+
+def _export_item(row: Any) -> dict[str, Any]:
+    return {c: row[c] for c in EXPORT_COLUMNS}
+
+
+async def list_stories(
+    session: AsyncSession, page: PageParams, f: StoryFilters, sort: str, fmt: str = "json"
+) -> PageResult | Export:
+    """A page of stories (with their top actors), or every match streamed (`fmt` ndjson/csv, without
+    top actors)."""
+    filters: dict[str, Any] = {
+        "actor_ids": await filter_ids(session, f.actors, "actor"),
+        "member_of": await filter_id(session, f.member_of, "member_of"),
+        "published_after": to_utc_naive(f.published_after) if f.published_after else None,
+        "published_before": to_utc_naive(f.published_before) if f.published_before else None,
+        "q": f.q,
+        "min_articles": f.min_articles,
+    }
+    stmt = repository.list_statement(repository.filter_conditions(**filters))
+    key = repository.SORTS[sort]
+    if fmt != "json":
+        return Export(stmt, key, fmt, EXPORT_COLUMNS, _export_item, "stories")
+    render = lambda rows: _with_top_actors(session, rows)  # noqa: E731
+    return await keyset_page(session, stmt, key, page, {**filters, "sort": sort}, render)
+
+
+@dataclass
+class Moved:
+    """The story was merged: the client is sent to the story that holds its articles now."""
+
+    to: int
+
+
+async def get_story(session: AsyncSession, story_id: int, page: PageParams) -> dict[str, Any] | Moved | None:
+    """The story with a page of its articles in time order (oldest first)."""
+    row = await repository.get(session, story_id)
+    if row is None:
+        return None
+    if row["merged_into"] is not None:
+        return Moved(row["merged_into"])
+    (story,) = await _with_top_actors(session, [row])
+    key = repository.ARTICLE_ORDER
+    articles = await keyset_page(
+        session, repository.articles_statement(story_id), key, page, {"story": story_id}
+    )
+    story["articles"] = {"items": articles.items, "next_cursor": articles.next_cursor}
+    return story
+
+
+__all__ = ["NewArticle", "assign", "get_story", "list_stories", "match"]

@@ -1,0 +1,349 @@
+"""Stories as a client sees them: merges and redirects, the list's filters, sorts and paging, the story
+filter on articles, and story changes in the feed."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from .conftest import labelled, post_bulk, walk
+
+T0 = "2026-04-01T08:00:00Z"
+
+
+def _post(client, headers, n: int, title: str, body: str, at: str) -> dict:
+    rec = {
+        "url": f"https://merge.example.com/{n}",
+        "title": title,
+        "body": body,
+        "published_at": at,
+        "source": f"outlet{n}.example",
+    }
+    r = client.post("/v1/articles", json=rec, headers=headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_a_bridging_article_merges_the_smaller_story_into_the_larger_and_the_old_id_redirects(
+    client, write_headers
+):
+    head = client.get("/v1/changes").json()["head"]
+    h = write_headers
+    a1 = _post(
+        client,
+        h,
+        1,
+        "Odesa grain corridor reopens",
+        "Ukraine reopened the grain corridor from Odesa port as shipping insurance and convoy rules let wheat exports pass the Bosphorus.",
+        "2026-04-01T08:00:00Z",
+    )
+    a2 = _post(
+        client,
+        h,
+        2,
+        "Wheat convoy sails from Odesa",
+        "Ukraine: wheat exports resume through the Odesa grain corridor; shipping insurance covers each convoy to the Bosphorus port.",
+        "2026-04-01T09:00:00Z",
+    )
+    b1 = _post(
+        client,
+        h,
+        3,
+        "Cyberattack hits Ukrainian banks",
+        "Ukraine hit by cyberattack: banking servers outage after hackers deployed ransomware, payments and Kyivstar telecom disrupted.",
+        "2026-04-01T10:00:00Z",
+    )
+    big, small = a1["story_id"], b1["story_id"]
+    assert a2["story_id"] == big and small != big  # two stories so far
+    listed = {s["id"] for s in walk(client, "/v1/stories", published_after="2026-04-01")}
+    assert listed == {big, small}
+
+    bridge = _post(
+        client,
+        h,
+        4,
+        "Cyberattack disrupts Odesa grain corridor",
+        "Ukraine faces grain corridor disruption at Odesa port: shipping insurance, convoy, wheat exports and Bosphorus transit hit after a cyberattack on banking servers, an outage caused by hackers with ransomware, payments and Kyivstar telecom down.",
+        "2026-04-01T11:00:00Z",
+    )
+    assert bridge["story_id"] == big  # the larger story's id stays
+    assert client.get(f"/v1/articles/{b1['id']}").json()["story_id"] == big
+
+    r = client.get(f"/v1/stories/{small}?limit=2", follow_redirects=False)
+    assert r.status_code == 308
+    assert r.headers["location"] == f"/v1/stories/{big}?limit=2"
+    followed = client.get(f"/v1/stories/{small}")
+    assert followed.status_code == 200 and followed.json()["id"] == big
+    assert followed.json()["article_count"] == 4 and followed.json()["source_count"] == 4
+    assert [a["id"] for a in walk(client, "/v1/articles", story=small)] == [
+        bridge["id"],
+        b1["id"],
+        a2["id"],
+        a1["id"],
+    ]
+    # A merged story is no longer listed.
+    assert {s["id"] for s in walk(client, "/v1/stories", published_after="2026-04-01")} == {big}
+
+    changes = client.get("/v1/changes", params={"after": head, "entity": "story", "limit": 100}).json()[
+        "items"
+    ]
+    ops = [(c["op"], c["entity_id"]) for c in changes]
+    assert ops[:3] == [("created", big), ("updated", big), ("created", small)]
+    assert ("merged", small) in ops and ("updated", big) in ops[3:]
+    merged = next(c for c in changes if c["op"] == "merged")
+    assert merged["data"] == {"merged_into": big}
+    last = [c for c in changes if c["entity_id"] == big][-1]
+    assert last["data"]["article_count"] == 4 and last["data"]["merged_into"] is None
+    # Article changes are still one per article: the story's are apart.
+    kinds = {
+        c["entity"] for c in client.get("/v1/changes", params={"after": head, "limit": 100}).json()["items"]
+    }
+    assert kinds == {"article", "story"}
+
+
+def test_deleting_an_article_recounts_its_story(client, write_headers):
+    h = write_headers
+    a1 = _post(
+        client,
+        h,
+        11,
+        "Odesa grain corridor reopens",
+        "Ukraine reopened the grain corridor from Odesa port as shipping insurance and convoy rules let wheat exports pass the Bosphorus.",
+        T0,
+    )
+    a2 = _post(
+        client,
+        h,
+        12,
+        "Wheat convoy sails from Odesa",
+        "Ukraine: wheat exports resume through the Odesa grain corridor; shipping insurance covers each convoy to the Bosphorus port.",
+        "2026-04-01T09:00:00Z",
+    )
+    sid = a1["story_id"]
+    assert a2["story_id"] == sid and client.get(f"/v1/stories/{sid}").json()["article_count"] == 2
+    head = client.get("/v1/changes").json()["head"]
+    assert client.delete(f"/v1/articles/{a2['id']}", headers=h).status_code == 204
+    s = client.get(f"/v1/stories/{sid}").json()
+    assert s["article_count"] == 1 and s["last_seen"].startswith("2026-04-01T08:00")
+    changes = client.get("/v1/changes", params={"after": head, "entity": "story"}).json()["items"]
+    assert [(c["op"], c["entity_id"], c["data"]["article_count"]) for c in changes] == [("updated", sid, 1)]
+    # A PATCH keeps the article in its story.
+    r = client.patch(f"/v1/articles/{a1['id']}", json={"title": "Odesa corridor open again"}, headers=h)
+    assert r.status_code == 200 and r.json()["story_id"] == sid
+
+
+WANTED = ("us-china-trade", "dprk-missile", "opec-cut", "single-japan-rice")
+
+
+@pytest.fixture
+def some_stories(client, write_headers) -> dict[str, int]:
+    recs = sorted((r for r in labelled() if r["story"] in WANTED), key=lambda r: r["published_at"])
+    ids = post_bulk(client, write_headers, recs)
+    got: dict[str, set[int]] = {}
+    for aid, rec in zip(ids, recs, strict=True):
+        got.setdefault(rec["story"], set()).add(client.get(f"/v1/articles/{aid}").json()["story_id"])
+    assert all(len(v) == 1 for v in got.values()), got
+    return {k: next(iter(v)) for k, v in got.items()}
+
+
+def test_story_list_filters_sorts_and_pages(client, some_stories):
+    s = some_stories
+    everything = walk(client, "/v1/stories", limit=200)
+    assert {x["id"] for x in everything} == set(s.values())
+    by_id = {x["id"]: x for x in everything}
+    assert (
+        by_id[s["us-china-trade"]]["article_count"] == 5
+        and by_id[s["single-japan-rice"]]["article_count"] == 1
+    )
+    assert by_id[s["opec-cut"]]["title"] == "OPEC+ agrees surprise oil output cut of 1 million barrels a day"
+    top = [a["slug"] for a in by_id[s["dprk-missile"]]["top_actors"]]
+    assert top[0] == "north-korea" and len(top) <= 5
+    assert by_id[s["dprk-missile"]]["top_actors"][0]["count"] == 5
+
+    # recency (default): latest article first; size: most articles first; limit=1 walks each once.
+    recency = walk(client, "/v1/stories", limit=1)
+    assert [x["last_seen"] for x in recency] == sorted((x["last_seen"] for x in everything), reverse=True)
+    size = walk(client, "/v1/stories", limit=1, sort="size")
+    assert [x["article_count"] for x in size] == sorted(
+        (x["article_count"] for x in everything), reverse=True
+    )
+    assert sorted(x["id"] for x in size) == sorted(by_id)
+
+    def ids(**params) -> set[int]:
+        return {x["id"] for x in walk(client, "/v1/stories", **params)}
+
+    assert ids(actor="north-korea") == {s["dprk-missile"]}
+    assert ids(actor=["north-korea", "saudi-arabia"]) == {s["dprk-missile"], s["opec-cut"]}
+    assert s["single-japan-rice"] not in ids(member_of="nato") and s["us-china-trade"] in ids(
+        member_of="nato"
+    )
+    assert ids(published_before="2026-03-10") == {s["opec-cut"]}
+    assert ids(published_after="2026-03-16") == {s["dprk-missile"], s["single-japan-rice"]}
+    assert ids(q="Geneva TALKS") == {s["us-china-trade"]}
+    assert ids(q="nothing-like-this") == set()
+    assert ids(min_articles=2) == set(s.values()) - {s["single-japan-rice"]}
+
+    # Exports stream every match in the list's order.
+    lines = client.get("/v1/stories", params={"format": "ndjson", "sort": "size"}).text.splitlines()
+    exported = [orjson.loads(line) for line in lines]
+    assert [x["id"] for x in exported] == [x["id"] for x in size]
+    assert exported[0]["article_count"] == size[0]["article_count"]
+    csv = client.get("/v1/stories", params={"actor": "north-korea"}, headers={"accept": "text/csv"}).text
+    assert csv.splitlines()[0].startswith("id,title") and len(csv.splitlines()) == 2
+
+
+def test_story_filter_on_articles_on_sql_even_with_full_text(client, some_stories):
+    sid = some_stories["us-china-trade"]
+    arts = walk(client, "/v1/articles", story=sid)
+    assert len(arts) == 5 and all(a["story_id"] == sid for a in arts)
+    r = client.get("/v1/articles", params={"story": sid, "q": "Asia"})
+    assert r.status_code == 200 and r.headers["x-answered-by"] == "sql"
+    hits = r.json()["items"]
+    assert hits and {a["id"] for a in hits} < {a["id"] for a in arts}
+    assert len(hits) == 1 and "asia" in (hits[0]["snippet"] or "").lower()
+    assert client.get("/v1/articles", params={"story": 987654}).json()["items"] == []
+
+
+def test_story_changes_in_the_feed_follow_the_actor_filter(client, some_stories):
+    changes = walk_changes(client, entity="story")
+    created = {c["entity_id"] for c in changes if c["op"] == "created"}
+    assert created == set(some_stories.values())
+    dprk = walk_changes(client, entity="story", actor="north-korea")
+    assert {c["entity_id"] for c in dprk} == {some_stories["dprk-missile"]}
+    last = dprk[-1]["data"]
+    assert last["article_count"] == 5 and last["title"] and last["last_seen"].endswith("Z")
+
+
+def walk_changes(client, **params) -> list[dict]:
+    out, after = [], 0
+    while True:
+        page = client.get("/v1/changes", params={**params, "after": after, "limit": 200}).json()
+        out += page["items"]
+        if not page["items"]:
+            return out
+        after = page["next_after"]
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/v1/stories/987654", 404),
+        ("/v1/stories/0", 404),
+        ("/v1/stories?sort=largest", 400),
+        ("/v1/stories?actor=no-such-actor", 400),
+        ("/v1/stories?member_of=no-such-org", 400),
+        ("/v1/stories?cursor=garbage", 400),
+        ("/v1/stories?min_articles=0", 400),
+        ("/v1/stories?published_after=yesterday", 400),
+        ("/v1/articles?story=0", 400),
+    ],
+)
+def test_bad_requests_are_problems(client, url, status):
+    r = client.get(url)
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_cursor_is_bound_to_its_filters(client, some_stories):
+    page = client.get("/v1/stories", params={"limit": 1, "sort": "size"}).json()
+    assert page["next_cursor"]
+    r = client.get("/v1/stories", params={"limit": 1, "sort": "recency", "cursor": page["next_cursor"]})
+    assert r.status_code == 400
+
+
+ENERGY = [
+    (
+        "Kharkiv blackout after substation damage",
+        "Ukraine: Kharkiv blackout as damaged substations and transformers leave repair crews working on generators and heating outages.",
+    ),
+    (
+        "Repair crews restore Kharkiv power grid",
+        "Ukraine repair crews restored part of the Kharkiv power grid; transformers, substations and generators keep heating on despite outages.",
+    ),
+    (
+        "Heating outages in Kharkiv",
+        "Ukraine heating outages in Kharkiv: substations hit, transformers replaced, repair crews bring generators, blackout continues.",
+    ),
+    (
+        "Kharkiv transformers replaced",
+        "Ukraine replaced transformers at Kharkiv substations; repair crews say the blackout and heating outages will ease as generators arrive.",
+    ),
+    (
+        "Generators arrive in Kharkiv",
+        "Ukraine sends generators to Kharkiv, where the blackout, damaged substations and transformers caused heating outages; repair crews busy.",
+    ),
+]
+GRAIN = [
+    (
+        "Odesa grain corridor reopens",
+        "Ukraine reopened the grain corridor from Odesa port as shipping insurance and convoy rules let wheat exports pass the Bosphorus.",
+    ),
+    (
+        "Wheat convoy sails from Odesa",
+        "Ukraine: wheat exports resume through the Odesa grain corridor; shipping insurance covers each convoy to the Bosphorus port.",
+    ),
+]
+CYBER = (
+    "Cyberattack hits Ukrainian banks",
+    "Ukraine hit by cyberattack: banking servers outage after hackers deployed ransomware, payments and Kyivstar telecom disrupted.",
+)
+BRIDGE_1 = (
+    "Cyberattack disrupts Odesa grain corridor",
+    "Ukraine faces grain corridor disruption at Odesa port: shipping insurance, convoy, wheat exports and Bosphorus transit hit after a cyberattack on banking servers, an outage caused by hackers with ransomware, payments and Kyivstar telecom down.",
+)
+BRIDGE_2 = (
+    "Kharkiv blackout halts Odesa grain convoy",
+    "Ukraine: the Kharkiv blackout, damaged substations and transformers, heating outages and repair crews with generators now also hit the Odesa grain corridor, wheat exports, shipping insurance and each convoy to the Bosphorus port.",
+)
+
+
+@pytest.mark.parametrize("how", ["one batch", "one by one"])
+def test_chained_merges_redirect_in_one_hop_to_the_last_survivor(client, write_headers, how):
+    """cyber merges into grain (2 > 1), then grain (4) into energy (5): both old ids lead to energy."""
+    texts = [*ENERGY, *GRAIN, CYBER, BRIDGE_1, BRIDGE_2]
+    recs = [
+        {
+            "url": f"https://chain.example.com/{i}",
+            "title": t,
+            "body": b,
+            "published_at": f"2026-05-01T{i:02d}:00:00Z",
+            "source": f"outlet{i}.example",
+        }
+        for i, (t, b) in enumerate(texts)
+    ]
+    head = client.get("/v1/changes").json()["head"]
+    if how == "one batch":
+        ids = post_bulk(client, write_headers, recs)
+    else:
+        ids = []
+        for rec in recs:
+            r = client.post("/v1/articles", json=rec, headers=write_headers)
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+    stories = {client.get(f"/v1/articles/{i}").json()["story_id"] for i in ids}
+    assert len(stories) == 1
+    (energy,) = stories
+    assert client.get(f"/v1/stories/{energy}").json()["article_count"] == len(texts)
+    changes = client.get("/v1/changes", params={"after": head, "entity": "story", "limit": 200}).json()[
+        "items"
+    ]
+    merged = {c["entity_id"]: c["data"]["merged_into"] for c in changes if c["op"] == "merged"}
+    # The feed tells the merges as they happened (one by one: cyber into grain, then grain into energy;
+    # in one batch both straight into energy); following them always ends at the survivor.
+    assert len(merged) == 2 and energy not in merged
+
+    def follow(sid: int) -> int:
+        while sid in merged:
+            sid = merged[sid]
+        return sid
+
+    assert {follow(old) for old in merged} == {energy}
+    if how == "one batch":
+        assert set(merged.values()) == {energy}
+    else:
+        (grain,) = set(merged.values()) - {energy}
+        assert grain in merged and merged[grain] == energy
+    for old in merged:
+        r = client.get(f"/v1/stories/{old}", follow_redirects=False)
+        assert r.status_code == 308 and r.headers["location"] == f"/v1/stories/{energy}"
+    assert [s["id"] for s in walk(client, "/v1/stories", published_after="2026-05-01")] == [energy]
