@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Boolean, Date, String, Table, TypeDecorator
+from sqlalchemy import Boolean, Date, String, Table, Text, TypeDecorator, cast, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import OperationalError
@@ -168,6 +168,40 @@ def _in_subquery(element: in_subquery, compiler: SQLCompiler, **kw: Any) -> str:
 def _in_subquery_array(element: in_subquery, compiler: SQLCompiler, **kw: Any) -> str:
     inner = compiler.process(element.subquery.element, **kw)
     return f"{compiler.process(element.column, **kw)} = ANY (ARRAY({inner}))"
+
+
+# -- the rows of a small SELECT as one JSON value (a detail and its children in one statement) -------------
+
+
+class json_rows(ColumnElement[str]):  # noqa: N801 - reads as an SQL function
+    """The rows of `inner` (a small, ordered SELECT) as one JSON array of arrays, in the order of the
+    inner SELECT, as a scalar subquery: ``[[c1, c2, …], …]``, ``[]`` for none. A detail and its child rows
+    then come back in one statement (one round trip on PostgreSQL). SQLite: json_group_array(json_array(…))
+    over the ordered subquery; PostgreSQL: json_agg(json_build_array(…) ORDER BY the row's position)."""
+
+    __visit_name__ = "geonews_json_rows"
+    type = String()
+    inherit_cache = True
+    _traverse_internals = [("inner", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner.subquery()
+
+
+@compiles(json_rows)
+def _json_rows_sqlite(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
+    sub = element.inner
+    agg = select(func.json_group_array(func.json_array(*sub.c))).select_from(sub).scalar_subquery()
+    return compiler.process(agg, **kw)  # type: ignore[no-any-return]
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_pg(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
+    # json_agg keeps the order of an ordered subquery (PostgreSQL aggregates its input in scan order).
+    sub = element.inner
+    rows = func.coalesce(func.json_agg(func.json_build_array(*sub.c)), literal_column("'[]'::json"))
+    agg = select(cast(rows, Text)).select_from(sub).scalar_subquery()
+    return compiler.process(agg, **kw)  # type: ignore[no-any-return]
 
 
 # -- transactions the database aborted ---------------------------------------------------------------

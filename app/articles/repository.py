@@ -8,12 +8,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, delete, desc, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, aliased
 
 from ..db import fetch
-from ..dialect import day_of
+from ..dialect import day_of, json_rows
 from ..dialect import insert as dialect_insert
 from ..models import (
     Actor,
@@ -263,17 +264,19 @@ _MENTIONS = (
 )
 
 
+def _mention(row: Sequence[Any]) -> dict[str, Any]:
+    s, e, t, c, aid, slug, name, kind = row
+    return {
+        "actor": {"id": aid, "slug": slug, "name": name, "kind": kind},
+        "start": s,
+        "end": e,
+        "text": t,
+        "confidence": c,
+    }
+
+
 async def mentions_of(session: AsyncSession, article_id: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "actor": {"id": aid, "slug": slug, "name": name, "kind": kind},
-            "start": s,
-            "end": e,
-            "text": t,
-            "confidence": c,
-        }
-        for s, e, t, c, aid, slug, name, kind in (await fetch(session, _MENTIONS, {"id": article_id})).all()
-    ]
+    return [_mention(r) for r in (await fetch(session, _MENTIONS, {"id": article_id})).all()]
 
 
 _EVENTS = (
@@ -282,6 +285,9 @@ _EVENTS = (
     .where(EventArticle.article_id == bindparam("id"))
     .order_by(Event.start_date, Event.id)
 )
+
+
+_EVENT_KEYS = ("id", "title", "type", "start_date", "status")
 
 
 async def events_of(session: AsyncSession, article_id: int) -> list[dict[str, Any]]:
@@ -306,20 +312,43 @@ _CLAIMS = (
 )
 
 
+def _claim(row: Sequence[Any]) -> dict[str, Any]:
+    cid, text, stance, said_on, pid, aid, slug, name, kind = row
+    return {
+        "id": cid,
+        "speaker": {"id": aid, "slug": slug, "name": name, "kind": kind},
+        "text": text,
+        "stance": stance,
+        "said_on": said_on,
+        "proposition_id": pid,
+    }
+
+
 async def claims_of(session: AsyncSession, article_id: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": cid,
-            "speaker": {"id": aid, "slug": slug, "name": name, "kind": kind},
-            "text": text,
-            "stance": stance,
-            "said_on": said_on,
-            "proposition_id": pid,
-        }
-        for cid, text, stance, said_on, pid, aid, slug, name, kind in (
-            await fetch(session, _CLAIMS, {"id": article_id})
-        ).all()
-    ]
+    return [_claim(r) for r in (await fetch(session, _CLAIMS, {"id": article_id})).all()]
+
+
+# The detail and its children in one statement: each child list is one JSON value (app.dialect.json_rows).
+_DETAIL = select(
+    *DETAIL_COLUMNS,
+    json_rows(_MENTIONS).label("mentions_rows"),
+    json_rows(_EVENTS).label("events_rows"),
+    json_rows(_CLAIMS).label("claims_rows"),
+    json_rows(places_repo.OF_ARTICLE).label("places_rows"),
+).where(Article.id == bindparam("id"))
+
+
+async def detail(session: AsyncSession, article_id: int) -> dict[str, Any] | None:
+    """The article with its mentions, events, claims and place rows, read in one statement."""
+    row = (await fetch(session, _DETAIL, {"id": article_id})).mappings().first()
+    if row is None:
+        return None
+    out = dict(row)
+    out["mentions"] = [_mention(r) for r in orjson.loads(out.pop("mentions_rows"))]
+    out["events"] = [dict(zip(_EVENT_KEYS, r, strict=True)) for r in orjson.loads(out.pop("events_rows"))]
+    out["claims"] = [_claim(r) for r in orjson.loads(out.pop("claims_rows"))]
+    out["place_rows"] = orjson.loads(out.pop("places_rows"))
+    return out
 
 
 _ACTOR_IDS = select(Mention.actor_id).where(Mention.article_id == bindparam("id")).distinct()

@@ -234,14 +234,11 @@ async def update_article(session: AsyncSession, article_id: int, data: ArticleUp
 
 
 async def get_article(session: AsyncSession, article_id: int) -> dict[str, Any] | None:
-    out = await repository.get(session, article_id)
+    out = await repository.detail(session, article_id)  # one statement, children included
     if out is None:
         return None
     out["duplicate_of"] = out.pop("duplicate_of_id")
-    out["mentions"] = await repository.mentions_of(session, article_id)
-    out["events"] = await repository.events_of(session, article_id)
-    out["claims"] = await repository.claims_of(session, article_id)
-    out["places"] = await places_service.article_places(session, article_id)
+    out["places"] = places_service.places_of_rows(out.pop("place_rows"))
     return out
 
 

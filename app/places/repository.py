@@ -72,7 +72,7 @@ async def ids_within(session: AsyncSession, area: Area) -> list[str]:
     return sorted(pid for pid, lat, lon in rows if area.contains(lat, lon))
 
 
-_OF_ARTICLE = (
+OF_ARTICLE = (  # (start, end, text, place id, name, country, lat, lon) in text order
     select(
         ArticlePlace.start_offset,
         ArticlePlace.end_offset,
@@ -90,7 +90,7 @@ _OF_ARTICLE = (
 
 
 async def of_article(session: AsyncSession, article_id: int) -> list[Any]:
-    return list((await fetch(session, _OF_ARTICLE, {"id": article_id})).all())
+    return list((await fetch(session, OF_ARTICLE, {"id": article_id})).all())
 
 
 async def offsets_of_articles(session: AsyncSession, article_ids: Sequence[int]) -> list[Any]:

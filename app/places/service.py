@@ -86,25 +86,29 @@ def _main(offsets: Sequence[tuple[str, int]]) -> str | None:
 
 async def article_places(session: AsyncSession, article_id: int) -> list[dict[str, Any]]:
     """The places an article names, the main one first, then by count and first mention."""
-    rows = await repository.of_article(session, article_id)
-    main = _main([(r.id, r.start_offset) for r in rows])
+    return places_of_rows(await repository.of_article(session, article_id))
+
+
+def places_of_rows(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """The article's places from its rows of `repository.OF_ARTICLE`, the main one first."""
+    main = _main([(r[3], r[0]) for r in rows])
     out: dict[str, dict[str, Any]] = {}
-    for r in rows:
+    for start, end, _text, pid, name, country, lat, lon in rows:
         item = out.setdefault(
-            r.id,
+            pid,
             {
-                "id": r.id,
-                "name": r.name,
-                "country": r.country,
-                "lat": r.lat,
-                "lon": r.lon,
+                "id": pid,
+                "name": name,
+                "country": country,
+                "lat": lat,
+                "lon": lon,
                 "count": 0,
-                "main": r.id == main,
+                "main": pid == main,
                 "offsets": [],
             },
         )
         item["count"] += 1
-        item["offsets"].append((r.start_offset, r.end_offset))
+        item["offsets"].append((start, end))
     return sorted(out.values(), key=lambda p: (not p["main"], -p["count"], p["offsets"][0][0]))
 
 
