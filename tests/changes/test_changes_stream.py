@@ -35,6 +35,17 @@ def _article(n: int, body: str) -> dict:
     }
 
 
+def _post_retrying(client: httpx.Client, body: dict) -> None:
+    """POST as a client honouring Retry-After would (a server just restarted may answer 503 briefly)."""
+    deadline = time.time() + 20
+    while True:
+        r = client.post("/v1/articles", json=body)
+        if r.status_code != 503 or time.time() > deadline:
+            break
+        time.sleep(min(2.0, float(r.headers.get("retry-after", "1"))))
+    assert r.status_code == 201, r.text
+
+
 class Listener:
     """An EventSource-like reader in a thread: events land in a queue."""
 
@@ -48,12 +59,21 @@ class Listener:
     def _run(self, base: str, params: dict, headers: dict) -> None:
         try:
             client = httpx.Client(base_url=base, timeout=httpx.Timeout(5, read=60))
-            with client, client.stream("GET", "/v1/changes/stream", params=params, headers=headers) as r:
-                assert r.status_code == 200, r.read()
-                assert r.headers["content-type"].startswith("text/event-stream")
-                self.opened.set()
-                for ev in sse_events(r.iter_lines()):
-                    self.events.put(ev)
+            deadline = time.time() + 20
+            with client:
+                while True:
+                    with client.stream("GET", "/v1/changes/stream", params=params, headers=headers) as r:
+                        # A server just started on a loaded machine may answer 503 with Retry-After for a
+                        # moment (its database watchdog is still probing): a client retries, so do we.
+                        if r.status_code == 503 and time.time() < deadline:
+                            time.sleep(min(2.0, float(r.headers.get("retry-after", "1"))))
+                            continue
+                        assert r.status_code == 200, r.read()
+                        assert r.headers["content-type"].startswith("text/event-stream")
+                        self.opened.set()
+                        for ev in sse_events(r.iter_lines()):
+                            self.events.put(ev)
+                        return
         except Exception as exc:  # the server went away
             self.events.put({"error": repr(exc)})
         finally:
@@ -107,7 +127,7 @@ def test_resume_after_a_crash_loses_and_repeats_nothing(settings):
     try:
         with httpx.Client(base_url=base, headers=headers) as c:
             for i in range(10, 15):
-                c.post("/v1/articles", json=_article(100 + i, f"South Korea item {i}."))
+                _post_retrying(c, _article(100 + i, f"South Korea item {i}."))
         # EventSource resumes with the last id it saw.
         resumed = Listener(base, {"entity": "article"}, {"Last-Event-ID": got[-1]["id"]})
         rest = resumed.take(9)
