@@ -138,7 +138,11 @@ BULK_BODY = {
         "required": True,
         "content": {
             "application/json": {
-                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/ArticleCreate"}}
+                "schema": {
+                    "type": "array",
+                    "minItems": 1,  # an empty bulk body is a 400
+                    "items": {"$ref": "#/components/schemas/ArticleCreate"},
+                }
             },
         },
     }

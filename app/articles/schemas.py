@@ -18,9 +18,16 @@ Tag = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 def _check_url(v: str) -> str:
     from urllib.parse import urlsplit
 
+    from ..ingestion.urls import canonicalize_url
+    from ..models import Article
+
     parts = urlsplit(v)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an absolute http(s) URL")
+    # The canonical form (percent-encoded, normalised) is what is stored and deduplicated on: it must fit.
+    limit = Article.__table__.c.canonical_url.type.length
+    if len(canonicalize_url(v)) > limit:
+        raise ValueError(f"is longer than {limit} characters once normalised (percent-encoded)")
     return v
 
 

@@ -34,6 +34,9 @@ DELIBERATE = [
     Deliberate("article-needs-title", "ST202", r"title and published_at: required"),
     Deliberate("webhook-target", "ST202", r"cannot receive webhooks"),
     Deliberate("route-byte-limit", "ST201", r"The body is larger than \d+ bytes"),
+    Deliberate("exclusive-parameters", "ST202", r"cannot be combined"),
+    Deliberate("url-normalised-length", "ST202", r"characters once normalised"),
+    Deliberate("bulk-items-one-by-one", "ST201", r'"failed":\[\{"index":\d+,"status":422'),
 ]
 
 _BLOCK = re.compile(r"\n_{3,} (.+?) _{3,}\n")

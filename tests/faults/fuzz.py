@@ -420,9 +420,12 @@ def fuzz(engine_name: str, seconds: int) -> bool:
         for example in raw["server_errors"]:
             print("   5xx for:", example.splitlines()[0][:200])
         print(f"== fuzz {engine_name}: server-side 5xx counts {errors or 'none'}; alive after: {alive}")
-        logged = [line for line in server.output().splitlines() if "unhandled error" in line]
-        for line in logged[:10]:
-            print("   server log:", line[:300])
+        output = server.output().splitlines()
+        logged = [i for i, line in enumerate(output) if "unhandled error" in line]
+        for i in logged[:10]:
+            print("   server log:", output[i][:300])
+            for line in output[i + 1 : i + 40]:  # its traceback
+                print("      ", line[:300])
         ok = not errors and not raw["server_errors"] and alive and not logged and not st["undocumented"]
         if not ok and st["tail"]:
             print(st["tail"])
