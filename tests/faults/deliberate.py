@@ -31,7 +31,7 @@ DELIBERATE = [
         "order-of-dates", "ST202", r"must be (before|after)|valid_to must be after|`from` .* after `to`"
     ),
     Deliberate("digit-slug", "ST202", r"slug cannot be all digits"),
-    Deliberate("article-needs-title", "ST202", r"title and published_at: required"),
+    Deliberate("article-needs-title", "ST202", r"(title|published_at): required unless the body"),
     Deliberate("webhook-target", "ST202", r"cannot receive webhooks"),
     Deliberate("route-byte-limit", "ST201", r"The body is larger than \d+ bytes"),
     Deliberate("exclusive-parameters", "ST202", r"cannot be combined"),
