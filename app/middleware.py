@@ -95,7 +95,11 @@ class CancelOnDisconnect:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or scope["path"].endswith("/stream")  # event streams watch their connection themselves
+        ):
             await self.app(scope, receive, send)
             return
         # The request's own messages first (a GET body is empty or ignored).
