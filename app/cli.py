@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -176,6 +177,8 @@ def ingest(
     empty, ill-formed or unreadable (unless --allow-empty)."""
     from .articles.cli import run_ingest
 
+    if server is None:  # into the database: migrated and seeded like `serve` (actors to link against)
+        _prepare(seed_if_empty=True)
     report = run_ingest(
         files, server=server, key=key, batch=batch, console=err, undated_as_ingested=undated_as_ingested
     )
@@ -193,6 +196,42 @@ def ingest(
         raise typer.Exit(1)
     if counts["failed"] and not stored:
         raise typer.Exit(1)
+
+
+@app.command()
+def relink(
+    since: Annotated[
+        datetime | None, typer.Option(help="Only articles published at or after this date (ISO 8601).")
+    ] = None,
+    after_id: Annotated[int, typer.Option(min=0, help="Resume after this article id.")] = 0,
+    batch: Annotated[int, typer.Option(min=1, max=10000, help="Articles per transaction.")] = 500,
+) -> None:
+    """Run the actor linker again over stored articles (after actors or aliases were added or changed):
+    mentions that differ are replaced and each changed article is recorded in the change log."""
+    from rich.progress import Progress
+
+    from .articles.relink import count, relink
+    from .db import make_sync_engine
+
+    _prepare(seed_if_empty=False)
+    engine = make_sync_engine(get_settings())
+    try:
+        total = count(engine, since, after_id)
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("relinking", total=total)
+            report = relink(
+                engine,
+                since=since,
+                after_id=after_id,
+                batch=batch,
+                advance=lambda n: progress.advance(task, n),
+            )
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"scanned {report.scanned}, changed {report.changed} (mentions +{report.added} -{report.removed}); "
+        f"last article id {report.last_id}"
+    )
 
 
 def main() -> None:  # pragma: no cover

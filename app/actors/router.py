@@ -55,6 +55,12 @@ async def list_actors(
     return list_response(request, result)
 
 
+# New articles are linked with a changed actor at once; stored ones only when `geonews relink` runs.
+RELINK_NOTE = {
+    "Geonews-Relink": "articles stored before this change are linked to it by `geonews relink [--since DATE]`"
+}
+
+
 @router.post("", status_code=201, response_model=ActorRead, dependencies=[write_access])
 async def create_actor(
     session: SessionDep,
@@ -68,7 +74,7 @@ async def create_actor(
     ] = False,
 ) -> Response:
     out = await service.create_actor(session, body, allow_duplicate)
-    return JSON(out, status_code=201, headers={"Location": f"/v1/actors/{out['slug']}"})
+    return JSON(out, status_code=201, headers={"Location": f"/v1/actors/{out['slug']}", **RELINK_NOTE})
 
 
 @router.get("/{actor}", response_model=ActorRead, dependencies=[read_access])
@@ -78,7 +84,7 @@ async def get_actor(session: SessionDep, actor_id: ActorDep, as_of: AsOfToday = 
 
 @router.patch("/{actor}", response_model=ActorRead, dependencies=[write_access])
 async def update_actor(session: SessionDep, actor_id: ActorDep, body: ActorUpdate) -> Response:
-    return JSON(await service.update_actor(session, actor_id, body))
+    return JSON(await service.update_actor(session, actor_id, body), headers=RELINK_NOTE)
 
 
 @router.delete("/{actor}", status_code=204, dependencies=[write_access])
