@@ -123,6 +123,7 @@ def register(parent: typer.Typer) -> None:
 
         from .. import migrate
         from ..db import make_sync_engine
+        from ..dialect import immediate_writes
         from .service import prune_older
 
         settings = get_settings()
@@ -130,7 +131,8 @@ def register(parent: typer.Typer) -> None:
         days = older_than_days if older_than_days is not None else settings.changes_retention_days
         engine = make_sync_engine(settings)
         try:
-            with Session(engine) as session, session.begin():
+            # BEGIN IMMEDIATE on SQLite: it reads, then deletes, beside a running server's writers.
+            with Session(immediate_writes(engine)) as session, session.begin():
                 deleted, through = prune_older(session, days)
         finally:
             engine.dispose()
