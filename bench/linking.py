@@ -144,6 +144,20 @@ class Linker:
         return "alias"
 
 
+def linker_for(settings: Any) -> Linker:
+    """The linker of the database these settings name (a short-lived engine, disposed)."""
+    from sqlalchemy.orm import Session
+
+    from app.db import make_sync_engine
+
+    engine = make_sync_engine(settings)
+    try:
+        with Session(engine) as session:
+            return linker_from_session(session)
+    finally:
+        engine.dispose()
+
+
 def linker_from_session(session: Session, extra: Iterable[GazetteerEntry] = ()) -> Linker:
     rows = session.execute(select(Actor.id, Actor.slug, Actor.kind, Actor.name)).all()
     return Linker(

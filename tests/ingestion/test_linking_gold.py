@@ -9,11 +9,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy.orm import Session
 
-from app.db import make_sync_engine
 from app.ingestion.linker import Gazetteer
-from bench.linking import GOLD_DIR, KINDS, Linker, evaluate, linker_from_session, load_gold
+from bench.linking import GOLD_DIR, KINDS, Linker, evaluate, linker_for, load_gold
 
 PRECISION_FLOOR = 0.97
 RECALL_FLOOR = 0.95
@@ -21,12 +19,7 @@ RECALL_FLOOR = 0.95
 
 @pytest.fixture
 def linker(settings) -> Linker:  # type: ignore[no-untyped-def]
-    engine = make_sync_engine(settings)
-    try:
-        with Session(engine) as session:
-            return linker_from_session(session)
-    finally:
-        engine.dispose()
+    return linker_for(settings)
 
 
 def test_gold_set_is_well_formed() -> None:

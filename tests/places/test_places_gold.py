@@ -4,10 +4,8 @@ measured figures (precision 0.918, recall 0.938, 1.000 over places the gazetteer
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.orm import Session
 
-from app.db import make_sync_engine
-from bench.linking import Linker, linker_from_session, load_gold
+from bench.linking import Linker, linker_for, load_gold
 from bench.places import evaluate_places
 
 PRECISION_FLOOR = 0.9
@@ -16,12 +14,7 @@ RECALL_KNOWN_FLOOR = 0.95
 
 @pytest.fixture
 def linker(settings) -> Linker:  # type: ignore[no-untyped-def]
-    engine = make_sync_engine(settings)
-    try:
-        with Session(engine) as session:
-            return linker_from_session(session)
-    finally:
-        engine.dispose()
+    return linker_for(settings)
 
 
 def test_place_linking_floors_on_the_gold_set(linker: Linker) -> None:
