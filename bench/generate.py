@@ -376,7 +376,8 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     from app.seed.loader import seed
 
     t0 = time.perf_counter()
-    settings = Settings(database_url=args.db)
+    # A bulk load: no request deadline (the full-text rebuild of 1M articles takes minutes, not seconds).
+    settings = Settings(database_url=args.db, db_statement_timeout_ms=0)
     migrate.upgrade(settings)
     engine = make_sync_engine(settings)
     is_sqlite = engine.dialect.name == "sqlite"
