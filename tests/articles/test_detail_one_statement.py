@@ -31,3 +31,52 @@ def test_article_detail_is_one_statement(client):
     tables = ("articles", "mentions", "claims", "event_articles", "article_places")
     reads = [s for s in statements if any(t in s for t in tables)]
     assert len(reads) == 1, reads
+
+
+def test_detail_fast_path_answers_as_the_route_does(client, admin_headers, monkeypatch):
+    """The detail's fast path (app.articles.router.ArticleDetailFastPath) sends the bytes the route sends,
+    with the same ETag, 304 and HEAD behaviour, and leaves everything else to the route."""
+    from app.articles.router import ArticleDetailFastPath
+
+    answered: list[int] = []
+    original = ArticleDetailFastPath._answer
+
+    async def spy(self, scope, article_id):  # type: ignore[no-untyped-def]
+        body = await original(self, scope, article_id)
+        if body is not None:
+            answered.append(article_id)
+        return body
+
+    monkeypatch.setattr(ArticleDetailFastPath, "_answer", spy)
+    article_id = client.get("/v1/articles", params={"limit": 1}).json()["items"][0]["id"]
+    fast = client.get(f"/v1/articles/{article_id}")
+    assert answered == [article_id]
+    routed = client.get(f"/v1/articles/{article_id}", params={"via": "route"})  # a query string: the route
+    assert answered == [article_id]
+    assert fast.status_code == routed.status_code == 200
+    assert fast.content == routed.content
+    for header in ("content-type", "content-length", "etag"):
+        assert fast.headers[header] == routed.headers[header], header
+    assert fast.headers["x-request-id"]
+    again = client.get(f"/v1/articles/{article_id}", headers={"If-None-Match": fast.headers["etag"]})
+    assert again.status_code == 304
+    head = client.head(f"/v1/articles/{article_id}")
+    assert head.status_code == 200 and head.content == b""
+    missing = client.get("/v1/articles/999999999")  # not stored: the route's 404 problem document
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
+    assert client.get("/v1/articles/0").status_code == 404  # not an id the fast path takes: the route
+    metrics = client.get("/metrics", headers=admin_headers).text
+    assert 'route="/v1/articles/{article_id}",status="200"' in metrics
+
+
+def test_detail_fast_path_steps_aside_when_reads_need_a_key(settings, read_headers):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    strict = settings.model_copy(update={"read_api_key_required": True})
+    with TestClient(create_app(strict)) as c:
+        article_id = c.get("/v1/articles", params={"limit": 1}, headers=read_headers).json()["items"][0]["id"]
+        assert c.get(f"/v1/articles/{article_id}").status_code == 401
+        assert c.get(f"/v1/articles/{article_id}", headers=read_headers).status_code == 200
