@@ -199,16 +199,24 @@ async def ids(session: AsyncSession, stmt: Any) -> list[int]:
 
 
 _SUMMARIES = select(*SUMMARY_COLUMNS).where(Article.id.in_(bindparam("ids", expanding=True)))
+BODY_FOR_SNIPPET = "body_for_snippet"
+_SUMMARIES_BODY = select(*SUMMARY_COLUMNS, Article.body.label(BODY_FOR_SNIPPET)).where(
+    Article.id.in_(bindparam("ids", expanding=True))
+)
 _TEXTS = select(Article.id, Article.title, Article.body).where(
     Article.id.in_(bindparam("ids", expanding=True))
 )
 
 
-async def summaries(session: AsyncSession, wanted: Sequence[int]) -> list[dict[str, Any]]:
-    """The list rows of these articles, in the order given (ids that no longer exist are skipped)."""
+async def summaries(
+    session: AsyncSession, wanted: Sequence[int], body: bool = False
+) -> list[dict[str, Any]]:
+    """The list rows of these articles, in the order given (ids that no longer exist are skipped); with
+    `body`, each also carries its body under BODY_FOR_SNIPPET (for highlighting, in the same statement)."""
     if not wanted:
         return []
-    found = {r["id"]: dict(r) for r in (await fetch(session, _SUMMARIES, {"ids": list(wanted)})).mappings()}
+    stmt = _SUMMARIES_BODY if body else _SUMMARIES
+    found = {r["id"]: dict(r) for r in (await fetch(session, stmt, {"ids": list(wanted)})).mappings()}
     return [found[i] for i in wanted if i in found]
 
 
