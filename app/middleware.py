@@ -4,7 +4,6 @@ database can store, body size and content type, slow bodies), ETag/304. Pure ASG
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import re
@@ -84,8 +83,8 @@ class RequestContext:
 
 
 class CancelOnDisconnect:
-    """A read whose client has gone stops costing: GET and HEAD run in a task beside a watch on the
-    connection, and when the client disconnects before the response is complete the task is cancelled
+    """A read whose client has gone stops costing: GET and HEAD run beside a watch on the connection (one
+    task), and when the client disconnects before the response is complete the request is cancelled
     (on PostgreSQL asyncpg then cancels the running statement; SQLite statements are bounded by their
     deadline; a search in a worker thread finishes its few milliseconds and is dropped). The app still
     receives the disconnect, so streams end the way they always do. Writes are never cancelled half-way:
@@ -112,6 +111,11 @@ class CancelOnDisconnect:
             if not message.get("more_body", False):
                 break
         gone = asyncio.Event()
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        ours = False  # whether a cancellation of this task is the watch's doing
+        timer: asyncio.TimerHandle | None = None
 
         async def app_receive() -> Message:
             if first:
@@ -119,34 +123,34 @@ class CancelOnDisconnect:
             await gone.wait()
             return {"type": "http.disconnect"}
 
+        def give_up() -> None:
+            nonlocal ours
+            ours = True
+            task.cancel()
+
         async def watch() -> None:
+            nonlocal timer
             while (await receive())["type"] != "http.disconnect":
                 pass
             gone.set()
+            # The client left first. A stream sees the disconnect and ends by itself; the rest is cancelled.
+            timer = loop.call_later(0.5, give_up)
 
-        work = asyncio.create_task(self.app(scope, app_receive, send))
+        # The app runs in this task; one watch beside it (a second task per request cost twice as much).
         watcher = asyncio.create_task(watch())
         try:
-            await asyncio.wait({work, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            await self.app(scope, app_receive, send)
         except asyncio.CancelledError:
-            work.cancel()
-            watcher.cancel()
+            if ours and task.uncancel() == 0:
+                ABANDONED.inc()
+                return
             raise
-        if not work.done():
-            # The client left first. A stream sees the disconnect and ends by itself; the rest is cancelled.
-            try:
-                async with asyncio.timeout(0.5):
-                    await asyncio.shield(work)
-            except TimeoutError:
-                work.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await work
+        finally:
+            if timer is not None:
+                timer.cancel()
+            watcher.cancel()
+        if gone.is_set():
             ABANDONED.inc()
-            return
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
-        work.result()  # re-raise the app's error for RequestContext
 
 
 class HeadAsGet:
