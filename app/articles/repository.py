@@ -208,9 +208,7 @@ _TEXTS = select(Article.id, Article.title, Article.body).where(
 )
 
 
-async def summaries(
-    session: AsyncSession, wanted: Sequence[int], body: bool = False
-) -> list[dict[str, Any]]:
+async def summaries(session: AsyncSession, wanted: Sequence[int], body: bool = False) -> list[dict[str, Any]]:
     """The list rows of these articles, in the order given (ids that no longer exist are skipped); with
     `body`, each also carries its body under BODY_FOR_SNIPPET (for highlighting, in the same statement)."""
     if not wanted:
