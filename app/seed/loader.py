@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from ..dialect import immediate_writes
 from . import repository
 from .actors import load_actors
 from .articles import load_articles
@@ -45,8 +46,9 @@ def load_all(session: Session, seed_dir: Path = SEED_DIR) -> SeedReport:
 
 
 def seed(engine: Engine, seed_dir: Path = SEED_DIR) -> SeedReport:
-    """Load seed_dir into the database in one transaction."""
-    with Session(engine) as session, session.begin():
+    """Load seed_dir into the database in one transaction (on SQLite it takes the write lock at BEGIN: it
+    reads, then writes, and may run beside a serving process whose writes it must queue behind)."""
+    with Session(immediate_writes(engine)) as session, session.begin():
         return load_all(session, seed_dir)
 
 
