@@ -24,7 +24,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
 from typing import Annotated, Any
 
@@ -316,6 +316,19 @@ class Database:
     def ensure_available(self) -> None:
         if not self.health.available:
             raise ServiceUnavailable(UNAVAILABLE)
+
+    @contextlib.contextmanager
+    def sqlite_read(self) -> Iterator[Any]:
+        """A pooled pysqlite connection for one short, indexed read on the event loop's thread, without a
+        Session or an explicit transaction (a lone SELECT reads one snapshot by itself): a quarter of the
+        cost of a session for a single-row read. No statement deadline applies: only for lookups by key."""
+        assert self.sync_engine is not None
+        self.ensure_available()
+        raw = self.sync_engine.raw_connection()
+        try:
+            yield raw.driver_connection
+        finally:
+            raw.close()
 
     @contextlib.asynccontextmanager
     async def write_turn(self) -> AsyncIterator[None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from array import array
 from collections.abc import Iterable, Sequence
@@ -347,9 +348,30 @@ _DETAIL = select(
 async def detail(session: AsyncSession, article_id: int) -> dict[str, Any] | None:
     """The article with its mentions, events, claims and place rows, read in one statement."""
     row = (await fetch(session, _DETAIL, {"id": article_id})).mappings().first()
+    return _with_children(dict(row)) if row is not None else None
+
+
+@functools.cache
+def _detail_for(dialect: Any) -> tuple[str, int, list[str], list[Any]]:
+    """_DETAIL compiled once for a DB-API connection: its SQL, how many times it binds the id, and the
+    name and SQLAlchemy result processor (text to datetime, JSON…) of each column, in order."""
+    compiled = _DETAIL.compile(dialect=dialect)
+    columns = list(_DETAIL.selected_columns)
+    processors = [c.type._cached_result_processor(dialect, None) for c in columns]
+    return str(compiled), len(compiled.positiontup or ()), [c.key for c in columns], processors
+
+
+def detail_on(conn: Any, dialect: Any, article_id: int) -> dict[str, Any] | None:
+    """`detail` on a raw pysqlite connection (Database.sqlite_read): the same statement, the same values."""
+    sql, binds, names, processors = _detail_for(dialect)
+    row = conn.execute(sql, (article_id,) * binds).fetchone()
     if row is None:
         return None
-    out = dict(row)
+    out = {n: (p(v) if p is not None else v) for n, p, v in zip(names, processors, row, strict=True)}
+    return _with_children(out)
+
+
+def _with_children(out: dict[str, Any]) -> dict[str, Any]:
     out["mentions"] = [_mention(r) for r in orjson.loads(out.pop("mentions_rows"))]
     out["events"] = [dict(zip(_EVENT_KEYS, r, strict=True)) for r in orjson.loads(out.pop("events_rows"))]
     out["claims"] = [_claim(r) for r in orjson.loads(out.pop("claims_rows"))]

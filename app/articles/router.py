@@ -189,8 +189,8 @@ class ArticleDetailFastPath:
 
     Installed innermost (inside request ids, metrics, CORS, HEAD, rate limits, the edge checks and ETags,
     so all of them still apply), it answers a plain `GET /v1/articles/<digits>` of a stored article when
-    reads need no key: one session, the one-statement detail, orjson — the same bytes `get_article`
-    sends. Everything else (a query string, a missing article, a database fault, keys required for reads)
+    reads need no key: the one-statement detail (on SQLite on a pooled connection without a session),
+    orjson — the same bytes `get_article` sends. Everything else (a query string, a missing article, a database fault, keys required for reads)
     goes on to the app, which answers as it always does. It saves FastAPI's routing over every route,
     dependency solving and exception scaffolding: most of a detail request's time on the event loop."""
 
@@ -225,9 +225,13 @@ class ArticleDetailFastPath:
         await self.app(scope, receive, send)
 
     async def _answer(self, scope: Scope, article_id: int) -> bytes | None:
+        db = scope["app"].state.db
         try:
-            async with scope["app"].state.db.session(write=False) as session:
-                detail = await service.get_article(session, article_id)
+            if db.is_sqlite:  # one pooled connection, no session: a quarter of the cost
+                detail = service.get_article_sqlite(db, article_id)
+            else:
+                async with db.session(write=False) as session:
+                    detail = await service.get_article(session, article_id)
         except Exception:  # a database fault: the app's own route answers it (503 and Retry-After)
             return None
         return dumps(detail) if detail is not None else None

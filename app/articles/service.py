@@ -235,8 +235,17 @@ async def update_article(session: AsyncSession, article_id: int, data: ArticleUp
 
 async def get_article(session: AsyncSession, article_id: int) -> dict[str, Any] | None:
     out = await repository.detail(session, article_id)  # one statement, children included
-    if out is None:
-        return None
+    return _finish_detail(out) if out is not None else None
+
+
+def get_article_sqlite(db: Any, article_id: int) -> dict[str, Any] | None:
+    """get_article on SQLite without a session: the same statement on a pooled connection, inline."""
+    with db.sqlite_read() as conn:
+        out = repository.detail_on(conn, db.sync_engine.dialect, article_id)
+    return _finish_detail(out) if out is not None else None
+
+
+def _finish_detail(out: dict[str, Any]) -> dict[str, Any]:
     out["duplicate_of"] = out.pop("duplicate_of_id")
     out["places"] = places_service.places_of_rows(out.pop("place_rows"))
     return out
