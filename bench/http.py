@@ -2,6 +2,8 @@
 
     python bench/http.py bench/data/10k.db               # 10 s a workload, wrk -t2 -c32
     python bench/http.py bench/data/10k.db --duration 5 --workers 2 --only geonews
+    python bench/http.py bench/data/100k.db --workers 2 --label 100k-pg \
+        --pg postgresql://postgres@127.0.0.1/geonews_bench_100k   # generate.py --articles 100000 --db that URL
 
 Every server is started and stopped here, on 127.0.0.1, on a free port: `geonews serve --no-seed --workers N`
 (N = 1 and 2; the best is reported), plain `datasette serve FILE` (with a metadata file that only names the
@@ -384,10 +386,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             srv.stop()
             srv.start()
 
+    if args.pg:
+        only &= {"geonews"}  # Datasette and the ceiling do not depend on the engine
     if "geonews" in only:
         for n in args.workers:
-            srv = geonews_server(sqlite_url(db), workers=n, log=logs / f"geonews-{label}-w{n}.log")
-            print(f"{srv.name} on {db.name} ({info['articles']:,} articles)", flush=True)
+            if args.pg:  # the same corpus (same seed, same ids) generated into PostgreSQL; its own index
+                index = db.with_name(f"{db.stem}-pg.index")
+                srv = geonews_server(args.pg, workers=n, log=logs / f"geonews-{label}-w{n}.log",
+                                     extra_env={"GEONEWS_INDEX_DIR": str(index)})  # fmt: skip
+            else:
+                srv = geonews_server(sqlite_url(db), workers=n, log=logs / f"geonews-{label}-w{n}.log")
+            print(f"{srv.name} on {args.pg or db.name} ({info['articles']:,} articles)", flush=True)
             with srv:
                 index_state = wait_for_index(srv)
                 print(f"  search index: {index_state}", flush=True)
@@ -560,6 +569,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2],
                    help="geonews/ceiling worker counts to try, comma list (default 1,2)")  # fmt: skip
     p.add_argument("--only", help="comma list of geonews, datasette, ceiling")
+    p.add_argument("--pg", help="serve geonews from this PostgreSQL database instead: the same corpus generated "
+                   "there by bench/generate.py (same --articles and --seed); request paths come from the SQLite "
+                   "file; geonews only")  # fmt: skip
     p.add_argument("--datasette-defaults", action="store_true",
                    help="let Datasette count rows and suggest facets as it does by default")  # fmt: skip
     args = p.parse_args(argv)
