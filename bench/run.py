@@ -5,10 +5,11 @@
     python bench/run.py --sizes 10k --duration 5 --pg postgresql://postgres@127.0.0.1/postgres
 
 For each size: generate the corpus (reused when bench/data/SIZE.db already holds it), then the HTTP read
-workloads (bench/http.py: geonews with 1 and 2 workers, Datasette, the bare ASGI ceiling). Then ingestion
-once (bench/ingest.py). With --pg, the corpus is also generated into PostgreSQL (database geonews_bench_SIZE
-on that server, for the articles/s figure) and ingestion runs there too. Each step is a separate process;
-results.md gathers their Markdown.
+workloads at 4 and 16 connections (bench/http.py: geonews with 2 workers, Datasette on the same file, the
+bare ASGI ceiling). Then the search index's lag during full-speed ingestion (bench/index_lag.py) and
+ingestion once (bench/ingest.py). With --pg, the corpus is also generated into PostgreSQL (database
+geonews_bench_SIZE on that server), the read workloads run against geonews served from it, and ingestion
+and the lag run there too. Each step is a separate process; results.md gathers their Markdown.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", default="10k,100k", help="comma list of corpus sizes (default 10k,100k)")
     p.add_argument("--full", action="store_true", help="10k, 100k and 1M")
     p.add_argument("--duration", type=int, default=10, help="seconds per HTTP run (default 10)")
-    p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--connections", default="4,16", help="comma list: one HTTP run per count (default 4,16)")
+    p.add_argument("--workers", default="2", help="geonews/ceiling worker counts, comma list (default 2)")
     p.add_argument("--pg", help="PostgreSQL server URL whose user may create databases")
     p.add_argument("--ingest-articles", type=int, default=5000)
     p.add_argument("--no-ingest", action="store_true")
@@ -126,10 +128,22 @@ def main(argv: list[str] | None = None) -> int:
             if gen_json.exists():
                 generated[f"postgresql {label}"] = json.loads(gen_json.read_text())
         if not args.no_http:
-            status[f"http {label}"] = step(
-                [py, "bench/http.py", str(db), "--duration", str(args.duration), "--connections", str(args.connections)],
-                f"HTTP reads {label}", timeout=3600,
-            )  # fmt: skip
+            for c in connections(args):
+                status[f"http {label} c{c}"] = step(
+                    [py, "bench/http.py", str(db), "--duration", str(args.duration), "--connections", str(c),
+                     "--workers", args.workers, "--label", f"{label}-c{c}"],
+                    f"HTTP reads {label}, {c} connections", timeout=3600,
+                )  # fmt: skip
+            if args.pg:  # the same workloads, geonews served from the PostgreSQL copy of the corpus
+                c = connections(args)[0]
+                status[f"http {label} pg c{c}"] = step(
+                    [py, "bench/http.py", str(db), "--duration", str(args.duration), "--connections", str(c),
+                     "--workers", args.workers, "--label", f"{label}-pg-c{c}", "--pg", url],
+                    f"HTTP reads {label} on PostgreSQL, {c} connections", timeout=3600,
+                )  # fmt: skip
+    if not args.no_http:
+        argv_l = [py, "bench/index_lag.py", *(["--pg", args.pg] if args.pg else [])]
+        status["index lag"] = step(argv_l, "search-index lag during ingestion", timeout=1800)
     if not args.no_ingest:
         argv_i = [py, "bench/ingest.py", "--articles", str(args.ingest_articles)]
         if args.pg:
@@ -150,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     env["load_average_end"] = load_average()
     write_results(sizes, env, generated, status, time.time() - started, args)
     return 0 if all(v == 0 for v in status.values()) else 1
+
+
+def connections(args: argparse.Namespace) -> list[int]:
+    return [int(c) for c in str(args.connections).split(",") if c.strip()]
 
 
 def write_results(
@@ -188,12 +206,21 @@ def write_results(
         "## HTTP reads (bench/http.py)",
         "",
     ]
-    for label, _ in sizes:
-        md = OUT / f"http-{label}.md"
+    runs = [f"{label}-c{c}" for label, _ in sizes for c in connections(args)]
+    if args.pg:
+        runs += [f"{label}-pg-c{connections(args)[0]}" for label, _ in sizes]
+    for run_label in runs:
+        md = OUT / f"http-{run_label}.md"
         if md.exists() and not args.no_http:
             lines += [md.read_text().replace("### ", "### ", 1), ""]
+    for lag in sorted(OUT.glob("index_lag-*.json")):
+        if not args.no_http:
+            r = json.loads(lag.read_text())
+            lines += [f"Search-index lag during full-speed ingestion ({r['engine']}, bench/index_lag.py): "
+                      f"p50 {r['lag_p50_s']} s, p99 {r['lag_p99_s']} s, max {r['lag_max_s']} s over {r['batches']} "
+                      f"batches at {r['articles_per_s']} articles/s.", ""]  # fmt: skip
     largest = sizes[-1][0]
-    hj = OUT / f"http-{largest}.json"
+    hj = OUT / f"http-{largest}-c{connections(args)[0]}.json"
     if hj.exists() and not args.no_http:
         rss = json.loads(hj.read_text()).get("rss_after_load", {})
         if rss:
