@@ -151,6 +151,11 @@ class Settings(BaseSettings):
     changes_stream_buffer: int = Field(
         default=1000, description="Changes buffered per SSE subscriber before it is told to reconnect."
     )
+    changes_heartbeat: float = Field(
+        default=15,
+        gt=0,
+        description="Seconds between the comments that keep an idle SSE stream open through proxies.",
+    )
     changes_retention_days: float = Field(
         default=30, description="`geonews changes prune` drops older changes."
     )

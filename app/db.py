@@ -392,8 +392,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_database(request: Request) -> Database:
-    """The app's Database, for work outside the request's session (e.g. a short write during a GET)."""
+async def get_database(request: Request) -> Database:
+    """The app's Database, for work outside the request's session (e.g. a short write during a GET).
+    (async: FastAPI runs a plain `def` dependency in its thread pool, a hop and a suspension per request.)"""
     return request.app.state.db  # type: ignore[no-any-return]
 
 

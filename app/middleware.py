@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .errors import problem_body
 from .metrics import ABANDONED
 from .responses import dumps
+from .sse import drop_detached, offer_detach, run_detached
 
 log = logging.getLogger("geonews.errors")
 
@@ -43,7 +44,8 @@ async def _send_problem(
 class RequestContext:
     """Outermost: gives every request an id (a sane incoming X-Request-ID, else a new one), returns it on
     every response, and is the one place an unhandled error is logged (once, with the id) and turned
-    into a 500 problem document."""
+    into a 500 problem document. It also writes the body of an event stream, once the stack inside has
+    returned (app/sse.py: an idle stream then holds none of its frames)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -66,8 +68,10 @@ class RequestContext:
                 message = {**message, "headers": headers}
             await send(message)
 
+        offer_detach(scope)  # an event stream's body is written here, once the stack has returned
         try:
             await self.app(scope, receive, send_with_id)
+            await run_detached(scope, receive, send_with_id)
         except Exception as exc:
             log.error(
                 "unhandled error in %s %s [request %s]",
@@ -80,6 +84,8 @@ class RequestContext:
                 await _send_problem(send_with_id, 500, "An internal error occurred.")
             # A response already under way cannot change its status: it ends short, and the client
             # sees a truncated body rather than a clean end.
+        finally:
+            drop_detached(scope)
 
 
 class CancelOnDisconnect:

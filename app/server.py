@@ -6,7 +6,7 @@ connection must deliver a complete header block within GEONEWS_HEADER_TIMEOUT of
 connecting), else it gets a 408 problem document and is closed. The protocol errors the server answers
 itself (malformed request: 400; over the per-worker connection limit: 503) are problem documents too.
 Body read deadlines are enforced by app/middleware.py's RequestGuard; idle keep-alive connections by
-uvicorn's own timeout_keep_alive.
+uvicorn's own timeout_keep_alive. On shutdown, open event streams are ended at once (app/sse.py).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from . import sse
 from .config import get_settings
 from .errors import problem_body
 from .export import ABORT_KEY
@@ -166,6 +167,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         if self.cycle is not None:
             self.cycle.transport = OneWriteResponses(self.transport, self.loop)  # type: ignore[assignment]
+
+    def shutdown(self) -> None:
+        super().shutdown()
+        # Event streams never end by themselves: end them now, else the shutdown waits for its grace
+        # period (their clients reconnect, with Last-Event-ID, to a worker that stays).
+        sse.close_all()
 
     def send_400_response(self, msg: str) -> None:
         self._disarm()

@@ -5,6 +5,7 @@ local receiver, and the cost of writing the change log during ingestion.
     python bench/changes.py                         # SQLite
     python bench/changes.py --pg postgresql://postgres@127.0.0.1/postgres
     python bench/changes.py --subscribers 200 --idle 1000 --articles 5000
+    python bench/changes.py --only memory --baseline main   # idle streams' memory, now and at a commit
 
 Latency is measured from a change's `at` (stamped by the server just before the commit that writes it) to
 the moment a client holding an open stream receives it. The idle subscribers follow `member_of=ip4`, as a
@@ -17,7 +18,9 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import threading
@@ -34,6 +37,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E40
 
 from bench.common import OUT, geonews_server, load_average  # noqa: E402
 from bench.ingest import create_key, fresh_database, post_batches, write_ndjson  # noqa: E402
+
+
+def _checkout(ref: str, into: Path) -> Path:
+    """The source tree of a commit (for --baseline), without touching the working tree."""
+    archive = subprocess.run(
+        ["git", "-C", str(BENCH_DIR.parent), "archive", ref], check=True, capture_output=True
+    )
+    into.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
 
 
 def _raise_file_limit() -> None:
@@ -113,9 +126,15 @@ def latency(url: str, ndjson: Path, subscribers: int, workers: int) -> dict[str,
     }
 
 
-def idle_memory(url: str, idle: int) -> dict[str, Any]:
-    """Server RSS (1 worker) before and with `idle` open SSE streams that receive nothing."""
-    with geonews_server(url, workers=1, log=OUT / "logs" / "changes-memory.log") as srv:
+def idle_memory(url: str, idle: int, app_dir: Path | None = None) -> dict[str, Any]:
+    """Server RSS (1 worker) before and with `idle` open SSE streams that receive nothing; `app_dir`: serve
+    the app of that source tree instead (another commit's, see --baseline)."""
+    env = (
+        {"PYTHONPATH": os.pathsep.join(filter(None, [str(app_dir), os.environ.get("PYTHONPATH")]))}
+        if app_dir
+        else None
+    )
+    with geonews_server(url, workers=1, log=OUT / "logs" / "changes-memory.log", extra_env=env) as srv:
         import httpx
 
         for _ in range(200):  # warm the routes
@@ -240,6 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--idle", type=int, default=1000)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--only", default="latency,memory,webhooks,outbox")
+    p.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also measure idle memory with the app of this git commit, in the same run (its packages must "
+        "be importable: add what it needs to PYTHONPATH)",
+    )
     args = p.parse_args(argv)
     _raise_file_limit()
     (OUT / "logs").mkdir(parents=True, exist_ok=True)
@@ -264,6 +289,12 @@ def main(argv: list[str] | None = None) -> int:
                 r["latency"] = latency(fresh_database(url), ndjson, args.subscribers, args.workers)
             if "memory" in only:
                 r["memory"] = idle_memory(fresh_database(url), args.idle)
+                if args.baseline:
+                    tree = _checkout(args.baseline, Path(tmp) / f"baseline-{name}")
+                    r["memory_baseline"] = {
+                        "ref": args.baseline,
+                        **idle_memory(fresh_database(url), args.idle, tree),
+                    }
             if "webhooks" in only:
                 r["webhooks"] = webhooks(fresh_database(url), ndjson, args.articles)
             if "outbox" in only:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from collections import deque
 from typing import Any
 
 from ..errors import ServiceUnavailable
@@ -26,16 +26,71 @@ from .filters import ChangeFilter, Memberships
 log = logging.getLogger("geonews.changes")
 
 PAGE = 1000
-OVERFLOW = object()
+OVERFLOW = object()  # the last item of a subscriber that fell behind
+CLOSED = object()  # what a closed subscription gives once drained
 UNKNOWN = -1  # the hub's position before its first look at the log
 
 
-@dataclass(eq=False)
 class Subscription:
-    filter: ChangeFilter
-    start: int  # the hub's position when it subscribed: the hub delivers what comes after it
-    queue: asyncio.Queue[Any] = field(default_factory=lambda: asyncio.Queue(1000))
-    overflowed: bool = False
+    """What the hub brings one subscriber: a bounded buffer of matching changes, and the one reader's
+    wait for it. Leaner than an asyncio.Queue (one deque, one future only while a reader waits): an
+    idle SSE connection holds one of these (app/sse.py)."""
+
+    __slots__ = ("filter", "start", "limit", "buffer", "overflowed", "closed", "_waiter")
+
+    def __init__(self, flt: ChangeFilter, start: int, limit: int = 1000) -> None:
+        self.filter = flt
+        self.start = start  # the hub's position when it subscribed: the hub delivers what comes after it
+        self.limit = limit
+        self.buffer: deque[Any] | None = None  # only while something waits to be read
+        self.overflowed = False
+        self.closed = False  # the subscriber left (or the server stops): a waiting reader gets CLOSED
+        self._waiter: asyncio.Future[None] | None = None
+
+    def pending(self) -> int:
+        return len(self.buffer) if self.buffer is not None else 0
+
+    def put(self, item: Any) -> None:
+        if self.buffer is None:
+            self.buffer = deque()
+        self.buffer.append(item)
+        self._wake()
+
+    def clear(self) -> None:
+        self.buffer = None
+
+    def close(self) -> None:
+        self.closed = True
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def get(self, within: float | None = None) -> Any:
+        """The next buffered item (a change row, or OVERFLOW last); CLOSED once closed and drained; None
+        when nothing came within `within` seconds."""
+        if self.buffer is None and not self.closed:
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_later(within, _resolve, waiter) if within is not None else None
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.cancel()
+        if self.buffer is not None:
+            item = self.buffer.popleft()
+            if not self.buffer:
+                self.buffer = None
+            return item
+        return CLOSED if self.closed else None
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class ChangeHub:
@@ -141,17 +196,16 @@ class ChangeHub:
             if row["seq"] <= sub.start or sub.overflowed:
                 continue
             if sub.filter.matches(row, members):
-                try:
-                    sub.queue.put_nowait(row)
-                except asyncio.QueueFull:
+                if sub.pending() >= sub.limit:
                     self._overflow(sub)
+                else:
+                    sub.put(row)
 
     def _overflow(self, sub: Subscription) -> None:
         sub.overflowed = True
         self.subscribers.discard(sub)
-        while not sub.queue.empty():  # make room for the end marker: the subscriber resumes from its own
-            sub.queue.get_nowait()  # last delivered seq anyway
-        sub.queue.put_nowait(OVERFLOW)
+        sub.clear()  # the subscriber resumes from its own last delivered seq anyway
+        sub.put(OVERFLOW)
 
     # -- subscribers ----------------------------------------------------------------------------------------
 
@@ -164,7 +218,7 @@ class ChangeHub:
                 raise ServiceUnavailable(
                     "The change log cannot be read right now.", headers={"Retry-After": "1"}
                 )
-        sub = Subscription(flt, self.position, asyncio.Queue(self.buffer))
+        sub = Subscription(flt, self.position, self.buffer)
         self.subscribers.add(sub)
         return sub
 

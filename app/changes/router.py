@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from sse_starlette.sse import EventSourceResponse
 
 from ..auth import read_access
 from ..db import DatabaseDep, SessionDep
@@ -13,6 +12,7 @@ from ..errors import ERROR_RESPONSES
 from ..models import ChangeEntity
 from ..params import MemberOf, actor_refs
 from ..responses import JSON
+from ..sse import EventStream
 from . import service
 from .filters import ChangeFilter
 from .hub import ChangeHub
@@ -25,7 +25,9 @@ router = APIRouter(
 )
 
 
-def get_hub(request: Request) -> ChangeHub:
+async def get_hub(request: Request) -> ChangeHub:
+    # async: a plain `def` dependency would run in the thread pool, and a burst of new streams would then
+    # all be half-way through their requests at once (bench/changes.py: +25 MiB of peak memory kept).
     return request.app.state.changes  # type: ignore[no-any-return]
 
 
@@ -76,10 +78,11 @@ async def list_changes(
 @router.get(
     "/stream",
     dependencies=[read_access],
-    response_class=EventSourceResponse,
+    response_class=EventStream,
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
 )
 async def stream_changes(
+    request: Request,
     session: SessionDep,
     db: DatabaseDep,
     hub: HubDep,
@@ -88,11 +91,11 @@ async def stream_changes(
     last_event_id: Annotated[
         str | None, Header(max_length=32, description="Resume after this seq (set by EventSource).")
     ] = None,
-) -> EventSourceResponse:
+) -> EventStream:
     """Changes as Server-Sent Events (`id:` is the seq). From `after` / `Last-Event-ID`, else from now;
-    a comment every 15 s keeps proxies from closing the connection; a client that falls behind gets an
-    `overflow` event with the position to resume from."""
+    a comment every 15 s (GEONEWS_CHANGES_HEARTBEAT) keeps proxies from closing the connection; a client
+    that falls behind gets an `overflow` event with the position to resume from."""
     start = await service.stream_start(session, hub, after, last_event_id)
-    return EventSourceResponse(
-        service.stream(db, hub, flt, start), ping=15, send_timeout=30, headers={"Cache-Control": "no-store"}
+    return EventStream(
+        await service.stream(db, hub, flt, start), heartbeat=request.app.state.settings.changes_heartbeat
     )

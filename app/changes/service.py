@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -21,10 +20,11 @@ from ..actors.service import filter_id, filter_ids
 from ..errors import BadRequest, Gone
 from ..models import utcnow
 from ..responses import dumps
+from ..sse import Event
 from ..tasks import cancel_and_wait
 from . import repository
 from .filters import ChangeFilter
-from .hub import OVERFLOW, ChangeHub
+from .hub import CLOSED, OVERFLOW, ChangeHub, Subscription
 
 log = logging.getLogger("geonews.changes")
 
@@ -103,41 +103,64 @@ async def stream_start(session: Any, hub: ChangeHub, after: int | None, last_eve
     return after
 
 
-async def stream(db: Any, hub: ChangeHub, flt: ChangeFilter, after: int) -> AsyncIterator[dict[str, Any]]:
-    """SSE events from `after` on: first what is already in the log (read in pages, each in its own short
-    session), then what the hub brings. A subscriber that falls behind gets an `overflow` event naming
-    where to resume, and the stream ends."""
-    sub = await hub.subscribe(flt)
-    try:
-        position = after
-        while position < sub.start:
-            async with db.reader() as session:
-                stmt = repository.feed_statement(position, sub.start, **flt.as_sql())
-                rows = await repository.page(session, stmt, STREAM_PAGE)
-            for row in rows:
-                yield _event(row)
-            position = rows[-1]["seq"] if len(rows) == STREAM_PAGE else sub.start
-        while True:
-            row = await sub.queue.get()
-            if row is OVERFLOW:
-                yield {
-                    "event": "overflow",
-                    "data": f'{{"resume_after": {position}, "detail": "This client fell behind; '
-                    f'reconnect with Last-Event-ID or after={position}."}}',
-                }
-                return
-            if row["seq"] <= position:
+async def stream(db: Any, hub: ChangeHub, flt: ChangeFilter, after: int) -> ChangeStream:
+    """The SSE events of a new subscriber from `after` on (subscribed now, so that a hub that cannot read
+    the log yet is still a 503 problem document rather than a broken stream)."""
+    return ChangeStream(db, await hub.subscribe(flt), hub, flt, after)
+
+
+class ChangeStream:
+    """The events of one SSE subscriber (an app/sse.py EventSource): first what is already in the log up
+    to where the hub took over (read in pages, each in its own short session), then what the hub brings.
+    A subscriber that falls behind gets an `overflow` event naming where to resume, and the stream ends."""
+
+    __slots__ = ("db", "sub", "hub", "flt", "position", "_scanned", "_page", "_done")
+
+    def __init__(self, db: Any, sub: Subscription, hub: ChangeHub, flt: ChangeFilter, after: int) -> None:
+        self.db, self.sub, self.hub, self.flt = db, sub, hub, flt
+        self.position = after  # where a client resumes: the last seq delivered, or scanned past
+        self._scanned = after  # the log has been read up to here
+        self._page: list[dict[str, Any]] = []  # rows to send, the next one last
+        self._done = False
+
+    async def next(self, within: float) -> Event | None:
+        sub = self.sub
+        while not self._done and not sub.closed:
+            if self._page:
+                row = self._page.pop()
+                self.position = row["seq"]
+                return _event(row)
+            if self._scanned < sub.start:  # catching up with the log
+                async with self.db.reader() as session:
+                    stmt = repository.feed_statement(self._scanned, sub.start, **self.flt.as_sql())
+                    rows = await repository.page(session, stmt, STREAM_PAGE)
+                self._scanned = rows[-1]["seq"] if len(rows) == STREAM_PAGE else sub.start
+                self._page = rows[::-1]
                 continue
-            yield _event(row)
-            position = row["seq"]
-    finally:
-        hub.unsubscribe(sub)
+            self.position = max(self.position, self._scanned)
+            item = await sub.get(within)
+            if item is None:
+                return None  # nothing new: the caller sends a heartbeat
+            if item is OVERFLOW:
+                self._done = True
+                return Event(
+                    f'{{"resume_after": {self.position}, "detail": "This client fell behind; '
+                    f'reconnect with Last-Event-ID or after={self.position}."}}',
+                    event="overflow",
+                )
+            if item is not CLOSED and item["seq"] > self.position:
+                self._page.append(item)
+        raise StopAsyncIteration
+
+    def close(self) -> None:
+        self.hub.unsubscribe(self.sub)
+        self.sub.close()
 
 
-def _event(row: dict[str, Any]) -> dict[str, Any]:
+def _event(row: dict[str, Any]) -> Event:
     """A change as an unnamed SSE event (a browser's EventSource.onmessage sees it), id = seq."""
     item = {k: row[k] for k in ("seq", "at", "entity", "entity_id", "op", "data")}
-    return {"id": str(row["seq"]), "data": dumps(item).decode()}
+    return Event(dumps(item).decode(), id=str(row["seq"]))
 
 
 def prune_older(session: Any, days: float) -> tuple[int, int]:

@@ -190,7 +190,7 @@ def test_a_subscriber_that_falls_behind_is_told_where_to_resume(settings):
                     outbox.record(s, "actor", "updated", 1, {"i": i}, actor_ids=[1])
             engine.dispose()
             await hub.wait_beyond(hub.position, 5)
-            got = [await asyncio.wait_for(slow.queue.get(), 5)]
+            got = [await slow.get(5)]
             assert got == [OVERFLOW] and slow not in hub.subscribers
         finally:
             await hub.stop()
