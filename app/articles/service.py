@@ -28,7 +28,7 @@ from ..changes import repository as changes_repo
 from ..dialect import with_deadlock_retry
 from ..errors import BadRequest, Unprocessable
 from ..geo import Area
-from ..ingestion.fingerprint import NEAR_DUPLICATE_DISTANCE, hamming
+from ..ingestion.fingerprint import NEAR_DUPLICATE_DISTANCE, earlier_near, hamming
 from ..ingestion.pipeline import ArticleInput, Prepared, prepare
 from ..inline import heavy
 from ..models import Article, to_utc_naive, utcnow
@@ -699,12 +699,14 @@ def _near_duplicates(session: Session, fresh: list[Prepared]) -> dict[int, int]:
 def _batch_duplicates(fresh: list[Prepared], stored_dupes: dict[int, int]) -> dict[int, int]:
     """index -> index of an earlier original in the same batch, for near-copies inside a batch."""
     found: dict[int, int] = {}
-    for i, p in enumerate(fresh):
+    near = earlier_near([p.values["simhash"] for p in fresh])
+    for i in sorted(near):
+        p = fresh[i]
         if p.index in stored_dupes:
             continue
-        for q in fresh[:i]:
-            original = q.index not in stored_dupes and q.index not in found
-            if original and hamming(q.values["simhash"], p.values["simhash"]) <= NEAR_DUPLICATE_DISTANCE:
+        for j in near[i]:
+            q = fresh[j]
+            if q.index not in stored_dupes and q.index not in found:
                 found[p.index] = q.index
                 break
     return found
