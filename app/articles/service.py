@@ -56,6 +56,7 @@ from ..search.index import SearchIndex, answers
 from ..search.query import parse as parse_query
 from ..stories import service as stories
 from . import bulk, idempotency, repository
+from .preparer import Preparer
 from .schemas import ArticleCreate, ArticleUpdate
 
 # Columns a changed URL, title or body recomputes.
@@ -111,28 +112,24 @@ def to_input(data: ArticleCreate) -> ArticleInput:
     )
 
 
-async def ingest(session: AsyncSession, items: list[tuple[int, ArticleCreate]]) -> BulkResult:
-    """Run the ingestion pipeline over validated items: CPU work in a thread, storage in one pass."""
+async def ingest(
+    session: AsyncSession, items: list[tuple[int, ArticleCreate]], preparer: Preparer | None = None
+) -> BulkResult:
+    """Run the ingestion pipeline over validated items (CPU work in a thread, or in the preparer's
+    processes), then store them in one pass."""
     result = BulkResult()
     if not items:
         return result
-    gazetteer = await session.run_sync(current_gazetteer)
-    places = await session.run_sync(current_place_linker)
-
-    def work() -> list[Prepared]:
-        out = []
-        for index, data in items:
-            try:
-                out.append(prepare(index, to_input(data), gazetteer, places))
-            except ValueError as exc:
-                result.failed.append({"index": index, "status": 422, "detail": str(exc)})
-        return out
-
-    prepared = await anyio.to_thread.run_sync(work)
+    prepared, result.failed = await (preparer or INLINE).prepare(
+        session, [(index, to_input(data)) for index, data in items]
+    )
     if prepared:
         result.outcomes = await with_deadlock_retry(session, lambda: session.run_sync(store, prepared))
         record_stored(session, prepared, result.outcomes)
     return result
+
+
+INLINE = Preparer(0)
 
 
 def change_data(
@@ -653,10 +650,12 @@ async def _create_one(session: AsyncSession, data: ArticleCreate) -> Created:
     return Created(dumps(detail), status, {"Location": f"/v1/articles/{outcome.id}"})
 
 
-async def ingest_bulk(session: AsyncSession, raw: bytes, ndjson: bool) -> dict[str, Any]:
+async def ingest_bulk(
+    session: AsyncSession, raw: bytes, ndjson: bool, preparer: Preparer | None = None
+) -> dict[str, Any]:
     """Many articles at once: every line is accounted for; bad lines never abort good ones."""
     items, failed = bulk.parse(raw, ndjson=ndjson)
-    result = await ingest(session, items)
+    result = await ingest(session, items, preparer)
     return {
         **result.counts(),
         "failed": sorted(failed + result.failed, key=lambda f: f["index"]),
