@@ -169,6 +169,18 @@ class Settings(BaseSettings):
         default=None,
         description="The search index's directory (default: beside the SQLite file, or ./geonews-index/).",
     )
+    ingest_processes: int = Field(
+        default=2,
+        ge=0,
+        description="Processes per worker that prepare the articles of large bulk bodies (cleaning, "
+        "fingerprints, language, linking; each holds the linkers and the language model, ~150 MiB); 0: "
+        "prepared in the request's thread.",
+    )
+    ingest_pool_min_items: int = Field(
+        default=64,
+        ge=1,
+        description="Bulk bodies with fewer articles (and single POSTs) are prepared in the request's thread.",
+    )
     index_commit_interval: float = Field(
         default=1.0, description="The indexer commits what it applied at least this often (seconds)."
     )

@@ -149,6 +149,12 @@ class in_subquery(ColumnElement[bool]):  # noqa: N801 - reads as an SQL operator
 
     inherit_cache = True
     type = Boolean()
+    # Without these the statement has no cache key and was compiled again on every execution (0.4 ms of
+    # each story candidates query, run once per ingested article).
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("subquery", InternalTraversal.dp_clauseelement),
+    ]
 
     def __init__(self, column: Any, subquery: Any) -> None:
         self.column = column.__clause_element__() if hasattr(column, "__clause_element__") else column

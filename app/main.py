@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 
 from . import __version__
+from .articles.preparer import Preparer
 from .auth import admin_access, install_key_store
 from .changes.hub import ChangeHub
 from .changes.service import RetentionTimer
@@ -45,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         await app.state.changes.start()
         app.state.search = None
+        # Bulk bodies are prepared in worker processes, started on the first large one (0: inline).
+        app.state.preparer = Preparer(settings.ingest_processes, settings.ingest_pool_min_items)
         if settings.search_engine:
             app.state.search = SearchIndex(app.state.db, app.state.changes, settings)
             await app.state.search.start()
@@ -63,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if app.state.search is not None:
                 await app.state.search.stop()
             await app.state.changes.stop()
+            await app.state.preparer.close()
             await app.state.db.dispose()
 
     contact = {"name": "geonews", "url": settings.contact_url}

@@ -110,8 +110,7 @@ def write(conn: Connection, changes: Sequence[PendingChange]) -> list[int]:
         }
         for c in changes
     ]
-    stmt = insert(Change).returning(Change.seq, sort_by_parameter_order=True)
-    seqs = [seq for (seq,) in conn.execute(stmt, rows)]
+    seqs = _insert_changes(conn, rows, postgres)
     links = [
         {"seq": s, "actor_id": a}
         for s, c in zip(seqs, changes, strict=True)
@@ -124,6 +123,25 @@ def write(conn: Connection, changes: Sequence[PendingChange]) -> list[int]:
             text("SELECT pg_notify(:channel, :seq)"), {"channel": NOTIFY_CHANNEL, "seq": str(seqs[-1])}
         )
     return seqs
+
+
+_INSERT = insert(Change.__table__)
+_NEXT_SEQS = text("SELECT nextval(pg_get_serial_sequence('changes', 'seq')) FROM generate_series(1, :n)")
+_LAST_ROWID = text("SELECT last_insert_rowid()")
+
+
+def _insert_changes(conn: Connection, rows: list[dict[str, Any]], postgres: bool) -> list[int]:
+    """Insert the rows with one plain executemany (no RETURNING, which made SQLAlchemy insert them in
+    batches and sort what came back: ~10 % of storing an ingested batch); returns their seqs in order.
+    PostgreSQL: the seqs are drawn first, under the seq lock. SQLite: one writer at a time and
+    AUTOINCREMENT give the rows of one executemany consecutive rowids, ending at last_insert_rowid()."""
+    if postgres:
+        seqs = sorted(conn.execute(_NEXT_SEQS, {"n": len(rows)}).scalars())
+        conn.execute(_INSERT, [{**r, "seq": s} for r, s in zip(rows, seqs, strict=True)])
+        return seqs
+    conn.execute(_INSERT, rows)
+    last = int(conn.execute(_LAST_ROWID).scalar_one())
+    return list(range(last - len(rows) + 1, last + 1))
 
 
 @event.listens_for(Session, "before_commit")

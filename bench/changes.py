@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             if "webhooks" in only:
                 r["webhooks"] = webhooks(fresh_database(url), ndjson, args.articles)
             if "outbox" in only:
-                r["outbox"] = outbox_cost(url, ndjson, min(args.articles, 3000))
+                r["outbox"] = outbox_cost(fresh_database(url), ndjson, min(args.articles, 3000))
             results[name] = r
             print(json.dumps({name: r}, indent=1), flush=True)
             if name == "postgresql":

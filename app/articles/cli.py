@@ -22,8 +22,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..config import get_settings
-from ..ingestion.pipeline import prepare
 from ..ingestion.readers import Input, Record, Warning_, expand, read_input
+from ..ingestion.workers import chunks, init_worker, prepare_chunk
 from .schemas import ArticleCreate
 from .service import record_stored, store, to_input
 
@@ -174,37 +174,13 @@ def _to_server(batches, server, key, report, progress, task, console) -> None:  
             progress.advance(task, len(chunk))
 
 
-_worker_gazetteer: Any = None
-_worker_places: Any = None
-
-
-def _init_worker(entries: list[Any], place_records: list[Any]) -> None:
-    global _worker_gazetteer, _worker_places
-    from ..ingestion.language import preload
-    from ..ingestion.linker import Gazetteer
-    from ..ingestion.places import PlaceLinker
-
-    _worker_gazetteer = Gazetteer(entries)
-    _worker_places = PlaceLinker(place_records)
-    preload()
-
-
-def _prepare_chunk(chunk: list[tuple[int, Any]]) -> list[Any]:
-    """In a worker process: extract, clean, fingerprint, detect and link (the CPU-heavy part); an
-    article that cannot be prepared comes back as (index, reason)."""
-    out: list[Any] = []
-    for index, item in chunk:
-        try:
-            out.append(prepare(index, item, _worker_gazetteer, _worker_places))
-        except ValueError as exc:
-            out.append((index, str(exc)))
-    return out
-
-
 def _to_database(batches, report, progress, task, console, workers: int = 0) -> None:  # type: ignore[no-untyped-def]
-    """Validate in this process, prepare in `workers` processes (all cores by default), store here."""
+    """Validate in this process, prepare in `workers` processes (all cores by default), store here.
+
+    Pipelined: the next batch is prepared while this one is stored, so the storing process and the
+    preparing ones work at the same time."""
     import os
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     from sqlalchemy.orm import Session
 
@@ -222,32 +198,47 @@ def _to_database(batches, report, progress, task, console, workers: int = 0) -> 
         entries = load_entries(session)  # each worker process builds its own linkers from these
         place_records = load_places(session)
     pool = ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(entries, place_records)
+        max_workers=workers, initializer=init_worker, initargs=(entries, place_records)
     )
+
+    def submit(chunk: list[Record], offset: int) -> tuple[int, int, dict[int, str], list[Future[Any]]]:
+        valid = _validate(chunk, report, console)
+        where = {offset + i: record.where for i, (record, _) in enumerate(valid)}
+        items = [(offset + i, to_input(data)) for i, (_, data) in enumerate(valid)]
+        return (
+            len(chunk),
+            offset + len(valid),
+            where,
+            [pool.submit(prepare_chunk, c) for c in chunks(items, workers)],
+        )
+
+    def finish(size: int, where: dict[int, str], futures: list[Future[Any]]) -> None:
+        prepared = []
+        for result in (p for f in futures for p in f.result()):
+            if isinstance(result, tuple):
+                _fail(report, console, where[result[0]], result[1])
+            else:
+                prepared.append(result)
+        if prepared:
+            # BEGIN IMMEDIATE on SQLite: wait for a running server's writers instead of failing to
+            # upgrade a read lock half-way through the batch.
+            with Session(immediate_writes(engine)) as session, session.begin():
+                outcomes = store(session, prepared)
+                record_stored(session, prepared, outcomes)
+                for outcome in outcomes:
+                    _count(report, outcome.status, outcome.duplicate_of)
+        progress.advance(task, size)
+
     try:
         offset = 0
+        pending = None
         for chunk in batches:
-            valid = _validate(chunk, report, console)
-            where = {offset + i: record.where for i, (record, _) in enumerate(valid)}
-            items = [(offset + i, to_input(data)) for i, (_, data) in enumerate(valid)]
-            step = max(1, len(items) // (workers * 2))
-            parts = [items[k : k + step] for k in range(0, len(items), step)]
-            prepared = []
-            for result in (p for part in pool.map(_prepare_chunk, parts) for p in part):
-                if isinstance(result, tuple):
-                    _fail(report, console, where[result[0]], result[1])
-                else:
-                    prepared.append(result)
-            if prepared:
-                # BEGIN IMMEDIATE on SQLite: wait for a running server's writers instead of failing to
-                # upgrade a read lock half-way through the batch.
-                with Session(immediate_writes(engine)) as session, session.begin():
-                    outcomes = store(session, prepared)
-                    record_stored(session, prepared, outcomes)
-                    for outcome in outcomes:
-                        _count(report, outcome.status, outcome.duplicate_of)
-            offset += len(valid)
-            progress.advance(task, len(chunk))
+            size, offset, where, futures = submit(chunk, offset)
+            if pending is not None:
+                finish(*pending)
+            pending = (size, where, futures)
+        if pending is not None:
+            finish(*pending)
     finally:
         pool.shutdown(cancel_futures=True)
         engine.dispose()

@@ -157,7 +157,9 @@ async def bulk_articles(request: Request, session: SessionDep) -> Response:
     """Many articles at once, as a JSON array or as NDJSON (`Content-Type: application/x-ndjson`, one
     article object per line): every item is accounted for; bad items never abort good ones."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    report = await service.ingest_bulk(session, await request.body(), ndjson=ctype != "application/json")
+    body = await request.body()
+    preparer = request.app.state.preparer
+    report = await service.ingest_bulk(session, body, ndjson=ctype != "application/json", preparer=preparer)
     return JSON(report)
 
 

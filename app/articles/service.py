@@ -28,7 +28,7 @@ from ..changes import repository as changes_repo
 from ..dialect import with_deadlock_retry
 from ..errors import BadRequest, Unprocessable
 from ..geo import Area
-from ..ingestion.fingerprint import NEAR_DUPLICATE_DISTANCE, hamming
+from ..ingestion.fingerprint import NEAR_DUPLICATE_DISTANCE, earlier_near, hamming
 from ..ingestion.pipeline import ArticleInput, Prepared, prepare
 from ..inline import heavy
 from ..models import Article, to_utc_naive, utcnow
@@ -56,6 +56,7 @@ from ..search.index import SearchIndex, answers
 from ..search.query import parse as parse_query
 from ..stories import service as stories
 from . import bulk, idempotency, repository
+from .preparer import Preparer
 from .schemas import ArticleCreate, ArticleUpdate
 
 # Columns a changed URL, title or body recomputes.
@@ -111,28 +112,24 @@ def to_input(data: ArticleCreate) -> ArticleInput:
     )
 
 
-async def ingest(session: AsyncSession, items: list[tuple[int, ArticleCreate]]) -> BulkResult:
-    """Run the ingestion pipeline over validated items: CPU work in a thread, storage in one pass."""
+async def ingest(
+    session: AsyncSession, items: list[tuple[int, ArticleCreate]], preparer: Preparer | None = None
+) -> BulkResult:
+    """Run the ingestion pipeline over validated items (CPU work in a thread, or in the preparer's
+    processes), then store them in one pass."""
     result = BulkResult()
     if not items:
         return result
-    gazetteer = await session.run_sync(current_gazetteer)
-    places = await session.run_sync(current_place_linker)
-
-    def work() -> list[Prepared]:
-        out = []
-        for index, data in items:
-            try:
-                out.append(prepare(index, to_input(data), gazetteer, places))
-            except ValueError as exc:
-                result.failed.append({"index": index, "status": 422, "detail": str(exc)})
-        return out
-
-    prepared = await anyio.to_thread.run_sync(work)
+    prepared, result.failed = await (preparer or INLINE).prepare(
+        session, [(index, to_input(data)) for index, data in items]
+    )
     if prepared:
         result.outcomes = await with_deadlock_retry(session, lambda: session.run_sync(store, prepared))
         record_stored(session, prepared, result.outcomes)
     return result
+
+
+INLINE = Preparer(0)
 
 
 def change_data(
@@ -668,10 +665,12 @@ async def _create_one(session: AsyncSession, data: ArticleCreate) -> Created:
     return Created(dumps(detail), status, {"Location": f"/v1/articles/{outcome.id}"})
 
 
-async def ingest_bulk(session: AsyncSession, raw: bytes, ndjson: bool) -> dict[str, Any]:
+async def ingest_bulk(
+    session: AsyncSession, raw: bytes, ndjson: bool, preparer: Preparer | None = None
+) -> dict[str, Any]:
     """Many articles at once: every line is accounted for; bad lines never abort good ones."""
     items, failed = bulk.parse(raw, ndjson=ndjson)
-    result = await ingest(session, items)
+    result = await ingest(session, items, preparer)
     return {
         **result.counts(),
         "failed": sorted(failed + result.failed, key=lambda f: f["index"]),
@@ -714,12 +713,14 @@ def _near_duplicates(session: Session, fresh: list[Prepared]) -> dict[int, int]:
 def _batch_duplicates(fresh: list[Prepared], stored_dupes: dict[int, int]) -> dict[int, int]:
     """index -> index of an earlier original in the same batch, for near-copies inside a batch."""
     found: dict[int, int] = {}
-    for i, p in enumerate(fresh):
+    near = earlier_near([p.values["simhash"] for p in fresh])
+    for i in sorted(near):
+        p = fresh[i]
         if p.index in stored_dupes:
             continue
-        for q in fresh[:i]:
-            original = q.index not in stored_dupes and q.index not in found
-            if original and hamming(q.values["simhash"], p.values["simhash"]) <= NEAR_DUPLICATE_DISTANCE:
+        for j in near[i]:
+            q = fresh[j]
+            if q.index not in stored_dupes and q.index not in found:
                 found[p.index] = q.index
                 break
     return found

@@ -37,6 +37,7 @@ __all__ = [
     "content_hash",
     "fingerprints",
     "hamming",
+    "earlier_near",
     "is_near_duplicate",
     "simhash64",
     "simhash_bands",
@@ -116,6 +117,21 @@ def fingerprints(title: str, body: str) -> dict[str, int | str]:
 def hamming(a: int, b: int) -> int:
     """Number of differing bits between two 64-bit hashes (signed or unsigned)."""
     return ((a ^ b) & _MASK64).bit_count()
+
+
+def earlier_near(hashes: list[int], max_distance: int = NEAR_DUPLICATE_DISTANCE) -> dict[int, list[int]]:
+    """i -> the positions j < i whose hash is within ``max_distance`` bits of hashes[i] (ascending), for
+    the i that have any. One numpy pass over every pair: a batch of 500 is 125k comparisons, which a
+    Python loop over ``hamming`` took ~60 ms to make."""
+    if len(hashes) < 2:
+        return {}
+    h = np.array([to_unsigned64(x) for x in hashes], dtype=np.uint64)
+    close = np.bitwise_count(h[:, None] ^ h[None, :]) <= max_distance
+    close &= np.tri(len(h), k=-1, dtype=bool)  # j < i only
+    out: dict[int, list[int]] = {}
+    for i, j in zip(*np.nonzero(close), strict=True):
+        out.setdefault(int(i), []).append(int(j))
+    return out
 
 
 def is_near_duplicate(a: int, b: int, max_distance: int = NEAR_DUPLICATE_DISTANCE) -> bool:

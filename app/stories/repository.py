@@ -110,7 +110,8 @@ def story_of(session: Session, article_id: int) -> int | None:
 
 
 def create(session: Session, title: str, published_at: datetime) -> int:
-    stmt = insert(Story).returning(Story.id)
+    # Core on the session's connection: the ORM's bulk-insert path cost 0.4 ms a story.
+    stmt = insert(Story.__table__).returning(Story.__table__.c.id)
     now = utcnow()
     values = {
         "title": title,
@@ -121,7 +122,7 @@ def create(session: Session, title: str, published_at: datetime) -> int:
         "created_at": now,
         "updated_at": now,
     }
-    return int(session.execute(stmt, values).scalar_one())
+    return int(session.connection().execute(stmt, values).scalar_one())
 
 
 _SET_STORY = (
@@ -149,10 +150,11 @@ def sizes(session: Session, story_ids: Iterable[int]) -> dict[int, int]:
 def merge(session: Session, losers: Sequence[int], winner: int) -> None:
     """Move the losers' articles to the winner; the losers (and stories merged into them before) point at
     the winner, so a redirect is always one hop."""
-    session.execute(update(Article).where(Article.story_id.in_(losers)).values(story_id=winner))
-    session.execute(
-        update(Story)
-        .where(Story.id.in_(losers) | Story.merged_into.in_(losers))
+    conn, stories = session.connection(), Story.__table__.c
+    conn.execute(update(Article.__table__).where(_articles.story_id.in_(losers)).values(story_id=winner))
+    conn.execute(
+        update(Story.__table__)
+        .where(stories.id.in_(losers) | stories.merged_into.in_(losers))
         .values(merged_into=winner, updated_at=utcnow())
     )
 

@@ -96,6 +96,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
     created: set[int] = set()
     merged: list[tuple[int, int]] = []
     done: list[tuple[NewArticle, int]] = []  # this batch's articles and their stories, oldest first
+    by_actor: dict[int, list[int]] = {}  # actor -> positions in `done` of the articles that mention it
     common = repository.common_actors(session, {a for art in arts for a in art.actor_ids})
     for art in sorted(arts, key=lambda a: (a.published_at, a.id)):
         story = None
@@ -103,7 +104,9 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
             in_batch = {a.id: s for a, s in done}
             story = in_batch.get(art.duplicate_of) or repository.story_of(session, art.duplicate_of)
         if story is None:
-            found = match(session, art, common, done)
+            # Only the batch's articles sharing an actor can be candidates (match() checks the rest).
+            near = {k for a in art.actor_ids for k in by_actor.get(a, ())}
+            found = match(session, art, common, [done[k] for k in sorted(near)])
             if not found:
                 story = repository.create(session, art.title, art.published_at)
                 created.add(story)
@@ -123,6 +126,8 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
                         merged.append((loser, story))
                         touched.setdefault(story, set()).update(touched.pop(loser, ()))
                         created.discard(loser)
+        for a in art.actor_ids:
+            by_actor.setdefault(a, []).append(len(done))
         done.append((art, story))
         touched.setdefault(story, set()).update(art.actor_ids)
     repository.set_stories(session, [(a.id, s) for a, s in done])

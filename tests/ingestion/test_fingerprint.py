@@ -11,6 +11,7 @@ import pytest
 from app.ingestion.fingerprint import (
     NEAR_DUPLICATE_DISTANCE,
     content_hash,
+    earlier_near,
     hamming,
     is_near_duplicate,
     simhash64,
@@ -159,3 +160,26 @@ def test_hashes_within_the_threshold_share_a_band() -> None:
         x == y
         for x, y in zip(simhash_bands(simhash64(ARTICLE)), simhash_bands(simhash64(SYNDICATED)), strict=True)
     )
+
+
+def test_earlier_near_matches_pairwise_hamming() -> None:
+    """The vectorised pass finds exactly the earlier hashes a pairwise loop finds, signed or not."""
+    rng = random.Random(16)
+    hashes: list[int] = []
+    for _ in range(300):
+        if hashes and rng.random() < 0.3:  # a near or not-so-near copy of an earlier one
+            flips = rng.sample(range(64), rng.randint(0, 6))
+            h = to_unsigned64(rng.choice(hashes))
+            for bit in flips:
+                h ^= 1 << bit
+        else:
+            h = rng.getrandbits(64)
+        hashes.append(to_signed64(h) if rng.random() < 0.5 else h)
+    expected = {
+        i: [j for j in range(i) if hamming(hashes[i], hashes[j]) <= NEAR_DUPLICATE_DISTANCE]
+        for i in range(len(hashes))
+    }
+    expected = {i: js for i, js in expected.items() if js}
+    assert expected  # the set has near pairs to find
+    assert earlier_near(hashes) == expected
+    assert earlier_near(hashes[:1]) == {}

@@ -1,0 +1,53 @@
+"""The pipeline in worker processes: what a process pool's initializer and tasks run.
+
+Each worker builds its own linkers once from the entries it is started with (an actor or alias change
+starts a new pool, see app/articles/preparer.py) and loads the language model once. A task is a chunk of
+(index, ArticleInput); it comes back as Prepared objects, or (index, reason) for an article that cannot
+be prepared. Only app.ingestion is imported here: a spawned worker starts in about a second.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .linker import Gazetteer, GazetteerEntry
+from .pipeline import ArticleInput, Prepared, prepare
+from .places import PlaceLinker
+
+_gazetteer: Gazetteer | None = None
+_places: PlaceLinker | None = None
+
+
+def init_worker(entries: list[GazetteerEntry], place_records: list[Any]) -> None:
+    global _gazetteer, _places
+    from .language import preload
+
+    _gazetteer = Gazetteer(entries)
+    _places = PlaceLinker(place_records)
+    preload()
+
+
+def ready() -> bool:
+    """A no-op task: the pool's workers have started and built their linkers."""
+    return _gazetteer is not None
+
+
+def prepare_chunk(chunk: list[tuple[int, ArticleInput]]) -> list[Prepared | tuple[int, str]]:
+    """Extract, clean, fingerprint, detect and link (the CPU-heavy part) in this worker process."""
+    assert _gazetteer is not None, "init_worker did not run"
+    out: list[Prepared | tuple[int, str]] = []
+    for index, item in chunk:
+        try:
+            out.append(prepare(index, item, _gazetteer, _places))
+        except ValueError as exc:
+            out.append((index, str(exc)))
+    return out
+
+
+def chunks(items: list[Any], workers: int, per_worker: int = 2, smallest: int = 16) -> list[list[Any]]:
+    """`items` cut into about `per_worker` chunks per worker (none smaller than `smallest`), in order."""
+    step = max(smallest, -(-len(items) // max(1, workers * per_worker)))
+    return [items[k : k + step] for k in range(0, len(items), step)]
+
+
+__all__ = ["chunks", "init_worker", "prepare_chunk", "ready"]
