@@ -89,9 +89,12 @@ class Preparer:
             return self._pool
 
     def _drop_pool(self) -> None:
+        """Forget the pool; its processes finish what they were given and exit. Never cancel its pending
+        work: other requests of this worker may be waiting on it (a request that finds the linkers changed
+        replaces the pool while another's chunks are still queued: cancelling them was a 500 for that one)."""
         pool, self._pool, self._built_from = self._pool, None, None
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=False)
 
     async def close(self) -> None:
         pool, self._pool, self._built_from = self._pool, None, None
