@@ -170,11 +170,11 @@ class Settings(BaseSettings):
         description="The search index's directory (default: beside the SQLite file, or ./geonews-index/).",
     )
     ingest_processes: int = Field(
-        default=2,
+        default=0,
         ge=0,
         description="Processes per worker that prepare the articles of large bulk bodies (cleaning, "
         "fingerprints, language, linking; each holds the linkers and the language model, ~150 MiB); 0: "
-        "prepared in the request's thread.",
+        "prepared in the request's thread. For ingestion nodes: their start-up is a burst of CPU.",
     )
     ingest_pool_min_items: int = Field(
         default=64,

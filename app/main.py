@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         await app.state.changes.start()
         app.state.search = None
-        # Bulk bodies are prepared in worker processes, started on the first large one (0: inline).
+        # Bulk bodies are prepared in worker processes (GEONEWS_INGEST_PROCESSES; 0, the default: inline).
         app.state.preparer = Preparer(settings.ingest_processes, settings.ingest_pool_min_items)
         if settings.search_engine:
             app.state.search = SearchIndex(app.state.db, app.state.changes, settings)

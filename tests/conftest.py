@@ -129,7 +129,6 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         index_dir=str(tmp_path / "index"),
         search_consistency="strong",
         search_strong_wait_s=15.0,  # a loaded test machine must not turn index answers into SQL ones
-        ingest_processes=0,  # bulk bodies prepared inline; tests/articles/test_prepare_pool.py runs the pool
         _env_file=None,
     )
 

@@ -6,7 +6,8 @@ processes a bulk body is prepared on every core while this worker's event loop s
 started on the first bulk body of at least GEONEWS_INGEST_POOL_MIN_ITEMS articles (a worker that only
 reads never starts one; a spawned process starts and builds its linkers in about a second) and started
 again when the actors, aliases or places change (each process holds linkers built from them). Single
-POSTs, small bulk bodies and `GEONEWS_INGEST_PROCESSES=0` are prepared inline, in a thread. Each process
+POSTs, small bulk bodies and `GEONEWS_INGEST_PROCESSES=0` are prepared inline, in a thread. Only a bulk
+body (which has written nothing yet) comes here with a pool: its read transaction is ended before the wait. Each process
 holds its linkers and the language model (~150 MiB).
 """
 
@@ -49,9 +50,14 @@ class Preparer:
         if self.processes and len(items) >= self.min_items:
             pool = await self._pool_for(session, gazetteer, places)
             loop = asyncio.get_running_loop()
-            parts = chunks(items, self.processes)
+            # Submitted before anything else runs on the loop: another request may replace the pool
+            # (work already given to a replaced pool still finishes there).
+            futures = [loop.run_in_executor(pool, prepare_chunk, c) for c in chunks(items, self.processes)]
+            # Hold no connection while the processes work (a bulk body has only read so far; storing
+            # starts a new transaction): other requests must not wait for this one's pooled connection.
+            await session.rollback()
             try:
-                done = await asyncio.gather(*(loop.run_in_executor(pool, prepare_chunk, c) for c in parts))
+                done = await asyncio.gather(*futures)
             except BrokenProcessPool:  # a process died (killed, out of memory): start afresh next time
                 log.warning("ingest: a preparing process died; this request is prepared inline")
                 self._drop_pool()
@@ -89,9 +95,8 @@ class Preparer:
             return self._pool
 
     def _drop_pool(self) -> None:
-        """Forget the pool; its processes finish what they were given and exit. Never cancel its pending
-        work: other requests of this worker may be waiting on it (a request that finds the linkers changed
-        replaces the pool while another's chunks are still queued: cancelling them was a 500 for that one)."""
+        # Work already given to the old pool finishes there: another request may be waiting for it (two
+        # requests that rebuild the linkers at once get two equal linkers, and the second replaces the pool).
         pool, self._pool, self._built_from = self._pool, None, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=False)
