@@ -42,6 +42,7 @@ class Highlighter:
                     self.prefixes.append(stems[-1])
                     stems = stems[:-1]
                 self.exact.update(stems)
+        self._seen: dict[str, str | None] = {}  # word -> the query term it matches, for this page
 
     def _match(self, word: str) -> str | None:
         stem = _stem(word)
@@ -56,14 +57,16 @@ class Highlighter:
 
     def snippet(self, text: str, tokens: int = SNIPPET_TOKENS) -> str | None:
         """The best window of `text`, or None if no query term occurs in it."""
-        # Each distinct word is matched once (a body of 300 words has ~150), and the words' offsets are
-        # only looked for inside the window shown: a page of 20 bodies costs a fraction of a millisecond.
+        # Each distinct word of the page is matched once (a body of 300 words has ~150, and a page's
+        # bodies share most of them), and the words' offsets are only looked for inside the window shown.
         words = _WORD.findall(text)
-        matched = {w: m for w in set(words) if (m := self._match(w)) is not None}
-        if not matched:
-            return None
-        terms = [matched.get(w) for w in words]
+        seen = self._seen
+        for w in set(words).difference(seen):
+            seen[w] = self._match(w)
+        terms = [seen[w] for w in words]
         hits = [i for i, t in enumerate(terms) if t is not None]
+        if not hits:
+            return None
         best, best_key = 0, (-1, -1)
         for first in hits:
             # Windows starting a little before a hit read better than ones starting on it.
