@@ -192,9 +192,10 @@ class ArticleDetailFastPath:
     Installed innermost (inside request ids, metrics, CORS, HEAD, rate limits, the edge checks and ETags,
     so all of them still apply), it answers a plain `GET /v1/articles/<digits>` of a stored article when
     reads need no key: the one-statement detail (on SQLite on a pooled connection without a session),
-    orjson — the same bytes `get_article` sends. Everything else (a query string, a missing article, a database fault, keys required for reads)
-    goes on to the app, which answers as it always does. It saves FastAPI's routing over every route,
-    dependency solving and exception scaffolding: most of a detail request's time on the event loop."""
+    orjson — the same bytes `get_article` sends. Everything else (a query string, a missing article, a
+    database fault, keys required for reads) goes on to the app, which answers as it always does. It saves
+    FastAPI's routing over every route, dependency solving and exception scaffolding: most of a detail
+    request's time on the event loop."""
 
     def __init__(self, app: ASGIApp, reads_open: bool) -> None:
         self.app = app
