@@ -7,8 +7,8 @@ started on the first bulk body of at least GEONEWS_INGEST_POOL_MIN_ITEMS article
 reads never starts one; a spawned process starts and builds its linkers in about a second) and started
 again when the actors, aliases or places change (each process holds linkers built from them). Single
 POSTs, small bulk bodies and `GEONEWS_INGEST_PROCESSES=0` are prepared inline, in a thread. Only a bulk
-body (which has written nothing yet) comes here with a pool: its read transaction is ended before the wait. Each process
-holds its linkers and the language model (~150 MiB).
+body (which has written nothing yet) comes here with a pool: its read transaction is ended before the
+wait. Each process holds its linkers and the language model (~150 MiB).
 """
 
 from __future__ import annotations
