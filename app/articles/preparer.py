@@ -24,8 +24,8 @@ import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..actors.gazetteer import current_gazetteer, load_entries
-from ..ingestion.pipeline import ArticleInput, Prepared, prepare
-from ..ingestion.workers import chunks, init_worker, prepare_chunk
+from ..ingestion.pipeline import ArticleInput, Prepared
+from ..ingestion.workers import chunks, init_worker, prepare_chunk, prepare_items
 from ..places.gazetteer import current_place_linker, load_records
 
 log = logging.getLogger("geonews.ingest")
@@ -64,16 +64,7 @@ class Preparer:
             else:
                 return _split(r for part in done for r in part)
 
-        def inline() -> list[Prepared | tuple[int, str]]:
-            out: list[Prepared | tuple[int, str]] = []
-            for index, item in items:
-                try:
-                    out.append(prepare(index, item, gazetteer, places))
-                except ValueError as exc:
-                    out.append((index, str(exc)))
-            return out
-
-        return _split(await anyio.to_thread.run_sync(inline))
+        return _split(await anyio.to_thread.run_sync(prepare_items, items, gazetteer, places))
 
     async def _pool_for(self, session: AsyncSession, gazetteer: Any, places: Any) -> ProcessPoolExecutor:
         if self._lock is None:

@@ -22,6 +22,7 @@ from .. import outbox
 from ..actors.gazetteer import load_entries
 from ..dialect import immediate_writes, in_list
 from ..ingestion.linker import Gazetteer
+from ..ingestion.pipeline import mention_rows
 from ..models import Article, Mention
 
 
@@ -85,17 +86,7 @@ def relink(
                 changed_ids.append(r.id)
                 report.added += len(set(now) - set(before))
                 report.removed += len(set(before) - set(now))
-                fresh_rows += [
-                    {
-                        "article_id": r.id,
-                        "actor_id": m.actor_id,
-                        "start_offset": m.start,
-                        "end_offset": m.end,
-                        "text": m.text[:512],
-                        "confidence": m.confidence,
-                    }
-                    for m in matches
-                ]
+                fresh_rows += mention_rows(matches, article_id=r.id)
                 actors = sorted({a for a, _, _ in now} | {a for a, _, _ in before})
                 changes.append(
                     outbox.PendingChange(

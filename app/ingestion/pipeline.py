@@ -133,16 +133,7 @@ def prepare(
         "is_stub": False,
     }
     matches = gazetteer.find(body)
-    mentions = [
-        {
-            "actor_id": m.actor_id,
-            "start_offset": m.start,
-            "end_offset": m.end,
-            "text": m.text[:512],
-            "confidence": m.confidence,
-        }
-        for m in matches
-    ]
+    mentions = mention_rows(matches)
     places = [
         {"place_id": p.place_id, "start_offset": p.start, "end_offset": p.end, "text": p.text[:255]}
         for p in (places.find(body, matches) if places is not None else ())
@@ -152,3 +143,18 @@ def prepare(
 
 
 __all__ = ["DATE_SOURCES", "ArticleInput", "Prepared", "prepare", "wants_extraction"]
+
+
+def mention_rows(matches: Any, **extra: Any) -> list[dict[str, Any]]:
+    """The `mentions` rows of linker matches (plus `extra` columns, e.g. the article id)."""
+    return [
+        {
+            **extra,
+            "actor_id": m.actor_id,
+            "start_offset": m.start,
+            "end_offset": m.end,
+            "text": m.text[:512],
+            "confidence": m.confidence,
+        }
+        for m in matches
+    ]

@@ -32,16 +32,23 @@ def ready() -> bool:
     return _gazetteer is not None
 
 
-def prepare_chunk(chunk: list[tuple[int, ArticleInput]]) -> list[Prepared | tuple[int, str]]:
-    """Extract, clean, fingerprint, detect and link (the CPU-heavy part) in this worker process."""
-    assert _gazetteer is not None, "init_worker did not run"
+def prepare_items(
+    items: list[tuple[int, ArticleInput]], gazetteer: Any, places: Any
+) -> list[Prepared | tuple[int, str]]:
+    """Each (index, article) prepared, or (index, why not) for one that cannot be stored."""
     out: list[Prepared | tuple[int, str]] = []
-    for index, item in chunk:
+    for index, item in items:
         try:
-            out.append(prepare(index, item, _gazetteer, _places))
+            out.append(prepare(index, item, gazetteer, places))
         except ValueError as exc:
             out.append((index, str(exc)))
     return out
+
+
+def prepare_chunk(chunk: list[tuple[int, ArticleInput]]) -> list[Prepared | tuple[int, str]]:
+    """Extract, clean, fingerprint, detect and link (the CPU-heavy part) in this worker process."""
+    assert _gazetteer is not None, "init_worker did not run"
+    return prepare_items(chunk, _gazetteer, _places)
 
 
 def chunks(items: list[Any], workers: int, per_worker: int = 2, smallest: int = 16) -> list[list[Any]]:
