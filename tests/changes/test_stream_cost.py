@@ -140,11 +140,12 @@ def test_an_idle_stream_is_two_tasks_and_a_few_kilobytes_and_ends_when_its_clien
     for s in socks:
         s.close()
     assert srv.wait_for(srv.subscribers, 0) == 0  # each disconnect was seen
-    # Every stream's tasks are gone (the app's own background tasks come and go by one or two).
+    # Every stream's tasks are gone: the 2 x n of them would stay if streams leaked, while the app's own
+    # background tasks (follower, indexer, dispatcher, PostgreSQL's listener) come and go by a few.
     deadline = time.time() + 10
-    while srv.tasks() > tasks_before + 2 and time.time() < deadline:
+    while srv.tasks() > tasks_before + 5 and time.time() < deadline:
         time.sleep(0.05)
-    assert srv.tasks() <= tasks_before + 2
+    assert srv.tasks() <= tasks_before + 5 < tasks_before + n
 
 
 def test_heartbeats_headers_and_events(serve, write_headers):
