@@ -24,7 +24,9 @@ actor_router = APIRouter(prefix="/v1/actors", tags=["actors"], responses=ERROR_R
 
 @actor_router.get("/{actor}/network", response_model=Network, dependencies=[read_access])
 async def actor_network(
+    request: Request,
     session: SessionDep,
+    search: SearchDep,
     actor_id: ActorDep,
     depth: Annotated[int, Query(ge=1, le=3, description="Hops from the actor (1–3).")] = 1,
     since: Annotated[
@@ -37,6 +39,7 @@ async def actor_network(
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many actors (1–500).")] = 50,
     as_of: AsOf = None,
     types: RelationTypes = None,
+    consistency: Consistency = None,
 ) -> Response:
     """Co-mention and relation graph around the actor: an edge's `weight` counts the articles mentioning
     both, its `kinds` are the relation types between them. Each hop expands the strongest actors found by
@@ -51,6 +54,8 @@ async def actor_network(
         limit=limit,
         as_of=as_of,
         types=types,
+        index=search,
+        consistency=consistency_of(request, consistency),
     )
     return JSON(result)
 

@@ -37,6 +37,10 @@ MIN_NEIGHBOURS_PER_ACTOR = 10
 # With `since`/`until`, an actor's articles in the window are looked for among its WINDOW_SCAN_FACTOR times
 # as many most recently stored ones (an old window around a frequent actor may find few: `truncated`).
 WINDOW_SCAN_FACTOR = 10
+# A hop samples on the search index (when it may answer) if it reads at least this many articles of each
+# actor: a terms aggregation costs ~1.5 ms an actor plus ~1 µs an article at 1M, SQL ~15 µs an article
+# (8 mention rows each). The first hop's 2,000 articles: 4 ms against 39 ms.
+INDEX_SAMPLE_MIN = 200
 
 # A shortest-path search gives up (no path) after visiting this many actors.
 PATH_MAX_VISITED = 50_000
@@ -58,6 +62,25 @@ class _Edge:
         return (self.weight, 1 if self.kinds else 0)
 
 
+def _strongest(
+    found: dict[int, Any], *, min_weight: int, top_k: int, keep_pairs: set[tuple[int, int]]
+) -> repository.CoMentions:
+    """The index's samples (Reader.co_mentions per actor) cut as the SQL statement cuts them: each
+    actor's top_k co-mentioned actors by weight (then id) with weight >= min_weight, and the related
+    pairs whatever their weight."""
+    out = repository.CoMentions([], {}, {})
+    for src, sample in found.items():
+        if sample.sampled:
+            out.sampled[src] = sample.sampled
+        if sample.scanned:
+            out.scanned[src] = sample.scanned
+        ranked = sorted(sample.weights.items(), key=lambda kv: (-kv[1], kv[0]))
+        for position, (dst, weight) in enumerate(ranked, 1):
+            if (position <= top_k and weight >= min_weight) or (src, dst) in keep_pairs:
+                out.edges.append((src, dst, weight))
+    return out
+
+
 def _pair(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
@@ -73,6 +96,8 @@ async def network(
     limit: int,
     as_of: date | None,
     types: Sequence[str] | None,
+    index: Any = None,
+    consistency: str = "strong",
 ) -> dict[str, Any]:
     """Co-mention and relation edges around `root`, expanded `depth` hops from the frontier.
 
@@ -104,18 +129,18 @@ async def network(
         per_actor = max(MIN_ARTICLES_PER_ACTOR, budget // len(frontier))
         top_k = limit if hop == 1 else max(MIN_NEIGHBOURS_PER_ACTOR, -(-limit // len(frontier)))
         scan_cap = per_actor * WINDOW_SCAN_FACTOR
-        async with heavy(session):  # tens of milliseconds at 1M: off the event loop (SQLite)
-            co = await repository.co_mentions(
-                session,
-                frontier,
-                per_actor=per_actor,
-                scan_cap=scan_cap,
-                since=since,
-                until=until,
-                min_weight=min_weight,
-                top_k=top_k,
-                keep_pairs=related,
+        sample = {"per_actor": per_actor, "scan_cap": scan_cap, "since": since, "until": until}
+        if per_actor >= INDEX_SAMPLE_MIN and await answers(session, index, consistency):
+            reader = index.reader
+            found = await anyio.to_thread.run_sync(
+                lambda: {a: reader.co_mentions(a, **sample) for a in frontier}  # noqa: B023
             )
+            co = _strongest(found, min_weight=min_weight, top_k=top_k, keep_pairs=related)
+        else:
+            async with heavy(session):  # tens of milliseconds at 1M: off the event loop (SQLite)
+                co = await repository.co_mentions(
+                    session, frontier, **sample, min_weight=min_weight, top_k=top_k, keep_pairs=related
+                )
         truncated = (
             truncated
             or any(n >= per_actor for n in co.sampled.values())

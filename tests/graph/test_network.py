@@ -10,8 +10,26 @@ from itertools import combinations
 
 import pytest
 
-from app.graph import service
+from app.graph import repository, service
+from app.search.engine import Reader
 from tests.graph.support import all_pages
+
+
+@pytest.fixture(params=["index", "sql"])
+def sampler(request, monkeypatch):
+    """Every hop's co-mention sample from the search index, or every one from SQL; the other is made to
+    fail, so a test cannot pass on the wrong one."""
+
+    def unused(*args, **kwargs):
+        raise AssertionError(f"this test samples co-mentions with {request.param} only")
+
+    if request.param == "index":
+        monkeypatch.setattr(service, "INDEX_SAMPLE_MIN", 0)
+        monkeypatch.setattr(repository, "co_mentions", unused)
+    else:
+        monkeypatch.setattr(service, "INDEX_SAMPLE_MIN", 10**9)
+        monkeypatch.setattr(Reader, "co_mentions", unused)
+    return request.param
 
 
 def _day(value: str | None) -> date | None:
@@ -145,7 +163,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("params", CASES, ids=[str(c) for c in CASES])
-def test_network_matches_reference(client, corpus, small_world, params):
+def test_network_matches_reference(client, corpus, small_world, params, sampler):
     root = small_world["ids"]["a"]
     r = client.get(f"/v1/actors/{root}/network", params=params)
     assert r.status_code == 200, r.text
@@ -175,7 +193,7 @@ def test_network_by_hand(client, small_world):
     assert {name[n["id"]] for n in two["nodes"]} == {"a", "b", "c"}  # the strongest edges win
 
 
-def test_network_hop_budget_reads_the_most_recent_articles(client, corpus, monkeypatch):
+def test_network_hop_budget_reads_the_most_recent_articles(client, corpus, monkeypatch, sampler):
     hub, other, old = (corpus.actor()["id"] for _ in range(3))
     for day in range(1, 7):
         corpus.article(f"2024-06-0{day}T00:00:00Z", [hub, other])
@@ -236,7 +254,7 @@ def test_network_unknown_actor_is_404(client):
     assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
 
 
-def test_window_looks_at_a_bounded_number_of_articles(client, corpus, monkeypatch):
+def test_window_looks_at_a_bounded_number_of_articles(client, corpus, monkeypatch, sampler):
     hub, old_friend, new_friend = (corpus.actor()["id"] for _ in range(3))
     corpus.article("2020-03-01T00:00:00Z", [hub, old_friend])
     corpus.article("2020-03-02T00:00:00Z", [hub, old_friend])

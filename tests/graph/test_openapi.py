@@ -7,7 +7,7 @@ import pytest
 ROUTES = {
     "/v1/actors/{actor}/network": (
         "Network",
-        {"actor", "depth", "since", "until", "min_weight", "limit", "as_of", "types"},
+        {"actor", "depth", "since", "until", "min_weight", "limit", "as_of", "types", "consistency"},
     ),
     "/v1/actors/{actor}/timeline": (
         "Timeline",

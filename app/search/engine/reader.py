@@ -68,6 +68,11 @@ FACET_MARGIN = 50
 _MISSING = "\x00none"
 INTERVALS = ("day", "week", "month")
 MAX_BUCKETS = 1_000
+# Distinct co-mentioned actors counted in one sample (an article mentions ~8 actors; tantivy refuses more
+# than 65,000 buckets in one request).
+CO_MENTION_BUCKETS = 60_000
+# An ordered search over this many matches costs less than restricting it to a range of ids first.
+NEWEST_SCAN_ALL = 20_000
 
 
 class EngineError(ValueError):
@@ -79,6 +84,15 @@ class Hit:
     id: int
     published_at: datetime
     score: float | None = None
+
+
+@dataclass
+class CoMentions:
+    """Co-mentions in a sample of one actor's articles (see Reader.co_mentions)."""
+
+    weights: dict[int, int]  # other actor -> sampled articles mentioning it too
+    sampled: int  # articles in the sample
+    scanned: int | None = None  # with a window: articles looked at to fill it
 
 
 @dataclass
@@ -102,6 +116,7 @@ class Reader:
         self._index: tantivy.Index | None = None
         self._stamp: tuple[tuple[int, int, int], ...] | None = None
         self._bounds: tuple[int, int] | None = None
+        self._top_id = 0  # the highest article id indexed
         self.meta: layout.IndexMeta | None = None
         self.reload()
 
@@ -147,16 +162,21 @@ class Reader:
             else:
                 self._index.reload()
             self._stamp = stamp
-            self._bounds = _date_bounds(self._index.searcher())
+            self._bounds, self._top_id = _bounds(self._index.searcher())
             self.meta = meta
             return True
 
     def snapshot(self) -> tuple[tantivy.Searcher, tuple[int, int] | None]:
         """A searcher and the first and last published_at (µs) of what it sees, taken together."""
+        searcher, bounds, _ = self._snapshot()
+        return searcher, bounds
+
+    def _snapshot(self) -> tuple[tantivy.Searcher, tuple[int, int] | None, int]:
+        """... and the highest id it sees."""
         with self._lock:
             if self._index is None:
                 raise EngineError(f"There is no search index in {self.root} yet; build one with a rebuild.")
-            return self._index.searcher(), self._bounds
+            return self._index.searcher(), self._bounds, self._top_id
 
     def searcher(self) -> tantivy.Searcher:
         return self.snapshot()[0]
@@ -387,6 +407,49 @@ class Reader:
 
     # -- aggregations ----------------------------------------------------------------------------------
 
+    def co_mentions(
+        self,
+        actor_id: int,
+        *,
+        per_actor: int,
+        scan_cap: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> CoMentions:
+        """The actors co-mentioned in the actor's `per_actor` most recently stored articles (highest ids);
+        with a window, in those published in [since, until) among its `scan_cap` most recently stored.
+        The sample the SQL co-mention statement takes (app/graph/repository.py), counted by a terms
+        aggregation over exactly its articles: the sample ends at its lowest id."""
+        searcher, _, top = self._snapshot()
+        sch = s.schema()
+        sample = TQ.term_query(sch, s.ACTORS, actor_id, index_option="basic")
+        df = searcher.doc_freq(s.ACTORS, actor_id)
+        scanned = None
+        if since is not None or until is not None:
+            hits = _newest_ids(searcher, sample, scan_cap, top, df)
+            scanned = len(hits)
+            if not hits:
+                return CoMentions({}, 0, 0)
+            lo = s.to_micros(since) if since is not None else None
+            hi = s.to_micros(until) if until is not None else None
+            sample = TQ.boolean_query(
+                [
+                    (Occur.Must, sample),
+                    (Occur.Must, _ids_from(hits[-1])),
+                    (Occur.Must, micros_range(s.PUBLISHED, lo, hi)),
+                ]
+            )
+        hits = _newest_ids(searcher, sample, per_actor, top, df)
+        if not hits:
+            return CoMentions({}, 0, scanned)
+        sample = TQ.boolean_query([(Occur.Must, sample), (Occur.Must, _ids_from(hits[-1]))])
+        size = min(CO_MENTION_BUCKETS, 64 * len(hits))
+        terms = {"field": s.ACTORS, "size": size, "segment_size": size}
+        result = searcher.aggregate(sample, {"d": {"terms": terms}})
+        weights = {int(b["key"]): int(b["doc_count"]) for b in result["d"]["buckets"]}
+        weights.pop(actor_id, None)
+        return CoMentions(weights, len(hits), scanned)
+
     def facets(
         self,
         q: Query | None,
@@ -460,6 +523,26 @@ class Reader:
         return [{"start": d, "count": counts.get(edges[i], 0)} for i, d in enumerate(starts)]
 
 
+def _newest_ids(searcher: tantivy.Searcher, tq: TQ, n: int, top: int, matches: int) -> list[int]:
+    """The n highest ids matching, highest first. An ordered search visits every match, so it runs over
+    widening id ranges below the highest id (x8 each time, starting from where n matches would be if the
+    query's `matches` were spread evenly): ~0.3 ms for the newest 60 of an actor in 500k articles at 1M,
+    15 ms over all of them."""
+    # Visiting a few matches costs less than a range over the id column.
+    width = top if matches <= NEWEST_SCAN_ALL else max(256, n * max(searcher.num_docs, 1) // matches * 2)
+    while True:
+        lo = max(0, top - width)
+        windowed = tq if lo == 0 else TQ.boolean_query([(Occur.Must, tq), (Occur.Must, _ids_from(lo))])
+        res = searcher.search(windowed, n, count=False, order_by_field=s.ID, order=Order.Desc)
+        if len(res.hits) == n or lo == 0:
+            return [int(v) for v, _ in res.hits]
+        width *= 8
+
+
+def _ids_from(lowest: int) -> TQ:
+    return TQ.range_query(s.schema(), s.ID, FieldType.Unsigned, lowest, None, include_lower=True)
+
+
 def _ints(searcher: tantivy.Searcher, field: str, addrs: list[Any]) -> list[int]:
     """A single-valued integer fast field of these hits (id and published_at are on every document)."""
     return [int(v) for v in searcher.fast_field_values(field, addrs)] if addrs else []  # type: ignore[arg-type]
@@ -517,13 +600,18 @@ def _selectivity(searcher: tantivy.Searcher, f: Filters | None, bounds: tuple[in
     return est
 
 
-def _date_bounds(searcher: tantivy.Searcher) -> tuple[int, int] | None:
+def _bounds(searcher: tantivy.Searcher) -> tuple[tuple[int, int] | None, int]:
+    """The first and last published_at (µs), and the highest id, of what the searcher sees."""
     if searcher.num_docs == 0:
-        return None
-    aggs = {"lo": {"min": {"field": s.PUBLISHED}}, "hi": {"max": {"field": s.PUBLISHED}}}
+        return None, 0
+    aggs = {
+        "lo": {"min": {"field": s.PUBLISHED}},
+        "hi": {"max": {"field": s.PUBLISHED}},
+        "id": {"max": {"field": s.ID}},
+    }
     res = searcher.aggregate(TQ.all_query(), aggs)
-    lo, hi = res["lo"]["value"], res["hi"]["value"]
-    return None if lo is None or hi is None else (int(lo), int(hi))
+    lo, hi, top = res["lo"]["value"], res["hi"]["value"], res["id"]["value"]
+    return (None if lo is None or hi is None else (int(lo), int(hi))), int(top or 0)
 
 
 def _count(searcher: tantivy.Searcher, tq: TQ) -> int:
