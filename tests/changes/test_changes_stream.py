@@ -257,3 +257,43 @@ def test_concurrent_writers_a_polling_reader_sees_every_change_once_in_order(set
     engine.dispose()
     assert len(stored) == writers * per_writer
     assert seen == stored  # every change, once, in seq order
+
+
+def test_an_idle_hub_on_sqlite_reads_the_log_only_after_a_commit(settings, monkeypatch):
+    """PRAGMA data_version tells the hub that nothing was committed: polls cost no session then, and a
+    commit from another connection is still followed."""
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("PRAGMA data_version is SQLite's; PostgreSQL's hub is woken by NOTIFY")
+    from app.changes import repository as changes_repo
+
+    reads = 0
+    newer = changes_repo.newer
+
+    async def counting(*args, **kwargs):
+        nonlocal reads
+        reads += 1
+        return await newer(*args, **kwargs)
+
+    monkeypatch.setattr(changes_repo, "newer", counting)
+
+    async def run() -> None:
+        db = Database(settings)
+        hub = ChangeHub(db, poll_interval=0.02)
+        await hub.start()
+        try:
+            sub = await hub.subscribe(ChangeFilter())
+            await asyncio.sleep(0.3)  # ~15 polls
+            idle = reads
+            await asyncio.sleep(0.3)
+            assert reads == idle, "polls with nothing committed read the log"
+            engine = make_sync_engine(settings)
+            with Session(engine) as s, s.begin():
+                outbox.record(s, "actor", "updated", 1, {"i": 1}, actor_ids=[1])
+            engine.dispose()
+            item = await sub.get(5)
+            assert item is not None and item["data"]["i"] == 1 and reads > idle
+        finally:
+            await hub.stop()
+            await db.dispose()
+
+    asyncio.run(run())
