@@ -24,10 +24,10 @@ def sampler(request, monkeypatch):
         raise AssertionError(f"this test samples co-mentions with {request.param} only")
 
     if request.param == "index":
-        monkeypatch.setattr(service, "INDEX_SAMPLE_MIN", 0)
+        monkeypatch.setattr(service, "INDEX_SAMPLE_MIN", {})
         monkeypatch.setattr(repository, "co_mentions", unused)
     else:
-        monkeypatch.setattr(service, "INDEX_SAMPLE_MIN", 10**9)
+        monkeypatch.setattr(service, "INDEX_SAMPLE_MIN", {"sqlite": 10**9, "postgresql": 10**9})
         monkeypatch.setattr(Reader, "co_mentions", unused)
     return request.param
 
