@@ -75,6 +75,11 @@ async def resolve_refs(session: AsyncSession, refs: Iterable[int | str]) -> dict
     refs = list(dict.fromkeys(str(r) for r in refs))
     if not refs:
         return {}
+    if len(refs) == 1:  # the usual filter: one prepared statement, no IN list to build and compile
+        ref = refs[0]
+        one = await resolve_ref(session, ref)
+        # As below, an id is found only as written ("007" is not actor 7).
+        return {ref: one} if one is not None and (not looks_like_id(ref) or str(one) == ref) else {}
     ids = [i for r in refs if looks_like_id(r) and (i := _as_id(r)) is not None]
     slugs = [r for r in refs if not looks_like_id(r)]
     stmt = select(Actor.id, Actor.slug).where(or_(Actor.id.in_(ids), Actor.slug.in_(slugs)))

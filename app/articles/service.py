@@ -306,8 +306,9 @@ async def list_articles(
     """Plan and run an article list — the one place that decides who answers it.
 
     The search index answers what SQL cannot answer fast at scale: full text (ranked over every match),
-    facets, `member_of`, hybrid ranking. Plain filtered pages stay on SQL's composite indexes, which answer
-    them in microseconds; exports stream from SQL. When the index is missing, being built, or (with
+    facets, `member_of`, hybrid ranking, filters on the actors mentioned. Pages filtered by source,
+    language or dates alone stay on SQL's composite indexes, which answer them in microseconds; exports
+    stream from SQL. When the index is missing, being built, or (with
     `consistency=strong`) behind the last committed change, SQL answers everything: much-mentioned actors
     and common words are then walked in date order, and relevance ranks the newest matches."""
     facet_names = _facet_names(facets)
@@ -335,11 +336,15 @@ async def list_articles(
             errors=[{"loc": ["query", "sort"], "msg": "needs q"}],
         )
     # Geographic filters are SQL's (the index has no places), and so are stories (a story's articles are a
-    # range of one SQL index): with either, q, facets and member_of go to SQL too.
+    # range of one SQL index): with either, q, facets and member_of go to SQL too. Filters on who is
+    # mentioned go to the index as well: SQL joins mentions for them (an actor's newest page at 1M: ~7 ms
+    # of SQLite, 0.7 ms on the index); pages by source, language or dates alone stay on SQL, which reads
+    # them from its own indexes about as fast.
+    mentions = any(filters[k] for k in ("actor_ids", "actors_all", "actor_kinds", "country"))
     wants_index = (
         f.area is None
         and f.story is None
-        and (f.q or facet_names or member_of is not None or sort == "hybrid")
+        and (f.q or facet_names or member_of is not None or sort == "hybrid" or mentions)
     )
     if fmt == "json" and wants_index and await answers(session, index, consistency):
         assert index is not None
