@@ -28,7 +28,7 @@ sys.path.insert(0, str(BENCH_DIR.parent))
 
 import httpx  # noqa: E402
 
-from bench.common import HOST, OUT, Server, free_port, process_tree, sqlite_url  # noqa: E402
+from bench.common import OUT, Server, geonews_server, process_tree, sqlite_url  # noqa: E402
 
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
@@ -54,20 +54,14 @@ def cpu_ms(pid: int) -> float:
 
 
 def server(src: Path, db: Path, index: Path | None) -> Server:
-    port = free_port()
-    argv = ["geonews", "serve", "--no-seed", "--host", HOST, "--port", str(port), "--workers", "1"]
+    """bench/http.py's geonews server with one worker, its `app` imported from `src`."""
+    srv = geonews_server(sqlite_url(db), extra_env={"GEONEWS_INDEX_DIR": str(index)} if index else None)
+    argv = ["geonews", *srv.argv[1:]]
     code = (
         f"import sys; sys.path.insert(0, {str(src)!r}); sys.argv = {argv!r}; from app.cli import main; main()"
     )
-    env = {
-        "GEONEWS_DATABASE_URL": sqlite_url(db),
-        "GEONEWS_LOG_LEVEL": "warning",
-        "GEONEWS_DEV_MODE": "true",
-        "GEONEWS_RATE_LIMIT_ENABLED": "false",
-    }
-    if index is not None:
-        env["GEONEWS_INDEX_DIR"] = str(index)
-    return Server(f"geonews {src}", [sys.executable, "-c", code], f"http://{HOST}:{port}", "/readyz", env=env)
+    srv.argv = [sys.executable, "-c", code]
+    return srv
 
 
 def measure(srv: Server, paths: list[str], n: int) -> dict[str, float]:

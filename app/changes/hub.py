@@ -19,6 +19,7 @@ import sqlite3
 from collections import deque
 from typing import Any
 
+from ..dialect import sqlite_file
 from ..errors import ServiceUnavailable
 from ..tasks import cancel_and_wait
 from . import repository
@@ -177,10 +178,11 @@ class ChangeHub:
         if not self.db.is_sqlite:
             return None
         if self._version_conn is None:
-            path = self.db.sync_engine.url.database if self.db.sync_engine is not None else None
-            if not path or path == ":memory:" or path.startswith("file:"):
+            path = sqlite_file(self.db.settings.sync_url)
+            if path is None or not path.exists():
                 return None
-            self._version_conn = sqlite3.connect(path, check_same_thread=False)
+            # Read-only: it only asks, and must never create a database file.
+            self._version_conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         return int(self._version_conn.execute("PRAGMA data_version").fetchone()[0])
 
     async def _pump(self) -> None:

@@ -117,6 +117,8 @@ async def network(
     edges: dict[tuple[int, int], _Edge] = {}
     truncated = False
     frontier = [root]
+    least = INDEX_SAMPLE_MIN.get(session.get_bind().dialect.name, 0)
+    indexed: bool | None = None  # whether the index may answer (asked at most once)
     for hop in range(1, depth + 1):
         relations = await repository.relations_touching(session, frontier, as_of, types)
         in_frontier = set(frontier)
@@ -132,11 +134,11 @@ async def network(
         top_k = limit if hop == 1 else max(MIN_NEIGHBOURS_PER_ACTOR, -(-limit // len(frontier)))
         scan_cap = per_actor * WINDOW_SCAN_FACTOR
         sample = {"per_actor": per_actor, "scan_cap": scan_cap, "since": since, "until": until}
-        least = INDEX_SAMPLE_MIN.get(session.get_bind().dialect.name, 0)
-        if per_actor >= least and await answers(session, index, consistency):
-            reader = index.reader
+        if per_actor >= least and indexed is None:  # asked once, when a hop first could use it
+            indexed = await answers(session, index, consistency)
+        if per_actor >= least and indexed:
             found = await anyio.to_thread.run_sync(
-                lambda: {a: reader.co_mentions(a, **sample) for a in frontier}  # noqa: B023
+                lambda: index.reader.co_mentions(frontier, **sample)  # noqa: B023
             )
             co = _strongest(found, min_weight=min_weight, top_k=top_k, keep_pairs=related)
         else:

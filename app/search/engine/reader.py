@@ -409,46 +409,23 @@ class Reader:
 
     def co_mentions(
         self,
-        actor_id: int,
+        actor_ids: Sequence[int],
         *,
         per_actor: int,
         scan_cap: int,
         since: datetime | None = None,
         until: datetime | None = None,
-    ) -> CoMentions:
-        """The actors co-mentioned in the actor's `per_actor` most recently stored articles (highest ids);
-        with a window, in those published in [since, until) among its `scan_cap` most recently stored.
-        The sample the SQL co-mention statement takes (app/graph/repository.py), counted by a terms
-        aggregation over exactly its articles: the sample ends at its lowest id."""
+    ) -> dict[int, CoMentions]:
+        """For each actor, the actors co-mentioned in its `per_actor` most recently stored articles
+        (highest ids); with a window, in those published in [since, until) among its `scan_cap` most
+        recently stored. The sample the SQL co-mention statement takes (app/graph/repository.py), counted
+        by a terms aggregation over exactly its articles (the sample ends at its lowest id); every actor
+        read from one snapshot, as one statement reads them."""
         searcher, _, top = self._snapshot()
-        sch = s.schema()
-        sample = TQ.term_query(sch, s.ACTORS, actor_id, index_option="basic")
-        df = searcher.doc_freq(s.ACTORS, actor_id)
-        scanned = None
-        if since is not None or until is not None:
-            hits = _newest_ids(searcher, sample, scan_cap, top, df)
-            scanned = len(hits)
-            if not hits:
-                return CoMentions({}, 0, 0)
-            lo = s.to_micros(since) if since is not None else None
-            hi = s.to_micros(until) if until is not None else None
-            sample = TQ.boolean_query(
-                [
-                    (Occur.Must, sample),
-                    (Occur.Must, _ids_from(hits[-1])),
-                    (Occur.Must, micros_range(s.PUBLISHED, lo, hi)),
-                ]
-            )
-        hits = _newest_ids(searcher, sample, per_actor, top, df)
-        if not hits:
-            return CoMentions({}, 0, scanned)
-        sample = TQ.boolean_query([(Occur.Must, sample), (Occur.Must, _ids_from(hits[-1]))])
-        size = min(CO_MENTION_BUCKETS, 64 * len(hits))
-        terms = {"field": s.ACTORS, "size": size, "segment_size": size}
-        result = searcher.aggregate(sample, {"d": {"terms": terms}})
-        weights = {int(b["key"]): int(b["doc_count"]) for b in result["d"]["buckets"]}
-        weights.pop(actor_id, None)
-        return CoMentions(weights, len(hits), scanned)
+        return {
+            a: _co_mentions(searcher, top, a, per_actor, scan_cap, since, until)
+            for a in dict.fromkeys(actor_ids)
+        }
 
     def facets(
         self,
@@ -521,6 +498,45 @@ class Reader:
             if "from" in b and "to" in b:
                 counts[int(b["from"])] = int(b["doc_count"])
         return [{"start": d, "count": counts.get(edges[i], 0)} for i, d in enumerate(starts)]
+
+
+def _co_mentions(
+    searcher: tantivy.Searcher,
+    top: int,
+    actor_id: int,
+    per_actor: int,
+    scan_cap: int,
+    since: datetime | None,
+    until: datetime | None,
+) -> CoMentions:
+    sch = s.schema()
+    sample = TQ.term_query(sch, s.ACTORS, actor_id, index_option="basic")
+    df = searcher.doc_freq(s.ACTORS, actor_id)
+    scanned = None
+    if since is not None or until is not None:
+        hits = _newest_ids(searcher, sample, scan_cap, top, df)
+        scanned = len(hits)
+        if not hits:
+            return CoMentions({}, 0, 0)
+        lo = s.to_micros(since) if since is not None else None
+        hi = s.to_micros(until) if until is not None else None
+        sample = TQ.boolean_query(
+            [
+                (Occur.Must, sample),
+                (Occur.Must, _ids_from(hits[-1])),
+                (Occur.Must, micros_range(s.PUBLISHED, lo, hi)),
+            ]
+        )
+    hits = _newest_ids(searcher, sample, per_actor, top, df)
+    if not hits:
+        return CoMentions({}, 0, scanned)
+    sample = TQ.boolean_query([(Occur.Must, sample), (Occur.Must, _ids_from(hits[-1]))])
+    size = min(CO_MENTION_BUCKETS, 64 * len(hits))
+    terms = {"field": s.ACTORS, "size": size, "segment_size": size}
+    result = searcher.aggregate(sample, {"d": {"terms": terms}})
+    weights = {int(b["key"]): int(b["doc_count"]) for b in result["d"]["buckets"]}
+    weights.pop(actor_id, None)
+    return CoMentions(weights, len(hits), scanned)
 
 
 def _newest_ids(searcher: tantivy.Searcher, tq: TQ, n: int, top: int, matches: int) -> list[int]:
