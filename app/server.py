@@ -29,6 +29,10 @@ from .responses import dumps
 
 log = logging.getLogger("geonews.server")
 
+# How long a connection the server refused (408, 400) is still read, and what arrives thrown away, after
+# its answer and a half-close: see GuardedHttpToolsProtocol._answer_and_close.
+LINGER = 2.0
+
 
 def _raw_problem(status: int, detail: str, extra_headers: bytes = b"") -> bytes:
     body = dumps(problem_body(status, detail))
@@ -105,6 +109,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self.header_timeout = get_settings().header_timeout
         self._header_timer: asyncio.TimerHandle | None = None
+        self._lingering = False
         # The connection limit is checked here, so that the refusal is a problem document.
         self._max_connections = self.limit_concurrency
         self.limit_concurrency = None
@@ -124,8 +129,27 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return
         log.info("closing a connection that did not send its headers within %g s", self.header_timeout)
         detail = f"The request headers did not arrive within {self.header_timeout:g} s."
-        self.transport.write(_raw_problem(408, detail))
-        self.transport.close()
+        self._answer_and_close(_raw_problem(408, detail))
+
+    def _answer_and_close(self, answer: bytes) -> None:
+        """Send a refusal and close gracefully, as nginx's lingering close does: the answer, then a half-close
+        (FIN), then whatever the client still sends is read and dropped for up to LINGER s (or until it
+        closes). Closing at once while the client's bytes keep arriving (a slow-loris still trickling,
+        a body still uploading) makes the kernel answer them with a reset, and a client that gets the reset
+        sees ECONNRESET instead of the end of the answer: it may never read the 408."""
+        self._disarm()
+        self._lingering = True
+        self.transport.write(answer)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            self.loop.call_later(LINGER, self.transport.close)
+        else:
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if self._lingering:
+            return  # after a refusal: read and dropped
+        super().data_received(data)
 
     def _abort(self) -> None:
         """Drop the connection at once: a reset (SO_LINGER 0), so that neither the process nor the kernel
@@ -175,6 +199,4 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         sse.close_all()
 
     def send_400_response(self, msg: str) -> None:
-        self._disarm()
-        self.transport.write(_raw_problem(400, msg))
-        self.transport.close()
+        self._answer_and_close(_raw_problem(400, msg))

@@ -134,8 +134,11 @@ class ChangeHub:
             try:
                 if not self.db.is_sqlite and self._listener is None:
                     await self._listen()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._interval())
+                with contextlib.suppress(
+                    TimeoutError
+                ):  # (asyncio.timeout: no task per wait, as wait_for makes)
+                    async with asyncio.timeout(self._interval()):
+                        await self._wake.wait()
                 self._wake.clear()
                 await self._pump()
             except asyncio.CancelledError:
@@ -258,7 +261,8 @@ class ChangeHub:
         """Wait (at most `seconds`) until the hub has seen a change after `seq`."""
         async with self._moved:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._moved.wait_for(lambda: self.position > seq), seconds)
+                async with asyncio.timeout(seconds):
+                    await self._moved.wait_for(lambda: self.position > seq)
             return self.position > seq
 
     def nudge(self) -> None:

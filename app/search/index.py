@@ -109,7 +109,8 @@ class SearchIndex:
                 return False
             async with self._committed:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._committed.wait(), min(left, 0.05))
+                    async with asyncio.timeout(min(left, 0.05)):
+                        await self._committed.wait()
             await asyncio.to_thread(self._reload)
         return True
 
@@ -165,8 +166,11 @@ class SearchIndex:
             if self._pending
             else max(0.2, self.settings.changes_poll_interval)
         )
-        news = asyncio.create_task(self.hub.wait_beyond(self.applied if self.indexer else self.seq, wait))
-        urgent = asyncio.create_task(self._urgent.wait())
+        news = asyncio.create_task(
+            self.hub.wait_beyond(self.applied if self.indexer else self.seq, wait),
+            name="geonews-search-index-news",
+        )
+        urgent = asyncio.create_task(self._urgent.wait(), name="geonews-search-index-urgent")
         try:
             await asyncio.wait({news, urgent}, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
         finally:

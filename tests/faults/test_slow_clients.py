@@ -63,6 +63,7 @@ def test_slow_loris_does_not_starve_a_normal_client_and_slow_bodies_are_408(serv
             a[:40] for a in answers
         }
         _slow_body_and_bad_request(server)
+        _a_refused_client_that_keeps_sending_still_reads_the_end_of_its_answer(server)
     finally:
         stop.set()
         for s in socks:
@@ -88,3 +89,23 @@ def _slow_body_and_bad_request(server: Server) -> None:
     assert answer.startswith(b"HTTP/1.1 400") and b"application/problem+json" in answer, answer[:200]
     assert b"x-request-id: " in answer
     assert httpx.get(f"{server.base}/healthz").status_code == 200
+
+
+def _a_refused_client_that_keeps_sending_still_reads_the_end_of_its_answer(server: Server) -> None:
+    """After its 408 the server half-closes and drops what still arrives: a client that keeps sending (as
+    a slow-loris feeder does) reads the answer and then the end of the stream, not a connection reset,
+    which a server closing at once with the client's bytes unread would cause."""
+    s = socket.create_connection(("127.0.0.1", server.port))
+    try:
+        s.sendall(b"GET /v1/actors HTTP/1.1\r\nHost: x\r\n")
+        s.settimeout(15)
+        answer = s.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        for _ in range(5):  # the server has answered and stopped parsing: these land in its receive buffer
+            s.sendall(b"X-a: b\r\n")
+            time.sleep(0.05)
+        while chunk := s.recv(65536):  # ConnectionResetError here if the server reset the connection
+            answer += chunk
+        assert answer.endswith(b"}"), answer[-200:]
+    finally:
+        s.close()
