@@ -120,14 +120,13 @@ async def network(
     least = INDEX_SAMPLE_MIN.get(session.get_bind().dialect.name, 0)
     indexed: bool | None = None  # whether the index may answer (asked at most once)
     for hop in range(1, depth + 1):
-        relations = await repository.relations_touching(session, frontier, as_of, types)
+        relations = await repository.relation_ends(session, frontier, as_of, types)
         in_frontier = set(frontier)
         related: set[tuple[int, int]] = set()
-        for rel in relations:
-            a, b = rel["subject_id"], rel["object_id"]
+        for a, b, kind in relations:
             if a == b:
                 continue
-            edges.setdefault(_pair(a, b), _Edge()).kinds.add(rel["type"])
+            edges.setdefault(_pair(a, b), _Edge()).kinds.add(kind)
             related.update((x, y) for x, y in ((a, b), (b, a)) if x in in_frontier)
         budget = ROOT_ARTICLES if hop == 1 else HOP_ARTICLES
         per_actor = max(MIN_ARTICLES_PER_ACTOR, budget // len(frontier))
