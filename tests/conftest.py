@@ -9,6 +9,7 @@ restart the app.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -50,6 +51,25 @@ def _pg_url(database: str) -> str:
     return (
         make_url(PG_URL).set(drivername="postgresql", database=database).render_as_string(hide_password=False)
     )
+
+
+@contextlib.contextmanager
+def pg_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    """A throw-away PostgreSQL database named `prefix`_<random> (a copy of the database of the URL
+    `template`, else empty); its URL; dropped afterwards, whoever is still connected."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = _pg_admin_engine()
+    copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
+    try:
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+        try:
+            yield _pg_url(name)
+        finally:
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 def _prepare(settings: Settings) -> None:
@@ -108,16 +128,8 @@ def db_url(request: pytest.FixtureRequest, templates: dict[str, str], tmp_path: 
         shutil.copyfile(src, dst)
         yield f"sqlite:///{dst}"
         return
-    name = f"gn_t_{RUN_ID}_{uuid.uuid4().hex[:8]}"
-    admin = _pg_admin_engine()
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template).database}"'))
-    try:
-        yield _pg_url(name)
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with pg_database(f"gn_t_{RUN_ID}", template) as url:
+        yield url
 
 
 @pytest.fixture

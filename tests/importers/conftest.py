@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from ..graph.support import all_pages
+
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "gdelt"
 EXPORT = DATA / "20170701234500.export.CSV"
 MENTIONS = DATA / "20170701234500.mentions.CSV"
@@ -49,14 +51,5 @@ def mention_rows() -> list[list[str]]:
 
 
 def walk(client: TestClient, path: str = "/v1/events", **params: Any) -> list[dict[str, Any]]:
-    """Every item of a list, following next_cursor with the largest page."""
-    items: list[dict[str, Any]] = []
-    params = {"limit": 200, **params}
-    while True:
-        r = client.get(path, params=params)
-        assert r.status_code == 200, r.text
-        body = r.json()
-        items.extend(body["items"])
-        if not body["next_cursor"]:
-            return items
-        params["cursor"] = body["next_cursor"]
+    """Every item of a list (events by default), following next_cursor with the largest page."""
+    return all_pages(client, path, **params)

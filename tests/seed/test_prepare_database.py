@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, select
 
 from app.config import Settings
 from app.db import make_sync_engine
 from app.migrate import prepare_database
 from app.models import Actor, EventType
 
-from ..conftest import ENGINES, _pg_admin_engine, _pg_url
+from ..conftest import ENGINES, pg_database
 
 
 @pytest.fixture(params=ENGINES)
@@ -23,16 +22,8 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/not/yet/there.db"
         return
-    name = f"gn_prep_{uuid.uuid4().hex[:10]}"
-    admin = _pg_admin_engine()
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield _pg_url(name)
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with pg_database("gn_prep") as url:
+        yield url
 
 
 def _counts(settings: Settings) -> tuple[int, int]:

@@ -7,6 +7,7 @@ these tests quick; every test using `world` only reads it (tests that write use 
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -16,8 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from starlette.routing import NoMatchFound
 
 from app.config import Settings
@@ -25,7 +25,7 @@ from app.db import make_sync_engine
 from app.graph.router import actor_router, router
 from app.main import create_app
 from app.search.engine import Reader, rebuild
-from tests.conftest import ENGINES, RUN_ID, _pg_admin_engine, _pg_url
+from tests.conftest import ENGINES, RUN_ID, pg_database
 from tests.search.engine.corpus import Built, build
 
 
@@ -47,17 +47,8 @@ def copy_database(engine_name: str, templates: dict[str, str], where: Path) -> t
         dst = where / f"{uuid.uuid4().hex[:8]}.db"
         shutil.copyfile(Path(template.split("///", 1)[1]), dst)
         return f"sqlite:///{dst}", lambda: None
-    name = f"gn_e_{RUN_ID}_{uuid.uuid4().hex[:8]}"
-    admin = _pg_admin_engine()
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template).database}"'))
-
-    def drop() -> None:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return _pg_url(name), drop
+    stack = contextlib.ExitStack()
+    return stack.enter_context(pg_database(f"gn_e_{RUN_ID}", template)), stack.close
 
 
 def make_app(url: str) -> Any:
