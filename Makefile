@@ -28,6 +28,7 @@ lint: $(VENV_STAMP)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/lint-imports
+	.venv/bin/mypy app
 
 format: $(VENV_STAMP)
 	.venv/bin/ruff format .

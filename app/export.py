@@ -21,7 +21,7 @@ import asyncio
 import csv
 import io
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +105,8 @@ def chunk_reader(
 
 class ExportResponse(StreamingResponse):
     """A streamed export that holds its slot while it runs and gives up on a client that stops reading."""
+
+    body_iterator: AsyncIterable[bytes]  # the `rows` given: bytes only, never str
 
     def __init__(
         self,

@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.search_engine:
             app.state.search = SearchIndex(app.state.db, app.state.changes, settings)
             await app.state.search.start()
-        background = []
+        background: list[WebhookDispatcher | RetentionTimer] = []
         if settings.webhooks_enabled:
             background.append(WebhookDispatcher(app.state.db, app.state.changes, settings))
         if settings.changes_prune_interval_s > 0:

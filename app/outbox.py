@@ -136,7 +136,7 @@ def _insert_changes(conn: Connection, rows: list[dict[str, Any]], postgres: bool
     PostgreSQL: the seqs are drawn first, under the seq lock. SQLite: one writer at a time and
     AUTOINCREMENT give the rows of one executemany consecutive rowids, ending at last_insert_rowid()."""
     if postgres:
-        seqs = sorted(conn.execute(_NEXT_SEQS, {"n": len(rows)}).scalars())
+        seqs: list[int] = sorted(conn.execute(_NEXT_SEQS, {"n": len(rows)}).scalars())
         conn.execute(_INSERT, [{**r, "seq": s} for r, s in zip(rows, seqs, strict=True)])
         return seqs
     conn.execute(_INSERT, rows)

@@ -184,7 +184,9 @@ def order_by(key: SortKey) -> list[Any]:
     return [c.desc() if d else c.asc() for c, d in key.columns]
 
 
-def paginate(stmt: Select[Any], key: SortKey, params: PageParams, fingerprint: str) -> Select[Any]:
+def paginate(
+    stmt: Select[*tuple[Any, ...]], key: SortKey, params: PageParams, fingerprint: str
+) -> Select[*tuple[Any, ...]]:
     """Apply cursor, order and limit (+1 to learn whether there is a next page)."""
     if params.cursor:
         stmt = stmt.where(keyset_condition(key, decode_cursor(params.cursor, key, fingerprint)))
@@ -237,7 +239,7 @@ class Export:
 
 async def keyset_page(
     session: Any,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     key: SortKey,
     params: PageParams,
     filters: dict[str, Any],

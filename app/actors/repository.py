@@ -72,22 +72,22 @@ async def resolve_ref(session: AsyncSession, ref: int | str) -> int | None:
 
 async def resolve_refs(session: AsyncSession, refs: Iterable[int | str]) -> dict[str, int]:
     """Map each given id or slug (as a string) to an actor id; unknown ones are absent."""
-    refs = list(dict.fromkeys(str(r) for r in refs))
-    if not refs:
+    wanted = list(dict.fromkeys(str(r) for r in refs))
+    if not wanted:
         return {}
-    if len(refs) == 1:  # the usual filter: one prepared statement, no IN list to build and compile
-        ref = refs[0]
+    if len(wanted) == 1:  # the usual filter: one prepared statement, no IN list to build and compile
+        ref = wanted[0]
         one = await resolve_ref(session, ref)
         # As below, an id is found only as written ("007" is not actor 7).
         return {ref: one} if one is not None and (not looks_like_id(ref) or str(one) == ref) else {}
-    ids = [i for r in refs if looks_like_id(r) and (i := _as_id(r)) is not None]
-    slugs = [r for r in refs if not looks_like_id(r)]
+    ids = [i for r in wanted if looks_like_id(r) and (i := _as_id(r)) is not None]
+    slugs = [r for r in wanted if not looks_like_id(r)]
     stmt = select(Actor.id, Actor.slug).where(or_(Actor.id.in_(ids), Actor.slug.in_(slugs)))
     found: dict[str, int] = {}
     for actor_id, slug in (await session.execute(stmt)).all():
-        if str(actor_id) in refs:
+        if str(actor_id) in wanted:
             found[str(actor_id)] = actor_id
-        if slug in refs:
+        if slug in wanted:
             found[slug] = actor_id
     return found
 
@@ -206,7 +206,7 @@ def gazetteer_version(session: Session) -> int:
     return session.scalar(select(AppState.value).where(AppState.key == "gazetteer")) or 0
 
 
-def gazetteer_rows(session: Session) -> tuple[list[Any], list[Any]]:
+def gazetteer_rows(session: Session) -> tuple[Sequence[Any], Sequence[Any]]:
     """(id, kind, name) of every actor and (actor_id, alias, kind, ambiguous, case_sensitive) of every alias."""
     actors = session.execute(select(Actor.id, Actor.kind, Actor.name)).all()
     aliases = session.execute(
@@ -221,9 +221,9 @@ def gazetteer_rows(session: Session) -> tuple[list[Any], list[Any]]:
     return actors, aliases
 
 
-def name_rows(session: Session) -> list[Any]:
+def name_rows(session: Session) -> Sequence[Any]:
     return session.execute(select(Actor.name, Actor.id)).all()
 
 
-def alias_rows(session: Session) -> list[Any]:
+def alias_rows(session: Session) -> Sequence[Any]:
     return session.execute(select(ActorAlias.normalized, ActorAlias.actor_id)).all()

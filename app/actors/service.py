@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -72,7 +73,7 @@ async def list_actors(
     page: PageParams,
     fmt: str = "json",
     *,
-    kind: list[str] | None = None,
+    kind: Sequence[str] | None = None,
     country: str | None = None,
     q: str | None = None,
     member_of: str | None = None,

@@ -7,7 +7,7 @@ import secrets
 from array import array
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from sqlalchemy import bindparam, delete, desc, exists, func, or_, select, update
@@ -358,7 +358,8 @@ def _detail_for(dialect: Any) -> tuple[str, int, list[str], list[Any]]:
     compiled = _DETAIL.compile(dialect=dialect)
     columns = list(_DETAIL.selected_columns)
     processors = [c.type._cached_result_processor(dialect, None) for c in columns]
-    return str(compiled), len(compiled.positiontup or ()), [c.key for c in columns], processors
+    names = cast("list[str]", [c.key for c in columns])  # every _DETAIL column is named (or labelled)
+    return str(compiled), len(compiled.positiontup or ()), names, processors
 
 
 def detail_on(conn: Any, dialect: Any, article_id: int) -> dict[str, Any] | None:
@@ -407,14 +408,14 @@ _BANDS = select(Article.id, Article.simhash, Article.sh0, Article.sh1, Article.s
 INSERT_CHUNK = 500
 
 
-def stored_by_url_or_hash(session: Session, urls: set[str], hashes: set[str]) -> list[Any]:
+def stored_by_url_or_hash(session: Session, urls: set[str], hashes: set[str]) -> Sequence[Any]:
     """(id, canonical_url, content_hash, is_stub) of stored articles with one of these URLs or hashes."""
     return session.execute(
         _STORED.where(or_(Article.canonical_url.in_(urls), Article.content_hash.in_(hashes)))
     ).all()
 
 
-def near_duplicate_candidates(session: Session, bands: list[set[int]]) -> list[Any]:
+def near_duplicate_candidates(session: Session, bands: list[set[int]]) -> Sequence[Any]:
     """(id, simhash, sh0..sh3) of originals sharing a simhash band value, oldest first."""
     conds = [getattr(Article, f"sh{b}").in_(values) for b, values in enumerate(bands)]
     return session.execute(
@@ -534,7 +535,11 @@ async def facets(session: AsyncSession, ids: Any, names: list[str]) -> dict[str,
             stmt = select(Actor.id, Actor.slug, Actor.name, Actor.kind, top.c.count).join(
                 top, top.c.actor_id == Actor.id
             )
-            rows = sorted((await session.execute(stmt)).all(), key=lambda r: (-r.count, r.id))
+            # Row's stubs see tuple.count() here; at runtime the "count" column shadows the method.
+            rows = sorted(
+                (await session.execute(stmt)).all(),
+                key=lambda r: (-r.count, r.id),  # type: ignore[operator]
+            )
             out[name] = [
                 {"value": r.slug, "id": r.id, "name": r.name, "kind": r.kind, "count": r.count} for r in rows
             ]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
@@ -18,6 +18,8 @@ Tag = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 def _check_url(v: str) -> str:
     from urllib.parse import urlsplit
 
+    from sqlalchemy import String
+
     from ..ingestion.urls import canonicalize_url
     from ..models import Article
 
@@ -25,7 +27,8 @@ def _check_url(v: str) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an absolute http(s) URL")
     # The canonical form (percent-encoded, normalised) is what is stored and deduplicated on: it must fit.
-    limit = Article.__table__.c.canonical_url.type.length
+    url_type = cast(String, Article.__table__.c.canonical_url.type)  # a String(2048) column
+    limit = cast(int, url_type.length)  # declared with a length, so never None
     if len(canonicalize_url(v)) > limit:
         raise ValueError(f"is longer than {limit} characters once normalised (percent-encoded)")
     return v

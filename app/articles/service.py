@@ -280,7 +280,7 @@ class ArticleFilters:
     q: str | None = None
     actors: list[str] | None = None
     actors_all: list[str] | None = None
-    actor_kinds: list[str] | None = None
+    actor_kinds: Sequence[str] | None = None
     country: str | None = None
     sources: list[str] | None = None
     languages: list[str] | None = None
@@ -420,8 +420,8 @@ async def _relevance_page(
         return PageResult(rows, encode_cursor(FIRST_KEY, [await repository.max_id(session), seen], fp))
     if cursor_kind(page.cursor) == FIRST_KEY.name:
         newest, seen_text = decode_cursor(page.cursor, FIRST_KEY, fp)
-        seen = {int(x) for x in seen_text.split(",") if x.isdigit()}
-        ids = [i for i in await ranking(newest) if i not in seen]
+        seen_ids = {int(x) for x in seen_text.split(",") if x.isdigit()}
+        ids = [i for i in await ranking(newest) if i not in seen_ids]
         token = await repository.save_snapshot(db, ids)
         offset = 0
     else:
@@ -789,16 +789,17 @@ def store(session: Session, batch: Sequence[Prepared], _depth: int = 0) -> list[
     repository.set_duplicate_of(
         session,
         [
-            {"aid": id_of[p.index], "dup": id_of[q]}
+            {"aid": aid, "dup": dup}
             for p in fresh
-            if (q := batch_dupes.get(p.index)) is not None and id_of[p.index] and id_of[q]
+            if (q := batch_dupes.get(p.index)) is not None and (aid := id_of[p.index]) and (dup := id_of[q])
         ],
     )
     for p in fresh:
-        if id_of[p.index] is not None:  # else another writer stored it first: looked up again below
+        created_id = id_of[p.index]
+        if created_id is not None:  # else another writer stored it first: looked up again below
             q = batch_dupes.get(p.index)
             original = stored_dupes.get(p.index) or (id_of[q] if q is not None else None)
-            outcomes[p.index] = Outcome(p.index, "created", id_of[p.index], original)
+            outcomes[p.index] = Outcome(p.index, "created", created_id, original)
 
     repository.update_stored(
         session,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -35,7 +36,7 @@ STREAM_PAGE = 500
 async def resolve_filter(
     session: AsyncSession,
     *,
-    entities: list[str] | None = None,
+    entities: Sequence[str] | None = None,
     actors: list[str] | None = None,
     member_of: str | None = None,
     sources: list[str] | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,7 +55,7 @@ async def list_claims(
     *,
     speakers: list[str] | None = None,
     about: list[str] | None = None,
-    stances: list[str] | None = None,
+    stances: Sequence[str] | None = None,
     event_id: int | None = None,
     proposition_id: int | None = None,
     article_id: int | None = None,

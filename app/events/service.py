@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -47,7 +48,9 @@ async def filter_types(
 
 
 async def _participants(session: AsyncSession, items: list[ParticipantIn]) -> list[tuple[int, str]]:
-    refs = [(["body", "participants", i, "actor"], p.actor) for i, p in enumerate(items)]
+    refs: list[tuple[list[str | int], Any]] = [
+        (["body", "participants", i, "actor"], p.actor) for i, p in enumerate(items)
+    ]
     ids = await body_actor_ids(session, refs, "Unknown participant.")
     return list(zip(ids, (p.role for p in items), strict=True))
 
@@ -91,7 +94,7 @@ async def list_events(
     country: str | None = None,
     start_after: date | None = None,
     start_before: date | None = None,
-    statuses: list[str] | None = None,
+    statuses: Sequence[str] | None = None,
     sources: list[str] | None = None,
     q: str | None = None,
     area: Area | None = None,

@@ -134,12 +134,12 @@ def prepare(
     }
     matches = gazetteer.find(body)
     mentions = mention_rows(matches)
-    places = [
+    place_rows = [
         {"place_id": p.place_id, "start_offset": p.start, "end_offset": p.end, "text": p.text[:255]}
         for p in (places.find(body, matches) if places is not None else ())
     ]
     raw = item.body if item.keep_raw and item.body else None
-    return Prepared(index, values, mentions, raw, places)
+    return Prepared(index, values, mentions, raw, place_rows)
 
 
 __all__ = ["DATE_SOURCES", "ArticleInput", "Prepared", "prepare", "wants_extraction"]

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import JSON, DateTime, Integer, MetaData, func
+from sqlalchemy import JSON, DateTime, Integer, MetaData, Table, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -35,6 +36,11 @@ def to_utc_naive(value: datetime | date) -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # Every model here is declared with __tablename__, so it is mapped to a Table (SQLAlchemy types
+        # __table__ as any FromClause, which has no insert()/update() and is refused by insert()).
+        __table__: ClassVar[Table]
 
 
 class IdMixin:

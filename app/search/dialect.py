@@ -11,7 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, column, exists, func, literal_column, select, table, text
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Connection,
+    Select,
+    column,
+    exists,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..models import Article
 from .query import Query, to_fts5, to_tsquery
@@ -135,11 +148,12 @@ class FullTextMatch:
         with `top`, only the best `top` of them are kept; with `upto`, only articles with id <= upto."""
         if self.postgres:
             tsq = func.to_tsquery("english", self.expr)
-            search = literal_column("articles.search")
+            search: ColumnClause[Any] = literal_column("articles.search")
             rank = (-func.ts_rank_cd(search, tsq)).label("rank")
             stmt = select(Article.id.label("id"), rank).where(search.op("@@")(tsq))
             if upto is not None:
                 stmt = stmt.where(Article.id <= upto)
+            id_col: ColumnElement[Any] | InstrumentedAttribute[int]
             if window is not None:
                 inner = stmt.order_by(Article.id.desc()).limit(window).subquery("recent")
                 stmt = select(inner.c.id, inner.c.rank)
@@ -172,7 +186,7 @@ class FullTextMatch:
             return None
         return select(fts.c.rowid).where(literal_column("articles_fts").op("MATCH")(self.expr))
 
-    def snippets(self, ids: list[int]) -> Any:
+    def snippets(self, ids: list[int]) -> Select[int, str]:
         """(id, snippet) for the rows of one page: highlighting runs on those rows only."""
         if self.postgres:
             tsq = func.to_tsquery("english", self.expr)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -40,7 +40,8 @@ def common_actors(session: Session, actor_ids: Iterable[int]) -> set[int]:
 
 
 def _candidates(probe: bool) -> Any:
-    actors = bindparam("actors", expanding=True)
+    actors: BindParameter[Any] = bindparam("actors", expanding=True)
+    about: ColumnElement[bool]
     if probe:
         about = exists().where(_mentions.article_id == _articles.id, _mentions.actor_id.in_(actors))
     else:
@@ -63,7 +64,7 @@ _FROM_MENTIONS, _PROBING_WINDOW = _candidates(False), _candidates(True)
 
 def candidates(
     session: Session, actor_ids: Sequence[int], since: datetime, until: datetime, limit: int, common: bool
-) -> list[Any]:
+) -> Sequence[Any]:
     """(id, story_id, story_sig, published_at) of assigned articles published in [since, until] that
     mention one of `actor_ids`, newest first, at most `limit`. Both plans walk the window on the date
     index, newest first, and stop after `limit` matches: the work is bounded by the window, never by how
@@ -75,7 +76,7 @@ def candidates(
     return session.connection().execute(stmt, params).all()
 
 
-def unassigned(session: Session, limit: int) -> list[Any]:
+def unassigned(session: Session, limit: int) -> Sequence[Any]:
     """The oldest articles without a story (stored before stories, or by a path that does not assign)."""
     stmt = (
         select(_articles.id, _articles.title, _articles.body, _articles.published_at, _articles.story_sig)
@@ -89,7 +90,8 @@ def unassigned(session: Session, limit: int) -> list[Any]:
 def actors_of(session: Session, article_ids: Sequence[int]) -> dict[int, frozenset[int]]:
     stmt = select(_mentions.article_id, _mentions.actor_id).where(_mentions.article_id.in_(article_ids))
     out: dict[int, set[int]] = {}
-    for aid, actor in session.connection().execute(stmt):
+    rows = cast("Iterable[tuple[int, int]]", session.connection().execute(stmt))  # (article_id, actor_id)
+    for aid, actor in rows:
         out.setdefault(aid, set()).add(actor)
     return {aid: frozenset(v) for aid, v in out.items()}
 
@@ -144,7 +146,8 @@ def sizes(session: Session, story_ids: Iterable[int]) -> dict[int, int]:
         .where(Article.story_id.in_(list(story_ids)))
         .group_by(Article.story_id)
     )
-    return {sid: n for sid, n in session.execute(stmt)}
+    # story_id IN (...) leaves out the articles without a story: no None key.
+    return cast("dict[int, int]", {sid: n for sid, n in session.execute(stmt)})
 
 
 def merge(session: Session, losers: Sequence[int], winner: int) -> None:

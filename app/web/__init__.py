@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -31,7 +31,7 @@ class Static(StaticFiles):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         versioned = b"v=" in scope.get("query_string", b"")
 
-        async def send_with_cache(message: dict) -> None:  # type: ignore[type-arg]
+        async def send_with_cache(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] == 200:
                 policy = b"public, max-age=31536000, immutable" if versioned else b"no-cache"
                 message["headers"] = [*message.get("headers", []), (b"cache-control", policy)]

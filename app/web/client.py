@@ -17,6 +17,8 @@ import orjson
 from fastapi import FastAPI, Request
 
 Params = Mapping[str, str | int | Sequence[str] | None]
+# One query parameter as httpx takes it (its list form is invariant in the value type).
+QueryItem = tuple[str, str | int | float | bool | None]
 FORWARDED = ("authorization", "x-api-key", "accept-language")
 
 
@@ -37,8 +39,8 @@ class ApiError(Exception):
         return str(detail)
 
 
-def _clean(params: Params | None) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
+def _clean(params: Params | None) -> list[QueryItem]:
+    out: list[QueryItem] = []
     for key, value in (params or {}).items():
         if value is None or value == "":
             continue

@@ -235,10 +235,10 @@ async def actor(request: Request, actor: str) -> Response:
     ]
     neighbours = {n["id"]: n for n in network["nodes"]}
     weights: dict[int, int] = {}
-    for e in network["edges"]:
-        for end in (e["source"], e["target"]):
+    for edge in network["edges"]:
+        for end in (edge["source"], edge["target"]):
             if end != doc["id"]:
-                weights[end] = weights.get(end, 0) + e["weight"]
+                weights[end] = weights.get(end, 0) + edge["weight"]
     return page(
         request,
         "actor.html",

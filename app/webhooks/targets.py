@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from typing import cast
 from urllib.parse import urlsplit
 
 METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
@@ -49,4 +50,6 @@ def check_target(url: str, allow_private: bool) -> None:
     except socket.gaierror as exc:
         raise TargetRefused(f"the host {host!r} does not resolve") from exc
     for info in infos:
-        check_address(ipaddress.ip_address(info[4][0].split("%", 1)[0]), allow_private)
+        # An AF_INET/AF_INET6 sockaddr (the only families TCP resolves to) starts with the host string.
+        host_str = cast(str, info[4][0])
+        check_address(ipaddress.ip_address(host_str.split("%", 1)[0]), allow_private)
