@@ -134,9 +134,8 @@ class ChangeHub:
             try:
                 if not self.db.is_sqlite and self._listener is None:
                     await self._listen()
-                with contextlib.suppress(
-                    TimeoutError
-                ):  # (asyncio.timeout: no task per wait, as wait_for makes)
+                # asyncio.timeout, not wait_for: no task is created for each wait.
+                with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self._interval()):
                         await self._wake.wait()
                 self._wake.clear()

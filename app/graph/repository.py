@@ -78,9 +78,9 @@ async def relation_ends(
     session: AsyncSession, actor_ids: Sequence[int], as_of: date | None, types: Sequence[str] | None
 ) -> list[tuple[int, int, str]]:
     """(subject_id, object_id, type) of the relations `relations_touching` returns, in its order: what a
-    network hop needs. Plain tuples without the titles and validity dates, whose parsing (SQLite stores
-    dates as text) was most of a depth-2 network's time in this statement at 1M: an international
-    organisation's member_of relations alone are some 200 rows."""
+    network hop needs. Plain tuples, without the titles and validity dates that a hop never reads and
+    that SQLite would parse from text for every row (an international organisation's member_of relations
+    alone are some 200 rows)."""
     if not actor_ids:
         return []
     stmt = relations_touching_statement(
