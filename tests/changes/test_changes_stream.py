@@ -259,39 +259,48 @@ def test_concurrent_writers_a_polling_reader_sees_every_change_once_in_order(set
     assert seen == stored  # every change, once, in seq order
 
 
-def test_an_idle_hub_on_sqlite_reads_the_log_only_after_a_commit(settings, monkeypatch):
+def test_an_idle_hub_on_sqlite_reads_the_log_only_after_a_commit(settings):
     """PRAGMA data_version tells the hub that nothing was committed: polls cost no session then, and a
     commit from another connection is still followed."""
     if not settings.database_url.startswith("sqlite"):
         pytest.skip("PRAGMA data_version is SQLite's; PostgreSQL's hub is woken by NOTIFY")
-    from app.changes import repository as changes_repo
-
-    reads = 0
-    newer = changes_repo.newer
-
-    async def counting(*args, **kwargs):
-        nonlocal reads
-        reads += 1
-        return await newer(*args, **kwargs)
-
-    monkeypatch.setattr(changes_repo, "newer", counting)
 
     async def run() -> None:
         db = Database(settings)
         hub = ChangeHub(db, poll_interval=0.02)
+        # Counted on this hub alone: the versions each poll saw, and the passes that read the log.
+        versions: list[int | None] = []
+        reads = 0
+        data_version, follow = hub._data_version, hub._follow
+
+        def seen() -> int | None:
+            versions.append(data_version())
+            return versions[-1]
+
+        async def counting() -> None:
+            nonlocal reads
+            reads += 1
+            await follow()
+
+        hub._data_version, hub._follow = seen, counting  # type: ignore[method-assign]
         await hub.start()
         try:
             sub = await hub.subscribe(ChangeFilter())
             await asyncio.sleep(0.3)  # ~15 polls
-            idle = reads
+            idle, polls = reads, len(versions)
             await asyncio.sleep(0.3)
-            assert reads == idle, "polls with nothing committed read the log"
+            # Reading the log at every poll would be ~15 reads here. One is allowed: SQLite may move
+            # data_version without a commit (a WAL reset after the last checkpoint, on a loaded machine
+            # late enough to fall in this window).
+            assert len(versions) - polls >= 5, "the hub did not poll"
+            assert reads - idle <= 1, f"polls with nothing committed read the log: versions {versions}"
+            before = reads
             engine = make_sync_engine(settings)
             with Session(engine) as s, s.begin():
                 outbox.record(s, "actor", "updated", 1, {"i": 1}, actor_ids=[1])
             engine.dispose()
             item = await sub.get(5)
-            assert item is not None and item["data"]["i"] == 1 and reads > idle
+            assert item is not None and item["data"]["i"] == 1 and reads > before
         finally:
             await hub.stop()
             await db.dispose()
