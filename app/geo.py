@@ -154,7 +154,7 @@ def parse_bbox(raw: str) -> Area:
     return Area(min_lon, min_lat, max_lon, max_lat)
 
 
-def geo_area(
+async def geo_area(
     near: Annotated[
         str | None,
         Query(

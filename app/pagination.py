@@ -62,7 +62,7 @@ class PageParams:
     cursor: str | None
 
 
-def page_params(
+async def page_params(
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page (1–200)."),
     cursor: str | None = Query(None, description="Opaque cursor from `next_cursor`.", max_length=2048),
 ) -> PageParams:

@@ -79,7 +79,7 @@ ListFormat = Literal["json", "ndjson", "csv"]
 NDJSON = "application/x-ndjson"
 
 
-def list_format(
+async def list_format(
     request: Request,
     format: Annotated[
         ListFormat | None,
@@ -102,7 +102,7 @@ Format = Annotated[str, Depends(list_format)]
 GEOJSON = "application/geo+json"
 
 
-def geo_list_format(
+async def geo_list_format(
     request: Request,
     format: Annotated[
         Literal["json", "ndjson", "csv", "geojson"] | None,
@@ -115,7 +115,7 @@ def geo_list_format(
     """`format=` of the lists that have places (articles, events): the list formats and GeoJSON."""
     if format == "geojson" or (format is None and GEOJSON in request.headers.get("accept", "")):
         return "geojson"
-    return list_format(request, format)  # type: ignore[arg-type]
+    return await list_format(request, format)  # type: ignore[arg-type]
 
 
 GeoFormat = Annotated[str, Depends(geo_list_format)]

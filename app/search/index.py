@@ -282,7 +282,7 @@ class SearchIndex:
             self.reader.reload()
 
 
-def get_search(request: Request) -> SearchIndex | None:
+async def get_search(request: Request) -> SearchIndex | None:
     """This process's search index (None when GEONEWS_SEARCH_ENGINE is off)."""
     return request.app.state.search  # type: ignore[no-any-return]
 
