@@ -34,6 +34,8 @@ class ArticleDoc:
             s.ID: self.id,
             s.TITLE: self.title,
             s.BODY: self.body,
+            s.TITLE_PAIRS: s.word_pairs(self.title),
+            s.BODY_PAIRS: s.word_pairs(self.body),
             s.SOURCE: self.source,
             s.PUBLISHED: s.to_micros(self.published_at),
             s.SEQ: self.seq,

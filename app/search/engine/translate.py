@@ -5,7 +5,8 @@ in the title (boosted TITLE_BOOST x) or the body; negated terms exclude articles
 Words go through the index's analyzer here, because Tantivy's term and phrase queries take terms as they
 are stored. A prefix term is stemmed first, as FTS5 and to_tsquery do (`governments*` -> `govern*`), then
 expanded against the term dictionary so each expansion is scored by BM25; a prefix with more than
-PREFIX_EXPANSIONS terms falls back to a constant-score regex over the dictionary.
+PREFIX_EXPANSIONS terms falls back to a constant-score regex over the dictionary. A two-word phrase is one
+term of the field's word pairs (schema.PAIR_FIELDS); longer phrases check positions.
 
 Filters are wrapped in a zero-score query: they select, they never change a BM25 score.
 """
@@ -75,6 +76,8 @@ def _field_query(searcher: tantivy.Searcher, field: str, term: Term) -> TQ | Non
         return TQ.boolean_query([(Occur.Should, TQ.term_query(sch, field, t)) for t, _ in found])
     if len(tokens) == 1:
         return TQ.term_query(sch, field, tokens[0])
+    if len(tokens) == 2:  # one term of the field's pairs: scored and pruned like a word
+        return TQ.term_query(sch, s.PAIR_FIELDS[field], s.pair(*tokens))
     words: list[str | tuple[int, str]] = list(tokens)
     return TQ.phrase_query(sch, field, words)
 
