@@ -10,9 +10,9 @@ from app.search.engine import schema as s
 from app.search.engine.translate import _field_query, analyze
 from app.search.query import Term
 
-# Common pairs of the generated bodies, the same words in the other order (rarer), a pair split by a
-# sentence end (positions stay adjacent), a dotted abbreviation (one word, two tokens) and a pair of
-# words that never meet.
+# Common pairs of the generated bodies, the same words in the other order (rarer), pairs with a very
+# common word on either side, a dotted abbreviation (one word, two tokens) and two words that may never
+# be adjacent.
 PHRASES = [
     ("ceasefire", "talks"),
     ("talks", "ceasefire"),
