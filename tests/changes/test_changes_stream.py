@@ -289,9 +289,9 @@ def test_an_idle_hub_on_sqlite_reads_the_log_only_after_a_commit(settings):
             await asyncio.sleep(0.3)  # ~15 polls
             idle, polls = reads, len(versions)
             await asyncio.sleep(0.3)
-            # Reading the log at every poll would be ~15 reads here. One is allowed: SQLite may move
-            # data_version without a commit (a WAL reset after the last checkpoint, on a loaded machine
-            # late enough to fall in this window).
+            # Reading the log at every poll would be ~15 reads here. One is allowed: a CI run once saw
+            # one read in this window, which 25 runs under load did not reproduce; what moved
+            # data_version is not known, and the versions printed on a failure will tell.
             assert len(versions) - polls >= 5, "the hub did not poll"
             assert reads - idle <= 1, f"polls with nothing committed read the log: versions {versions}"
             before = reads
