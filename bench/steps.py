@@ -48,8 +48,20 @@ SECONDS: dict[str, float] = defaultdict(float)
 CALLS: dict[str, int] = defaultdict(int)
 
 
+@contextlib.contextmanager
+def _timed(key: str) -> Any:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        SECONDS[key] += time.perf_counter() - started
+        CALLS[key] += 1
+
+
 def wrap(spec: str) -> None:
-    """Replace `module:function` (or `module:Class.method`) by a timed wrapper, where it is defined."""
+    """Replace `module:function` (or `module:Class.method`) by a timed wrapper, where it is defined. A
+    module that imported the function by name (`from x import f`) keeps the unwrapped one: name the
+    function in the module that calls it (`app.articles.service:keyset_page`)."""
     module_name, name = spec.rsplit(":", 1)
     owner: Any = importlib.import_module(module_name)
     *classes, attr = name.split(".")
@@ -62,24 +74,16 @@ def wrap(spec: str) -> None:
 
         @functools.wraps(fn)
         async def timed_async(*args: Any, **kw: Any) -> Any:
-            started = time.perf_counter()
-            try:
+            with _timed(key):
                 return await fn(*args, **kw)
-            finally:
-                SECONDS[key] += time.perf_counter() - started
-                CALLS[key] += 1
 
         setattr(owner, attr, timed_async)
     else:
 
         @functools.wraps(fn)
         def timed(*args: Any, **kw: Any) -> Any:
-            started = time.perf_counter()
-            try:
+            with _timed(key):
                 return fn(*args, **kw)
-            finally:
-                SECONDS[key] += time.perf_counter() - started
-                CALLS[key] += 1
 
         setattr(owner, attr, timed)
 

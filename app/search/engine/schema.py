@@ -110,9 +110,13 @@ def analyzer() -> tantivy.TextAnalyzer:
     )
 
 
+# Joins two adjacent tokens into a pair term (tokens are word characters: `_` never occurs in one).
+PAIR_JOIN = "_"
+
+
 def pair(first: str, second: str) -> str:
-    """The term of two adjacent tokens (tokens are word characters: `_` never occurs in one)."""
-    return f"{first}_{second}"
+    """The term of two adjacent tokens."""
+    return PAIR_JOIN.join((first, second))
 
 
 def word_pairs(text: str) -> str:
@@ -120,7 +124,7 @@ def word_pairs(text: str) -> str:
     than MAX_TOKEN_LEN) joins its neighbours into a pair that a phrase query would not match: an
     accepted difference, for words nobody searches for."""
     tokens = analyzer().analyze(text)
-    return " ".join(map("_".join, zip(tokens, tokens[1:], strict=False)))
+    return " ".join(map(PAIR_JOIN.join, zip(tokens, tokens[1:], strict=False)))
 
 
 @lru_cache(maxsize=1)
