@@ -41,9 +41,13 @@ bench: $(VENV_STAMP)
 	.venv/bin/pip install -q -e '.[bench]'
 	$(BENCH_ENV) $(PYTHON) bench/run.py
 
+# bench-full also generates each corpus into PostgreSQL (databases geonews_bench_SIZE on BENCH_PG) and
+# serves the same read workloads from it; `make bench-full BENCH_PG=` runs SQLite only.
+BENCH_PG ?= postgresql://postgres@127.0.0.1/postgres
+
 bench-full: $(VENV_STAMP)
 	.venv/bin/pip install -q -e '.[bench]'
-	$(BENCH_ENV) $(PYTHON) bench/run.py --full
+	$(BENCH_ENV) $(PYTHON) bench/run.py --full $(if $(BENCH_PG),--pg $(BENCH_PG))
 
 ## Refresh the explorer's vendored browser libraries (pinned in app/web/assets.json) from the npm registry.
 assets: $(VENV_STAMP)
