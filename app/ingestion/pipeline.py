@@ -34,8 +34,8 @@ from .places import PlaceLinker
 from .storysig import sketch
 from .urls import canonicalize_url
 
-# A title and the start of the body tell the language as well as the whole text does, and py3langid's
-# cost grows with every byte it reads (it was 40 % of the pipeline at 600 bytes).
+# A title and the start of the body tell the language as well as the whole text does, and the detector's
+# cost grows with every byte it reads.
 LANGUAGE_SAMPLE = 280
 
 DATE_SOURCES = ("published", "feed_updated", "extracted", "ingested")

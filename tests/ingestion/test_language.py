@@ -1,4 +1,4 @@
-"""Language detection (py3langid): ISO 639-1 codes, "und" when the text cannot tell, a confidence."""
+"""Language detection (fastText lid.176): ISO 639-1 codes, "und" when the text cannot tell, a confidence."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def test_detects_iso_639_1_codes_with_a_confidence(text: str, code: str) -> None
         "Short text.",
         "NATO summit today",
         "12345 67890 12345 67890 — 2024-10-17",
-        # py3langid alone says Tagalog (p = 0.84): a headline of names tells no language.
+        # py3langid said Tagalog (p = 0.84): a headline of names tells no language.
         "Pyongyang and Moscow met.",
         "Seoul, Tokyo and Canberra talk",
     ],
