@@ -26,6 +26,7 @@ import math
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -324,13 +325,18 @@ class Database:
             raise ServiceUnavailable(UNAVAILABLE)
 
     @contextlib.contextmanager
-    def sqlite_read(self) -> Iterator[Any]:
+    def sqlite_read(self, deadline: bool = False) -> Iterator[Any]:
         """A pooled pysqlite connection for one short, indexed read on the event loop's thread, without a
         Session or an explicit transaction (a lone SELECT reads one snapshot by itself): a quarter of the
-        cost of a session for a single-row read. No statement deadline applies: only for lookups by key."""
+        cost of a session for a single-row read. With `deadline`, its statements get the statement
+        deadline (GEONEWS_DB_STATEMENT_TIMEOUT_MS, the progress handler) from now on; without, none
+        applies: only for lookups by key."""
         assert self.sync_engine is not None
         self.ensure_available()
         raw = self.sync_engine.raw_connection()
+        clock = raw.info.get("deadline") if deadline else None
+        if clock is not None:  # the pool's check-in stops it (_install_sqlite_pragmas)
+            clock[0] = time.monotonic() + self.settings.db_statement_timeout_ms / 1000
         try:
             yield raw.driver_connection
         finally:
@@ -399,6 +405,52 @@ async def get_database(request: Request) -> Database:
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+@dataclass(frozen=True)
+class RawStatement:
+    """A Core statement compiled once for a DB-API connection (Database.sqlite_read): its SQL, the name,
+    bind processor and value of each positional parameter (`values` given to `params` override them,
+    the others are literals of the statement such as SQLite's OFFSET 0), and the name and result
+    processor (text to datetime, JSON…) of each column. Running it is what SQLAlchemy would send and return, without the
+    per-execution work around it."""
+
+    sql: str
+    binds: tuple[str, ...]
+    bind_processors: tuple[Any, ...]
+    literals: dict[str, Any]
+    names: tuple[str, ...]
+    processors: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, statement: Any, dialect: Any) -> RawStatement:
+        compiled = statement.compile(dialect=dialect)
+        binds = tuple(compiled.positiontup or ())
+        columns = list(statement.selected_columns)
+        return cls(
+            str(compiled),
+            binds,
+            tuple(compiled.binds[b].type._cached_bind_processor(dialect) for b in binds),
+            {b: v for b, v in compiled.params.items() if v is not None},
+            tuple(c.key for c in columns),
+            tuple(c.type._cached_result_processor(dialect, None) for c in columns),
+        )
+
+    def params(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        both = {**self.literals, **values}
+        return tuple(
+            p(both[b]) if p is not None else both[b]
+            for b, p in zip(self.binds, self.bind_processors, strict=True)
+        )
+
+    def row(self, values: tuple[Any, ...]) -> dict[str, Any]:
+        return {
+            n: (p(v) if p is not None else v)
+            for n, p, v in zip(self.names, self.processors, values, strict=True)
+        }
+
+    def rows(self, conn: Any, values: dict[str, Any]) -> list[dict[str, Any]]:
+        return [self.row(r) for r in conn.execute(self.sql, self.params(values)).fetchall()]
 
 
 async def fetch(session: Any, statement: Any, params: dict[str, Any] | None = None) -> Any:

@@ -170,10 +170,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     mount_explorer(app)
     # Outermost first at request time: request id (and the one log line of any 500), metrics, CORS,
-    # HEAD-as-GET, rate limits, the edge checks, ETags, then the article detail's fast path around the app.
-    from .articles.router import ArticleDetailFastPath
+    # HEAD-as-GET, rate limits, the edge checks, ETags, then the article reads' fast path around the app.
+    from .articles.fastpath import ArticleReadFastPath
 
-    app.add_middleware(ArticleDetailFastPath, reads_open=not settings.read_api_key_required)
+    app.add_middleware(ArticleReadFastPath, reads_open=not settings.read_api_key_required)
     app.add_middleware(ETagMiddleware)
     app.add_middleware(
         RequestGuard,

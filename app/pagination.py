@@ -188,9 +188,18 @@ def paginate(
     stmt: Select[*tuple[Any, ...]], key: SortKey, params: PageParams, fingerprint: str
 ) -> Select[*tuple[Any, ...]]:
     """Apply cursor, order and limit (+1 to learn whether there is a next page)."""
-    if params.cursor:
-        stmt = stmt.where(keyset_condition(key, decode_cursor(params.cursor, key, fingerprint)))
-    return stmt.order_by(*order_by(key)).limit(params.limit + 1)
+    after = decode_cursor(params.cursor, key, fingerprint) if params.cursor else None
+    return page_of(stmt, key, after, params.limit + 1)
+
+
+def page_of(
+    stmt: Select[*tuple[Any, ...]], key: SortKey, after: Sequence[Any] | None, limit: Any
+) -> Select[*tuple[Any, ...]]:
+    """`stmt` in `key` order, strictly after the key values `after` (if any), at most `limit` rows (values
+    or bind parameters: app/articles/fastpath.py compiles one statement per shape)."""
+    if after is not None:
+        stmt = stmt.where(keyset_condition(key, after))
+    return stmt.order_by(*order_by(key)).limit(limit)
 
 
 def next_cursor(

@@ -7,14 +7,14 @@ import secrets
 from array import array
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, delete, desc, exists, func, or_, select, update
+from sqlalchemy import BindParameter, bindparam, delete, desc, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, aliased
 
-from ..db import fetch
+from ..db import RawStatement, fetch
 from ..dialect import day_of, json_rows
 from ..dialect import insert as dialect_insert
 from ..models import (
@@ -30,7 +30,7 @@ from ..models import (
     utcnow,
 )
 from ..models.articles import ArticleRaw
-from ..pagination import SortKey
+from ..pagination import SortKey, page_of
 from ..places import repository as places_repo
 from ..relations.repository import member_on
 from ..search.dialect import COMMON_MATCHES, RANK_WINDOW, FullTextMatch
@@ -94,11 +94,11 @@ def filter_conditions(
     actors_all: Sequence[int] | None = None,
     actor_kinds: Sequence[str] | None = None,
     country: str | None = None,
-    sources: Sequence[str] | None = None,
-    languages: Sequence[str] | None = None,
+    sources: Sequence[str | BindParameter[Any]] | None = None,
+    languages: Sequence[str | BindParameter[Any]] | None = None,
     event_id: int | None = None,
-    published_after: datetime | None = None,
-    published_before: datetime | None = None,
+    published_after: datetime | BindParameter[Any] | None = None,
+    published_before: datetime | BindParameter[Any] | None = None,
     place_ids: Sequence[str] | None = None,
     story_id: int | None = None,
 ) -> list[Any]:
@@ -152,6 +152,25 @@ def list_statement(
     # With other filters (or for an export) every match is ranked; alone, the newest RANK_WINDOW are.
     ft = match.ranked(None, None, upto) if conds or not windowed else match.ranked(top, RANK_WINDOW, upto)
     return select(*SUMMARY_COLUMNS, ft.c.rank).join(ft, ft.c.id == Article.id).where(*conds), ft
+
+
+@functools.cache
+def page_statement(
+    dialect: Any, sort: str, sources: int, languages: int, after: bool, before: bool, keyed: bool
+) -> RawStatement:
+    """The SQL page of list_statement for filters by source, language and dates alone, in `sort` order,
+    compiled once per shape (how many sources and languages, which bounds, whether after a cursor) for
+    app/articles/fastpath.py. Its parameters: s0…, l0…, after, before, the cursor's k0…, and n (limit)."""
+    conds = filter_conditions(
+        sources=[bindparam(f"s{i}") for i in range(sources)],
+        languages=[bindparam(f"l{i}") for i in range(languages)],
+        published_after=bindparam("after") if after else None,
+        published_before=bindparam("before") if before else None,
+    )
+    stmt, _ = list_statement(conds, None)
+    key = SORTS[sort]
+    cursor = [bindparam(f"k{i}", type_=col.type) for i, (col, _) in enumerate(key.columns)] if keyed else None
+    return RawStatement.of(page_of(stmt, key, cursor, bindparam("n")), dialect)
 
 
 def relevance(ft: Any) -> SortKey:
@@ -352,24 +371,16 @@ async def detail(session: AsyncSession, article_id: int) -> dict[str, Any] | Non
 
 
 @functools.cache
-def _detail_for(dialect: Any) -> tuple[str, int, list[str], list[Any]]:
-    """_DETAIL compiled once for a DB-API connection: its SQL, how many times it binds the id, and the
-    name and SQLAlchemy result processor (text to datetime, JSON…) of each column, in order."""
-    compiled = _DETAIL.compile(dialect=dialect)
-    columns = list(_DETAIL.selected_columns)
-    processors = [c.type._cached_result_processor(dialect, None) for c in columns]
-    names = cast("list[str]", [c.key for c in columns])  # every _DETAIL column is named (or labelled)
-    return str(compiled), len(compiled.positiontup or ()), names, processors
+def _detail_for(dialect: Any) -> RawStatement:
+    """_DETAIL compiled once for a DB-API connection."""
+    return RawStatement.of(_DETAIL, dialect)
 
 
 def detail_on(conn: Any, dialect: Any, article_id: int) -> dict[str, Any] | None:
     """`detail` on a raw pysqlite connection (Database.sqlite_read): the same statement, the same values."""
-    sql, binds, names, processors = _detail_for(dialect)
-    row = conn.execute(sql, (article_id,) * binds).fetchone()
-    if row is None:
-        return None
-    out = {n: (p(v) if p is not None else v) for n, p, v in zip(names, processors, row, strict=True)}
-    return _with_children(out)
+    st = _detail_for(dialect)
+    row = conn.execute(st.sql, st.params({"id": article_id})).fetchone()
+    return _with_children(st.row(row)) if row is not None else None
 
 
 def _with_children(out: dict[str, Any]) -> dict[str, Any]:

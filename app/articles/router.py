@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from starlette.routing import Match
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..auth import read_access, write_access
 from ..db import DatabaseDep, SessionDep
@@ -16,7 +13,7 @@ from ..geo import GeoArea
 from ..models import ActorKind
 from ..pagination import Page, PageDep, list_response
 from ..params import After, Before, Consistency, GeoFormat, IdPath, MemberOf, actor_refs, id_query
-from ..responses import JSON, dumps
+from ..responses import JSON
 from ..schemas import Iso3
 from ..search.index import SearchDep, consistency_of
 from . import idempotency, service
@@ -181,68 +178,3 @@ async def update_article(session: SessionDep, article_id: ArticleDep, body: Arti
 async def delete_article(session: SessionDep, article_id: ArticleDep) -> Response:
     await service.delete_article(session, article_id)
     return Response(status_code=204)
-
-
-_DETAIL_PATH = re.compile(r"/v1/articles/([1-9][0-9]{0,17})")
-
-
-class ArticleDetailFastPath:
-    """`GET /v1/articles/{id}` without the framework's per-request work: the most frequent read of all.
-
-    Installed innermost (inside request ids, metrics, CORS, HEAD, rate limits, the edge checks and ETags,
-    so all of them still apply), it answers a plain `GET /v1/articles/<digits>` of a stored article when
-    reads need no key: the one-statement detail (on SQLite on a pooled connection without a session),
-    orjson — the same bytes `get_article` sends. Everything else (a query string, a missing article, a
-    database fault, keys required for reads) goes on to the app, which answers as it always does. It saves
-    FastAPI's routing over every route, dependency solving and exception scaffolding: most of a detail
-    request's time on the event loop."""
-
-    def __init__(self, app: ASGIApp, reads_open: bool) -> None:
-        self.app = app
-        self.reads_open = reads_open
-        self._route: Any = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            self.reads_open
-            and scope["type"] == "http"
-            and scope["method"] == "GET"
-            and not scope.get("query_string")
-            and (m := _DETAIL_PATH.fullmatch(scope["path"])) is not None
-        ):
-            body = await self._answer(scope, int(m.group(1)))
-            if body is not None:
-                scope["route"] = self._route_of(scope)  # what metrics label the request with
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 200,
-                        "headers": [
-                            (b"content-length", str(len(body)).encode()),
-                            (b"content-type", b"application/json"),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
-
-    async def _answer(self, scope: Scope, article_id: int) -> bytes | None:
-        db = scope["app"].state.db
-        try:
-            if db.is_sqlite:  # one pooled connection, no session: a quarter of the cost
-                detail = service.get_article_sqlite(db, article_id)
-            else:
-                async with db.session(write=False) as session:
-                    detail = await service.get_article(session, article_id)
-        except Exception:  # a database fault: the app's own route answers it (503 and Retry-After)
-            return None
-        return dumps(detail) if detail is not None else None
-
-    def _route_of(self, scope: Scope) -> Any:
-        if self._route is None:
-            for route in scope["app"].router.routes:
-                if route.matches(scope)[0] is Match.FULL:
-                    self._route = route
-                    break
-        return self._route

@@ -42,6 +42,7 @@ from ..pagination import (
     encode_cursor,
     filters_fingerprint,
     keyset_page,
+    next_cursor,
     order_by,
 )
 from ..places import repository as places_repo
@@ -292,6 +293,71 @@ class ArticleFilters:
     story: int | None = None
 
 
+def _filter_values(
+    f: ArticleFilters, actor_ids: list[int] | None, actors_all: list[int] | None, story_id: int | None
+) -> dict[str, Any]:
+    """The filters as the statements take them (actors and story resolved to ids by the caller)."""
+    return {
+        "actor_ids": actor_ids,
+        "actors_all": actors_all,
+        "actor_kinds": f.actor_kinds,
+        "country": f.country,
+        "sources": f.sources,
+        "languages": f.languages,
+        "event_id": f.event_id,
+        "published_after": to_utc_naive(f.published_after) if f.published_after else None,
+        "published_before": to_utc_naive(f.published_before) if f.published_before else None,
+        "story_id": story_id,
+    }
+
+
+def _fingerprint(filters: dict[str, Any], q: str | None, sort: str, member_of: int | None) -> dict[str, Any]:
+    """What a cursor is signed for: the filters, the query and the order."""
+    return {**filters, "q": q, "sort": sort, "member_of": member_of}
+
+
+def is_plain_page(f: ArticleFilters) -> bool:
+    """Filters SQL answers from its own indexes whoever else could (by source, language and dates):
+    `sqlite_page` serves them in date order."""
+    return f == ArticleFilters(
+        sources=f.sources,
+        languages=f.languages,
+        published_after=f.published_after,
+        published_before=f.published_before,
+    )
+
+
+def sqlite_page(db: Any, f: ArticleFilters, sort: str, page: PageParams) -> PageResult:
+    """What list_articles answers for a plain page (`is_plain_page`, sort by date) on SQLite: the same
+    statement, rows and cursor, on a pooled connection without a session (app/articles/fastpath.py:
+    FastAPI's dependencies and a Session were most of such a request's CPU). A bad cursor raises
+    BadRequest, as in list_articles."""
+    assert is_plain_page(f) and sort in repository.SORTS
+    filters = _filter_values(f, None, None, None)
+    fp = filters_fingerprint(_fingerprint(filters, None, sort, None))
+    key = repository.SORTS[sort]
+    after = decode_cursor(page.cursor, key, fp) if page.cursor else None
+    sources, languages = f.sources or [], f.languages or []
+    values: dict[str, Any] = {"after": filters["published_after"], "before": filters["published_before"]}
+    values.update({f"s{i}": v for i, v in enumerate(sources)})
+    values.update({f"l{i}": v for i, v in enumerate(languages)})
+    values.update({f"k{i}": v for i, v in enumerate(after or ())})
+    values["n"] = page.limit + 1
+    statement = repository.page_statement(
+        db.sync_engine.dialect,
+        sort,
+        len(sources),
+        len(languages),
+        values["after"] is not None,
+        values["before"] is not None,
+        after is not None,
+    )
+    with db.sqlite_read(deadline=True) as conn:
+        rows = statement.rows(conn, values)
+    rows, cursor = next_cursor(rows, key, page, fp)
+    return PageResult(rows, cursor, answered_by="sql")
+
+
 async def list_articles(
     session: AsyncSession,
     db: Any,
@@ -312,19 +378,13 @@ async def list_articles(
     `consistency=strong`) behind the last committed change, SQL answers everything: much-mentioned actors
     and common words are then walked in date order, and relevance ranks the newest matches."""
     facet_names = _facet_names(facets)
-    filters: dict[str, Any] = {
-        "actor_ids": await filter_ids(session, f.actors, "actor"),
-        "actors_all": await filter_ids(session, f.actors_all, "actors_all"),
-        "actor_kinds": f.actor_kinds,
-        "country": f.country,
-        "sources": f.sources,
-        "languages": f.languages,
-        "event_id": f.event_id,
-        "published_after": to_utc_naive(f.published_after) if f.published_after else None,
-        "published_before": to_utc_naive(f.published_before) if f.published_before else None,
+    filters = _filter_values(
+        f,
+        actor_ids=await filter_ids(session, f.actors, "actor"),
+        actors_all=await filter_ids(session, f.actors_all, "actors_all"),
         # A merged story's articles are found under the story it was merged into (0: no such story).
-        "story_id": (await stories.surviving_id(session, f.story) or 0) if f.story is not None else None,
-    }
+        story_id=(await stories.surviving_id(session, f.story) or 0) if f.story is not None else None,
+    )
     if f.area is not None:  # the places inside the area (a small table, exact distances in Python)
         filters["place_ids"] = await places_service.ids_within(session, f.area)
     member_of = await filter_id(session, f.member_of, "member_of")
@@ -367,7 +427,7 @@ async def list_articles(
         return Export(stmt, key, fmt, EXPORT_COLUMNS, _geojson_item, "articles", point_of)
     if fmt != "json":
         return Export(stmt, key, fmt, EXPORT_COLUMNS, _export_item, "articles")
-    fingerprint = {**filters, "q": f.q, "sort": sort, "member_of": member_of}
+    fingerprint = _fingerprint(filters, f.q, sort, member_of)
     # Full-text ranking can take long on a large match: off the event loop (see app/inline.py).
     async with heavy(session) if match is not None else nullcontext():
         if sort == "relevance":

@@ -36,12 +36,12 @@ def test_article_detail_is_one_statement(client):
 
 
 def test_detail_fast_path_answers_as_the_route_does(client, admin_headers, monkeypatch):
-    """The detail's fast path (app.articles.router.ArticleDetailFastPath) sends the bytes the route sends,
+    """The detail's fast path (app.articles.fastpath.ArticleReadFastPath) sends the bytes the route sends,
     with the same ETag, 304 and HEAD behaviour, and leaves everything else to the route."""
-    from app.articles.router import ArticleDetailFastPath
+    from app.articles.fastpath import ArticleReadFastPath
 
     answered: list[int] = []
-    original = ArticleDetailFastPath._answer
+    original = ArticleReadFastPath._detail
 
     async def spy(self, scope, article_id):  # type: ignore[no-untyped-def]
         body = await original(self, scope, article_id)
@@ -49,7 +49,7 @@ def test_detail_fast_path_answers_as_the_route_does(client, admin_headers, monke
             answered.append(article_id)
         return body
 
-    monkeypatch.setattr(ArticleDetailFastPath, "_answer", spy)
+    monkeypatch.setattr(ArticleReadFastPath, "_detail", spy)
     article_id = client.get("/v1/articles", params={"limit": 1}).json()["items"][0]["id"]
     fast = client.get(f"/v1/articles/{article_id}")
     assert answered == [article_id]
