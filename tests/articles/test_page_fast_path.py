@@ -63,7 +63,9 @@ def _same(fast, routed) -> None:
     for header in ("content-type", "content-length", "x-answered-by", "etag"):
         assert fast.headers.get(header) == routed.headers.get(header), header
     link = routed.headers.get("link")
-    assert fast.headers.get("link") == (link.replace("via=route&", "").replace("&via=route", "") if link else None)
+    assert fast.headers.get("link") == (
+        link.replace("via=route&", "").replace("&via=route", "") if link else None
+    )
 
 
 PLAIN = [
