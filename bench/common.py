@@ -206,12 +206,15 @@ def datasette_server(db_file: Path, metadata: Path | None = None, log: Path | No
     )
 
 
-def ceiling_server(workers: int = 1, log: Path | None = None) -> Server:
+def ceiling_server(workers: int = 1, log: Path | None = None, fastapi: bool = False) -> Server:
+    """A hello world under uvicorn: the bare ASGI app (bench/hello_asgi.py), or with `fastapi` the
+    framework's own (bench/hello_fastapi.py)."""
     port = free_port()
+    module = "bench.hello_fastapi:app" if fastapi else "bench.hello_asgi:app"
     return Server(
-        name=f"asgi hello w{workers}",
+        name=f"{'fastapi' if fastapi else 'asgi'} hello w{workers}",
         argv=[
-            sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT), "bench.hello_asgi:app", "--host", HOST,
+            sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT), module, "--host", HOST,
             "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
         ],
         url=f"http://{HOST}:{port}",

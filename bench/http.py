@@ -423,14 +423,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 run_one(srv, "datasette", w, w.datasette)
             rss["datasette"] = srv.rss()
     ceiling: dict[str, Any] = {}
-    if "ceiling" in only:
+    if "ceiling" in only:  # the bare ASGI app, then FastAPI's hello world ("hello" below)
         for n in args.workers:
-            srv = ceiling_server(workers=n, log=logs / f"ceiling-w{n}.log")
-            print(srv.name, flush=True)
-            with srv:
-                w = Workload("ceiling", "bare ASGI hello world", ["/"] * 10, None)
-                record(f"ceiling-w{n}", w, measure(srv, ["/"], args, scratch))
-                ceiling[f"w{n}"] = w.results[f"ceiling-w{n}"]
+            for kind, fastapi in (("ceiling", False), ("hello", True)):
+                srv = ceiling_server(workers=n, log=logs / f"{kind}-w{n}.log", fastapi=fastapi)
+                print(srv.name, flush=True)
+                with srv:
+                    w = Workload(kind, srv.name, ["/"] * 10, None)
+                    record(f"{kind}-w{n}", w, measure(srv, ["/"], args, scratch))
+                    ceiling[f"{kind}-w{n}"] = w.results[f"{kind}-w{n}"]
     return summarise(args, label, db, info, workloads, ceiling, rss, runs)
 
 
@@ -451,7 +452,8 @@ def summarise(
     rss: dict[str, Any],
     runs: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    ceil_key, ceil = best({f"ceiling-{k}": v for k, v in ceiling.items()}, "ceiling")
+    ceil_key, ceil = best(ceiling, "ceiling")
+    hello_key, hello = best(ceiling, "hello")
     rows = []
     for w in workloads:
         gk, g = best(w.results, "geonews")
@@ -473,6 +475,8 @@ def summarise(
             row["vs_datasette"] = round(g["rps"] / d["rps"], 2)
         if g and ceil:
             row["vs_ceiling"] = round(g["rps"] / ceil["rps"], 3)
+        if g and hello:
+            row["vs_fastapi_hello"] = round(g["rps"] / hello["rps"], 3)
         errs = {k: v["error"] for k, v in w.results.items() if "error" in v}
         if errs:
             row["errors"] = errs
@@ -490,6 +494,7 @@ def summarise(
             "datasette_lean": not args.datasette_defaults,
         },  # fmt: skip
         "ceiling": {"best": ceil_key, **(ceil or {})} if ceil else None,
+        "fastapi_hello": {"best": hello_key, **(hello or {})} if hello else None,
         "workloads": rows,
         "rss_after_load": rss,
         "runs": runs,
@@ -511,23 +516,25 @@ def _f(v: Any, fmt: str) -> str:
 
 def markdown(r: dict[str, Any]) -> str:
     s = r["settings"]
-    ceil = r.get("ceiling")
+    ceil, hello = r.get("ceiling"), r.get("fastapi_hello")
     lines = [
         f"### HTTP reads, {r['articles']:,} articles ({r['label']})",
         "",
         f"wrk -t{s['threads']} -c{s['connections']} -d{s['duration_s']}s after a {s['warmup_s']} s warm-up; "
         f"geonews best of --workers {', '.join(map(str, s['geonews_workers']))}; ceiling: bare ASGI app "
-        + (f"{ceil['rps']:,.0f} req/s ({ceil['best']})." if ceil else "not measured."),
+        + (f"{ceil['rps']:,.0f} req/s ({ceil['best']})" if ceil else "not measured")
+        + "; FastAPI hello world "
+        + (f"{hello['rps']:,.0f} req/s ({hello['best']})." if hello else "not measured."),
         "",
         "| workload | geonews req/s | p50 ms | p99 ms | Datasette req/s | p50 ms | p99 ms | geonews/Datasette "
-        "| geonews/ceiling |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| geonews/ceiling | geonews/FastAPI hello |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     notes = []
     for w in r["workloads"]:
         g, d = w.get("geonews") or {}, w.get("datasette") or {}
         if w.get("skipped"):
-            lines.append(f"| {w['workload']} | skipped | | | | | | | |")
+            lines.append(f"| {w['workload']} | skipped | | | | | | | | |")
             notes.append(f"- {w['workload']}: {w['skipped']}")
             continue
         gcell = f"{g['rps']:,.0f} (w{g['workers']})" if g else "error"
@@ -535,7 +542,7 @@ def markdown(r: dict[str, Any]) -> str:
         lines.append(
             f"| {w['workload']} | {gcell} | {_f(g.get('p50_ms'), '.2f')} | {_f(g.get('p99_ms'), '.2f')} | {dcell} "
             f"| {_f(d.get('p50_ms'), '.2f')} | {_f(d.get('p99_ms'), '.2f')} | {_f(w.get('vs_datasette'), '.2f')} "
-            f"| {_f(w.get('vs_ceiling'), '.3f')} |"
+            f"| {_f(w.get('vs_ceiling'), '.3f')} | {_f(w.get('vs_fastapi_hello'), '.3f')} |"
         )
         for k, v in (w.get("errors") or {}).items():
             notes.append(f"- {w['workload']} on {k}: {v[:300]}")

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 # bench/ must not be on sys.path: bench/http.py would shadow the standard library's http package.
 BENCH_DIR = Path(__file__).resolve().parent
@@ -46,6 +47,7 @@ def main() -> int:
     from bench import http as bench_http
     from bench.common import geonews_server, parse_wrk, sqlite_url
     from bench.hello_asgi import app as hello
+    from bench.hello_fastapi import app as hello_fastapi
     from bench.ingest import BULK, bulk_supported, create_key, write_ndjson
 
     started = time.perf_counter()
@@ -65,11 +67,12 @@ def main() -> int:
         "wrk --latency output parses",
     )
 
-    async def ceiling() -> int:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=hello), base_url="http://t") as c:
+    async def ceiling(app: Any) -> int:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
             return (await c.get("/")).status_code
 
-    check(asyncio.run(ceiling()) == 200, "the ceiling ASGI app answers 200")
+    check(asyncio.run(ceiling(hello)) == 200, "the ceiling ASGI app answers 200")
+    check(asyncio.run(ceiling(hello_fastapi)) == 200, "the FastAPI hello world answers 200")
 
     with tempfile.TemporaryDirectory(prefix="geonews-smoke-") as tmp:
         db = Path(tmp) / "smoke.db"
