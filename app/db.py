@@ -412,8 +412,8 @@ class RawStatement:
     """A Core statement compiled once for a DB-API connection (Database.sqlite_read): its SQL, the name,
     bind processor and value of each positional parameter (`values` given to `params` override them,
     the others are literals of the statement such as SQLite's OFFSET 0), and the name and result
-    processor (text to datetime, JSON…) of each column. Running it is what SQLAlchemy would send and return, without the
-    per-execution work around it."""
+    processor (text to datetime, JSON…) of each column. Running it sends and returns what SQLAlchemy
+    would, without the per-execution work around it."""
 
     sql: str
     binds: tuple[str, ...]

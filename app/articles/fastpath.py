@@ -135,6 +135,7 @@ class ArticleReadFastPath:
         try:
             result = service.sqlite_page(scope["app"].state.db, filters, sort, page)
         except Exception:  # a bad cursor (the route's 400) or a database fault (its 503)
+            # (A statement past its deadline thus gets a second one on the route: bounded, and rare.)
             return False
         scope["route"] = self._route_of(scope)
         await list_response(Request(scope, receive), result)(scope, receive, send)
