@@ -400,7 +400,7 @@ def fuzz(engine_name: str, seconds: int) -> bool:
         GEONEWS_BODY_TIMEOUT="5",
         GEONEWS_HEADER_TIMEOUT="5",
         GEONEWS_METRICS_PUBLIC="true",
-        GEONEWS_LOG_LEVEL="error",
+        GEONEWS_LOG_LEVEL="warning",  # a 503's cause is logged at warning level (app/errors.py)
     )
     ok = True
     try:
@@ -421,6 +421,9 @@ def fuzz(engine_name: str, seconds: int) -> bool:
             print("   5xx for:", example.splitlines()[0][:200])
         print(f"== fuzz {engine_name}: server-side 5xx counts {errors or 'none'}; alive after: {alive}")
         output = server.output().splitlines()
+        if errors:  # what the server said about its 5xx answers
+            for line in [line for line in output if "database" in line.lower()][:20]:
+                print("   server log:", line[:400])
         logged = [i for i, line in enumerate(output) if "unhandled error" in line]
         for i in logged[:10]:
             print("   server log:", output[i][:300])
