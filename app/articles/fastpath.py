@@ -81,6 +81,8 @@ def plain_page(query_string: bytes) -> tuple[service.ArticleFilters, str, PagePa
 
 
 class ArticleReadFastPath:
+    """The ASGI middleware (see the module's docstring); `reads_open`: reads need no key."""
+
     def __init__(self, app: ASGIApp, reads_open: bool) -> None:
         self.app = app
         self.reads_open = reads_open

@@ -317,8 +317,8 @@ def _fingerprint(filters: dict[str, Any], q: str | None, sort: str, member_of: i
 
 
 def is_plain_page(f: ArticleFilters) -> bool:
-    """Filters SQL answers from its own indexes whoever else could (by source, language and dates):
-    `sqlite_page` serves them in date order."""
+    """Whether these are filters by source, language and dates alone: pages the planner (list_articles)
+    always leaves to SQL's composite indexes, which `sqlite_page` serves in date order."""
     return f == ArticleFilters(
         sources=f.sources,
         languages=f.languages,
@@ -400,6 +400,8 @@ async def list_articles(
     # mentioned go to the index as well: SQL joins mentions for them (an actor's newest page at 1M: ~7 ms
     # of SQLite, 0.7 ms on the index); pages by source, language or dates alone stay on SQL, which reads
     # them from its own indexes about as fast.
+    # (A plain page, is_plain_page, never wants the index: on SQLite app/articles/fastpath.py answers it
+    # with sqlite_page before the route is reached.)
     mentions = any(filters[k] for k in ("actor_ids", "actors_all", "actor_kinds", "country"))
     wants_index = (
         f.area is None
