@@ -168,6 +168,11 @@ def _query_date_names(dependant: Any) -> set[str]:
 _ROUTE_DATES: dict[int, frozenset[str]] = {}
 
 
+def is_numeric(value: str) -> bool:
+    """A number written as text ("0", " 1.7e9 "): what a date parameter refuses."""
+    return _NUMERIC.match(value) is not None
+
+
 async def no_numeric_query_dates(request: Request) -> None:
     """The date rule for query parameters (400): `?published_after=0` is not 1970-01-01. Installed once
     for the whole app; each route's date parameters are found from its declaration and remembered."""
@@ -180,7 +185,7 @@ async def no_numeric_query_dates(request: Request) -> None:
         names = _ROUTE_DATES[id(route)] = frozenset(_query_date_names(dependant))
     for name in names:
         for value in request.query_params.getlist(name):
-            if _NUMERIC.match(value):
+            if is_numeric(value):
                 raise BadRequest(
                     "A request parameter is invalid.",
                     errors=[{"loc": ["query", name], "msg": "a date is written YYYY-MM-DD, not a number"}],

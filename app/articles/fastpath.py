@@ -11,10 +11,11 @@ all of them still apply), it answers when reads need no key:
   gets from the planner, sent by the route's own `list_response`.
 
 Everything else goes on to the app, which answers as it always does: another parameter, a value the
-route would refuse or read differently (blank, repeated, out of range), a bad cursor, a missing article,
-a database fault, keys required for reads. It saves FastAPI's routing over every route, the solving of
-the list route's twenty parameters and dependencies, its exception scaffolding and a Session: most of
-such a request's time on the event loop.
+route would refuse or read differently (blank, repeated, out of range, a number for a date), a bad
+cursor, a missing article, a database fault, keys required for reads. It saves FastAPI's routing over
+every route, the solving of the list route's twenty parameters and dependencies (the app-wide ones
+included: a new one must be mirrored here), its exception scaffolding and a Session: most of such a
+request's time on the event loop.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..pagination import MAX_LIMIT, PageParams, list_response
 from ..responses import dumps
+from ..schemas import is_numeric
 from . import service
 
 _DETAIL_PATH = re.compile(r"/v1/articles/([1-9][0-9]{0,17})")
@@ -64,6 +66,8 @@ def plain_page(query_string: bytes) -> tuple[service.ArticleFilters, str, PagePa
         return None
     if cursor is not None and len(cursor) > _MAX_CURSOR:
         return None
+    if any(is_numeric(scalars[k]) for k in ("published_after", "published_before") if k in scalars):
+        return None  # the app's rule for every date parameter (schemas.no_numeric_query_dates): a 400
     try:
         after, before = (
             _INSTANT.validate_python(scalars[k]) if k in scalars else None

@@ -126,6 +126,8 @@ ASIDE = [
     [("source", "")],
     [("published_after", "yesterday")],
     [("published_after", "2024-02-30")],
+    [("published_after", "0")],  # a number is not a date (schemas.no_numeric_query_dates): 400
+    [("published_before", "1700000000")],
     [("sort", "relevance")],
     [("cursor", "not-a-cursor")],
     [("cursor", "x" * 3000)],
@@ -155,3 +157,9 @@ def test_the_fast_page_is_counted_under_the_list_route(client, corpus, admin_hea
     assert client.get("/v1/articles", params={"limit": 3}).status_code == 200
     metrics = client.get("/metrics", headers=admin_headers).text
     assert 'route="/v1/articles",status="200"' in metrics
+
+
+def test_the_app_wide_dependencies_are_those_the_fast_path_mirrors(app):
+    """The fast page skips FastAPI's dependencies, so it applies the app-wide ones itself (the numeric
+    date rule): a new app-wide dependency must be mirrored in app/articles/fastpath.py, and this fails."""
+    assert {d.dependency.__name__ for d in app.router.dependencies} == {"no_numeric_query_dates"}
