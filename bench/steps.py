@@ -103,18 +103,18 @@ def _workload_paths(db: Path, name: str) -> list[str]:
     return list(found[0].geonews)
 
 
-def serve(args: argparse.Namespace) -> None:
+@contextlib.contextmanager
+def served(db: Path) -> Any:
+    """An httpx client of geonews serving `db` in this process: one uvicorn worker in a thread, as
+    `geonews serve` runs it (also bench/tails.py)."""
     import httpx
     import uvicorn
 
     from app.config import Settings
     from app.main import create_app
 
-    for spec in args.functions:
-        wrap(spec)
-    paths = _workload_paths(args.db, args.workload)
     settings = Settings(
-        database_url=f"sqlite:///{args.db.resolve()}",
+        database_url=f"sqlite:///{db.resolve()}",
         dev_mode=True,
         rate_limit_enabled=False,
         log_level="warning",
@@ -130,21 +130,29 @@ def serve(args: argparse.Namespace) -> None:
     while not server.started:
         time.sleep(0.05)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=60) as client:
-            for path in paths[:20]:  # warm-up, not counted
-                client.get(path)
-            SECONDS.clear()
-            CALLS.clear()
-            started, cpu = time.perf_counter(), time.process_time()
-            for i in range(args.requests):
-                r = client.get(paths[i % len(paths)])
-                if r.status_code != 200:
-                    sys.exit(f"{paths[i % len(paths)]} answered {r.status_code}")
-            wall = (time.perf_counter() - started) * 1000 / args.requests
-            cpu_ms = (time.process_time() - cpu) * 1000 / args.requests
+        with httpx.Client(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=120) as client:
+            yield client
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+def serve(args: argparse.Namespace) -> None:
+    for spec in args.functions:
+        wrap(spec)
+    paths = _workload_paths(args.db, args.workload)
+    with served(args.db) as client:
+        for path in paths[:20]:  # warm-up, not counted
+            client.get(path)
+        SECONDS.clear()
+        CALLS.clear()
+        started, cpu = time.perf_counter(), time.process_time()
+        for i in range(args.requests):
+            r = client.get(paths[i % len(paths)])
+            if r.status_code != 200:
+                sys.exit(f"{paths[i % len(paths)]} answered {r.status_code}")
+        wall = (time.perf_counter() - started) * 1000 / args.requests
+        cpu_ms = (time.process_time() - cpu) * 1000 / args.requests
     print(
         f"{args.workload}: {args.requests} requests, {wall:.2f} ms wall and {cpu_ms:.2f} ms CPU each (client included)"
     )

@@ -10,10 +10,7 @@ wrk's p99 says how slow the tail is; this says which requests make it.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import socket
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -22,10 +19,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
 sys.path.insert(0, str(BENCH_DIR.parent))
 
-import httpx  # noqa: E402
-import uvicorn  # noqa: E402
 
-from bench.steps import _workload_paths  # noqa: E402
+from bench.steps import _workload_paths, served  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,52 +31,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--show", type=int, default=8, help="slowest paths shown per workload")
     args = p.parse_args(argv)
 
-    from app.config import Settings
-    from app.main import create_app
+    with served(args.db) as client:
+        while client.get("/readyz").json().get("index", {}).get("state") not in ("ready", None):
+            time.sleep(0.5)
+        for name in args.workloads.split(","):
+            paths = _workload_paths(args.db, name)[: args.paths]
+            for path in paths[:30]:  # warm-up, not counted
+                client.get(path)
+            timed = []
+            for path in paths:
+                started = time.perf_counter()
+                status = client.get(path).status_code
+                timed.append(((time.perf_counter() - started) * 1000, status, path))
+            ms = sorted(t for t, _, _ in timed)
 
-    settings = Settings(
-        database_url=f"sqlite:///{args.db.resolve()}",
-        dev_mode=True,
-        rate_limit_enabled=False,
-        log_level="warning",
-    )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(
-        create_app(settings), http="app.server:GuardedHttpToolsProtocol", log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=120) as client:
-            while client.get("/readyz").json().get("index", {}).get("state") not in ("ready", None):
-                time.sleep(0.5)
-            for name in args.workloads.split(","):
-                paths = _workload_paths(args.db, name)[: args.paths]
-                for path in paths[:30]:  # warm-up, not counted
-                    client.get(path)
-                timed = []
-                for path in paths:
-                    started = time.perf_counter()
-                    status = client.get(path).status_code
-                    timed.append(((time.perf_counter() - started) * 1000, status, path))
-                ms = sorted(t for t, _, _ in timed)
+            def at(q: float, ms: list[float] = ms) -> float:
+                return ms[min(len(ms) - 1, int(len(ms) * q))]
 
-                def at(q: float, ms: list[float] = ms) -> float:
-                    return ms[min(len(ms) - 1, int(len(ms) * q))]
-
-                print(
-                    f"{name}: {len(ms)} paths, p50 {at(0.5):.1f} ms, p90 {at(0.9):.1f}, p99 {at(0.99):.1f}, "
-                    f"max {ms[-1]:.1f}"
-                )
-                for t, status, path in sorted(timed, reverse=True)[: args.show]:
-                    print(f"  {t:8.1f} ms  {status}  {path[:160]}")
-    finally:
-        server.should_exit = True
-        thread.join(30)
+            print(
+                f"{name}: {len(ms)} paths, p50 {at(0.5):.1f} ms, p90 {at(0.9):.1f}, p99 {at(0.99):.1f}, "
+                f"max {ms[-1]:.1f}"
+            )
+            for t, status, path in sorted(timed, reverse=True)[: args.show]:
+                print(f"  {t:8.1f} ms  {status}  {path[:160]}")
     return 0
 
 
