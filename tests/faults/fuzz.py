@@ -427,7 +427,11 @@ def fuzz(engine_name: str, seconds: int) -> bool:
         logged = [i for i, line in enumerate(output) if "unhandled error" in line]
         for i in logged[:10]:
             print("   server log:", output[i][:300])
-            for line in output[i + 1 : i + 40]:  # its traceback
+            trace = output[i + 1 : i + 200]
+            end = next(
+                (k for k, line in enumerate(trace) if line and not line.startswith((" ", "Traceback"))), 40
+            )
+            for line in trace[: end + 1][-30:]:  # the end of its traceback: where it failed, and the error
                 print("      ", line[:300])
         ok = not errors and not raw["server_errors"] and alive and not logged and not st["undocumented"]
         if not ok and st["tail"]:
