@@ -41,7 +41,7 @@ from .config import Settings
 from .dialect import immediate_writes
 from .errors import BUSY, UNAVAILABLE, ServiceUnavailable
 from .inline import InlineSessionMaker
-from .tasks import cancel_and_wait
+from .tasks import answered_within, cancel_and_wait
 
 log = logging.getLogger("geonews.db")
 
@@ -146,7 +146,7 @@ def _install_pg_ping(engine: AsyncEngine, timeout: float) -> None:
     def _ping(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
         driver = dbapi_conn.driver_connection
         try:
-            await_(asyncio.wait_for(driver.fetchval("SELECT 1"), timeout))
+            await_(answered_within(driver.fetchval("SELECT 1"), timeout))
         except Exception as exc:
             # Drop the connection without the polite goodbye, which a frozen server never answers;
             # the pool then opens a fresh one (bounded by the connect timeout) or gives up.
@@ -213,6 +213,7 @@ class Health:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._probe_conn: Any = None
+        self._probing: asyncio.Task[bool] | None = None
         self._failures = 0
         self._stopping = False
 
@@ -236,10 +237,16 @@ class Health:
             self.down_since = time.monotonic()
 
     async def check(self) -> bool:
-        """One probe, bounded by the readiness timeout; records the outcome."""
+        """One probe, bounded by the readiness timeout; records the outcome. Callers that come while a
+        probe is under way (/readyz beside the watchdog) share it: the probe connection runs one statement
+        at a time, and a second one sent beside the first would fail as if the database were down."""
+        if self._probing is None or self._probing.done():
+            self._probing = asyncio.ensure_future(self._check())
+        return await asyncio.shield(self._probing)
+
+    async def _check(self) -> bool:
         try:
-            async with asyncio.timeout(self.db.settings.readiness_timeout):
-                await self._probe()
+            await answered_within(self._probe(), self.db.settings.readiness_timeout)
             ok = True
         except Exception as exc:  # any failure to answer means "not ready"
             log.info("database probe failed: %r", exc)
@@ -295,6 +302,7 @@ class Health:
         self._stopping = True
         await cancel_and_wait(self._task)
         self._task = None
+        await cancel_and_wait(self._probing)
         self._drop_probe_conn()
 
 

@@ -125,7 +125,7 @@ def test_stalled_export_readers_hold_no_connection_and_no_snapshot(settings):
         with httpx.Client(base_url=server.base, timeout=10) as c:
             for path in ("/readyz", "/v1/actors?limit=5", "/v1/articles?limit=5", "/v1/events?limit=5") * 5:
                 r = c.get(path)
-                assert r.status_code == 200, (path, r.status_code, r.text[:300])
+                assert r.status_code == 200, (path, r.status_code, r.text[:300], server.output()[-3000:])
             assert len(
                 c.get("/v1/articles?format=ndjson&source=beside0.example.org").content.splitlines()
             ) in (
