@@ -395,18 +395,17 @@ async def list_articles(
             f"sort={sort} needs a full-text query `q`.",
             errors=[{"loc": ["query", "sort"], "msg": "needs q"}],
         )
-    # Geographic filters are SQL's (the index has no places), and so are stories (a story's articles are a
-    # range of one SQL index): with either, q, facets and member_of go to SQL too. Filters on who is
-    # mentioned go to the index as well: SQL joins mentions for them (an actor's newest page at 1M: ~7 ms
-    # of SQLite, 0.7 ms on the index); pages by source, language or dates alone stay on SQL, which reads
-    # them from its own indexes about as fast.
+    # Stories are SQL's (a story's articles are a range of one SQL index; merges move them between
+    # stories): with a story, q, facets and member_of go to SQL too. Filters on who is mentioned and on
+    # where (`bbox=`/`near=`: the places inside the area, as gazetteer ids) go to the index as well: SQL
+    # joins mentions or places for them (an actor's newest page at 1M: ~7 ms of SQLite, 0.7 ms on the
+    # index); pages by source, language or dates alone stay on SQL, which reads them from its own
+    # indexes about as fast.
     # (A plain page, is_plain_page, never wants the index: on SQLite app/articles/fastpath.py answers it
     # with sqlite_page before the route is reached.)
     mentions = any(filters[k] for k in ("actor_ids", "actors_all", "actor_kinds", "country"))
-    wants_index = (
-        f.area is None
-        and f.story is None
-        and (f.q or facet_names or member_of is not None or sort == "hybrid" or mentions)
+    wants_index = f.story is None and (
+        f.q or facet_names or member_of is not None or sort == "hybrid" or mentions or f.area is not None
     )
     if fmt == "json" and wants_index and await answers(session, index, consistency):
         assert index is not None
@@ -539,6 +538,7 @@ def _engine_filters(filters: dict[str, Any], spans: list[MemberSpan] | None) -> 
         published_after=filters["published_after"],
         published_before=filters["published_before"],
         member_of=spans,
+        place_ids=filters.get("place_ids"),
     )
 
 

@@ -153,16 +153,26 @@ def test_near_on_articles_is_exact_distance(client, write_headers):
     r = client.get("/v1/articles", params={"bbox": "2.5,50.6,6.4,51.5", "source": src})
     assert {a["id"] for a in r.json()["items"]} == {ids["brussels-be"], ids["antwerp-be"]}
 
-    # With full text the planner leaves the index: SQL answers q and near together.
+    # With full text, facets or actors the search index answers the area too: each article's document
+    # holds the places it names.
     r = client.get(
         "/v1/articles", params={"q": "protesters", "near": f"{paris['lat']},{paris['lon']},20", "source": src}
     )
     assert r.status_code == 200, r.text
     assert [a["id"] for a in r.json()["items"]] == [ids["paris-fr"]]
-    assert r.headers.get("X-Answered-By") == "sql"
+    assert r.headers.get("X-Answered-By") == "index"
+    r = client.get(
+        "/v1/articles",
+        params={"q": "protesters", "bbox": "2.5,50.6,6.4,51.5", "source": src, "facets": "source"},
+    )
+    assert r.status_code == 200 and r.headers.get("X-Answered-By") == "index", r.text
+    assert {a["id"] for a in r.json()["items"]} == {ids["brussels-be"], ids["antwerp-be"]}
+    assert r.json()["facets"]["source"] == [{"value": src, "count": 2}]
     r = client.get(
         "/v1/articles", params={"q": "nothingmatcheshere", "near": f"{paris['lat']},{paris['lon']},20"}
     )
+    assert r.status_code == 200 and r.json()["items"] == []
+    r = client.get("/v1/articles", params={"q": "protesters", "bbox": "-40,-40,-39,-39"})  # no place there
     assert r.status_code == 200 and r.json()["items"] == []
 
     # Articles as GeoJSON: one point per article, at its main place.
@@ -172,6 +182,17 @@ def test_near_on_articles_is_exact_distance(client, write_headers):
     assert fc["type"] == "FeatureCollection"
     coords = {f["id"]: f["geometry"]["coordinates"] for f in fc["features"]}
     assert coords[ids["paris-fr"]] == [paris["lon"], paris["lat"]] and len(coords) == 3
+
+    # An edit relinks the article's places, and the index follows.
+    r = client.patch(
+        f"/v1/articles/{ids['paris-fr']}",
+        json={"body": "Protesters gathered in Antwerp on Friday."},
+        headers=write_headers,
+    )
+    assert r.status_code == 200, r.text
+    r = client.get("/v1/articles", params={"q": "protesters", "bbox": "2.5,50.6,6.4,51.5", "source": src})
+    assert r.headers.get("X-Answered-By") == "index"
+    assert {a["id"] for a in r.json()["items"]} == set(ids.values())
 
 
 def _event(client, headers, title: str, **body) -> dict:

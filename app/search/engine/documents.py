@@ -25,6 +25,7 @@ class ArticleDoc:
     countries: list[str] = field(default_factory=list)  # distinct countries of those actors
     event_ids: list[int] = field(default_factory=list)
     story_id: int | None = None
+    place_ids: list[str] = field(default_factory=list)  # distinct gazetteer ids
     seq: int = 0  # the change that produced this version (0: a rebuild)
 
     def to_json(self) -> str:
@@ -56,4 +57,6 @@ class ArticleDoc:
             doc[s.EVENTS] = self.event_ids
         if self.story_id is not None:
             doc[s.STORY] = self.story_id
+        if self.place_ids:
+            doc[s.PLACES] = self.place_ids
         return orjson.dumps(doc).decode()

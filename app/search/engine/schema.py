@@ -19,7 +19,7 @@ from pathlib import Path
 import tantivy
 
 # Bump on any change of fields, options or analyzer: an index with another version is rebuilt.
-SCHEMA_VERSION = 2  # 2: word pairs
+SCHEMA_VERSION = 3  # 2: word pairs; 3: places
 
 ANALYZER = "en_geonews"
 # Pair fields hold ready-made terms separated by spaces: split on whitespace, nothing else.
@@ -40,6 +40,7 @@ ACTOR_KINDS = "actor_kinds"
 COUNTRIES = "countries"
 EVENTS = "event_ids"
 STORY = "story_id"
+PLACES = "place_ids"
 PUBLISHED = "published_at"
 DUPLICATE_OF = "duplicate_of"
 CREATED = "created_at"
@@ -88,6 +89,8 @@ def build_schema() -> tantivy.Schema:
     sb.add_unsigned_field(DUPLICATE_OF, indexed=True, fast=True)
     sb.add_integer_field(CREATED, indexed=False, fast=True)
     sb.add_unsigned_field(SEQ, indexed=False, fast=True)
+    # The gazetteer ids of the places an article names (`bbox=` and `near=` select them): a filter only.
+    sb.add_text_field(PLACES, tokenizer_name="raw", index_option="basic")
     return sb.build()
 
 

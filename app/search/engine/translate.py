@@ -46,6 +46,7 @@ class Filters:
     published_after: datetime | None = None  # inclusive
     published_before: datetime | None = None  # exclusive
     member_of: Sequence[MemberSpan] | None = None
+    place_ids: Sequence[str] | None = None  # names any of these places; [] matches nothing, None: no filter
     max_id: int | None = None  # only articles with id <= max_id (freezing a ranking at its first page)
     exclude_duplicates: bool = False
 
@@ -200,6 +201,10 @@ def filter_query(f: Filters, bounds: tuple[int, int] | None = None) -> TQ | None
         must(micros_range(s.PUBLISHED, lo, hi))
     if f.member_of is not None:
         must(_member_of(f.member_of, bounds))
+    if f.place_ids is not None:
+        if not f.place_ids:
+            return TQ.empty_query()  # an area holding no place
+        must(any_of(s.PLACES, f.place_ids))
     if f.max_id is not None:
         must(TQ.range_query(sch, s.ID, FieldType.Unsigned, None, max(f.max_id, 0)))
     if f.exclude_duplicates:

@@ -4,7 +4,8 @@ SQL full-text triggers / generated column index them as the app's own inserts wo
 The text comes from the benchmark's generator (bench/corpus.py: English news bodies with the seed's actors
 named at known offsets), and the rows add what the generator does not vary: languages (including none),
 duplicates, events, a group of articles sharing one timestamp (keyset ties) and membership spans that end
-or start inside the corpus (member_of as of each article's date).
+or start inside the corpus (member_of as of each article's date), and places named by a third of the
+articles (bbox= and near=).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, text
 
-from app.models import Actor, ActorAlias, Article, Event, EventArticle, Mention, Relation
+from app.models import Actor, ActorAlias, Article, ArticlePlace, Event, EventArticle, Mention, Place, Relation
 from bench.corpus import ActorInfo, Corpus, actor_surfaces
 
 N_ARTICLES = 360
@@ -96,6 +97,17 @@ def build(engine: Engine, n: int = N_ARTICLES, seed: int = 11) -> Built:
         conn.execute(insert(Article), articles)
         conn.execute(insert(Mention), mentions)
         ids = [a["id"] for a in articles]
+        # The 40 largest places of the seeded gazetteer, on every continent.
+        places = list(
+            conn.execute(select(Place.id).order_by(Place.population.desc(), Place.id).limit(40)).scalars()
+        )
+        named = [
+            {"article_id": aid, "start_offset": k, "end_offset": k + 1, "place_id": pid, "text": pid}
+            for aid in ids
+            if rng.random() < 0.35
+            for k, pid in enumerate(rng.sample(places, rng.randint(1, 3)))
+        ]
+        conn.execute(insert(ArticlePlace), named)
 
         event_ids = []
         for k in range(4):

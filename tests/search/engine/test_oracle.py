@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.models import Article
+from app.models import Article, Place
 from app.search.engine import MAX_TOP, Filters, member_spans
 from app.search.engine.reader import POSTFILTER_SHARE, _postfilterable, _selectivity
 from app.search.query import parse
@@ -62,6 +62,9 @@ CASES: dict[str, dict[str, Any]] = {
         "published_after": "2021-06-01T00:00:00",
         "published_before": "2025-06-01T00:00:00",
     },
+    "bbox": {"bbox": "-30,0,60,75"},  # Europe, Africa's north, the Middle East
+    "q_bbox": {"q": "sanctions OR talks", "bbox": "-30,0,60,75"},
+    "q_bbox_actor": {"q": "talks", "bbox": "60,-50,180,60", "actor": ["china", "india", "russia"]},
     "no_filter": {},
 }
 
@@ -73,6 +76,16 @@ def top_sources(world: Any, n: int = 3) -> list[str]:
             .group_by(Article.source)
             .order_by(func.count().desc(), Article.source)
             .limit(n)
+        )
+        return list(conn.execute(stmt).scalars())
+
+
+def places_in(world: Any, bbox: str) -> list[str]:
+    """The gazetteer ids inside a box (minlon,minlat,maxlon,maxlat) that does not cross the antimeridian."""
+    min_lon, min_lat, max_lon, max_lat = map(float, bbox.split(","))
+    with world.sync.connect() as conn:
+        stmt = select(Place.id).where(
+            Place.lat.between(min_lat, max_lat), Place.lon.between(min_lon, max_lon)
         )
         return list(conn.execute(stmt).scalars())
 
@@ -107,6 +120,7 @@ def resolve(world: Any, case: dict[str, Any]) -> tuple[dict[str, Any], Any, Filt
         if "published_before" in params
         else None,
         member_of=spans,
+        place_ids=places_in(world, params["bbox"]) if "bbox" in params else None,
     )
     q = parse(params["q"]) if "q" in params else None
     return params, q, filters
