@@ -1,4 +1,5 @@
-"""Deterministic synthetic news text: sources, dates, English bodies with actor names at known offsets.
+"""Deterministic synthetic news text: sources, dates, English bodies with actor names at known offsets,
+and (given the gazetteer) a dateline naming a real place, linked like a place in an ingested article.
 
 Shared by generate.py (rows straight into the database), ingest.py (NDJSON for the ingestion endpoints) and
 smoke.py. Everything is drawn from one `random.Random(seed)` stream consumed in article order, so a corpus
@@ -19,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: datelines naming a gazetteer place
 
 START = datetime(2021, 1, 1)
 END = datetime(2026, 1, 1)  # five years of published_at
@@ -577,6 +578,30 @@ class ActorInfo:
     surfaces: list[str]  # the name first, then usable aliases
 
 
+@dataclass(frozen=True)
+class PlaceInfo:
+    id: str  # the gazetteer id ("kyiv-ua")
+    name: str
+    country_actor_id: int | None  # the country actor it lies in
+    capital: bool
+
+
+# Share of articles that open with a dateline ("KYIV — ..."), and of those, how many are datelined in the
+# capital of their lead actor (when it is a country with a capital in the gazetteer) rather than in a
+# city drawn by population rank.
+DATELINE_PERCENT = 60
+LEAD_CAPITAL_PERCENT = 70
+DATELINE_SEP = " — "
+
+
+def _mix(x: int) -> int:
+    """A 32-bit integer hash (the dateline's own draw: the corpus' random stream is left as it was)."""
+    x &= 0xFFFFFFFF
+    x = ((x ^ (x >> 16)) * 0x45D9F3B) & 0xFFFFFFFF
+    x = ((x ^ (x >> 16)) * 0x45D9F3B) & 0xFFFFFFFF
+    return x ^ (x >> 16)
+
+
 @dataclass(eq=False)
 class Article:
     index: int  # 0-based position in the corpus
@@ -589,6 +614,7 @@ class Article:
     tags: list[str] | None
     mentions: list[tuple[int, int, int, str]]  # (actor_id, start, end, text)
     cast: list[int] = field(default_factory=list)  # distinct actor ids, lead first
+    places: list[tuple[str, int, int, str]] = field(default_factory=list)  # (place id, start, end, text)
 
     @property
     def content_hash(self) -> str:
@@ -611,8 +637,19 @@ def order_actors(actors: list[ActorInfo], rng: random.Random) -> list[ActorInfo]
 class Corpus:
     """Generates articles 0..n-1 in order from one seeded stream."""
 
-    def __init__(self, actors: list[ActorInfo], n_articles: int, seed: int = 1, sources: int = 300):
+    def __init__(
+        self,
+        actors: list[ActorInfo],
+        n_articles: int,
+        seed: int = 1,
+        sources: int = 300,
+        places: list[PlaceInfo] | None = None,
+    ):
+        """`places`: the gazetteer, most populous first; without it no article has a dateline."""
         setup = random.Random(f"geonews-bench-setup:{seed}")
+        self.places = places or []
+        self.place_cum = zipf_cum_weights(len(self.places), 1.0) if self.places else []
+        self.capital_of = {p.country_actor_id: p for p in self.places if p.capital and p.country_actor_id}
         self.n = max(1, n_articles)
         self.seed = seed
         self.rng = random.Random(f"geonews-bench-articles:{seed}")
@@ -754,6 +791,13 @@ class Corpus:
         out: list[str] = []
         pos = 0
         mentions: list[tuple[int, int, int, str]] = []
+        places: list[tuple[str, int, int, str]] = []
+        place = self._dateline(i, cast[0]) if self.places else None
+        if place is not None:
+            written = place.name.upper()
+            places.append((place.id, 0, len(written), written))
+            out.append(written + DATELINE_SEP)
+            pos = len(out[0])
         for item in items:
             if item.__class__ is str:
                 out.append(item)
@@ -791,7 +835,18 @@ class Corpus:
         url = f"https://{source}/{path}/{slug}-{i + 1}"
         summary = body[: body.find(". ") + 1] or None if rnd() < 0.3 else None
         tags = self.tag_sets[int(rnd() * len(self.tag_sets))] if rnd() < 0.5 else None
-        return Article(i, url, title, body, summary, source, published, tags, mentions, [a.id for a in cast])
+        return Article(
+            i, url, title, body, summary, source, published, tags, mentions, [a.id for a in cast], places
+        )
+
+    def _dateline(self, i: int, lead: ActorInfo) -> PlaceInfo | None:
+        h = _mix(i * 2 + 1 + self.seed * 0x9E3779B1)
+        if h % 100 >= DATELINE_PERCENT:
+            return None
+        capital = self.capital_of.get(lead.id)
+        if capital is not None and (h >> 8) % 100 < LEAD_CAPITAL_PERCENT:
+            return capital
+        return self.places[bisect.bisect(self.place_cum, (h >> 12) / (1 << 20) * self.place_cum[-1])]
 
     def event_title(self, rng: random.Random, a: ActorInfo, b: ActorInfo) -> str:
         t = _fill(rng.choice(EVENT_TEMPLATES), rng)

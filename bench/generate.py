@@ -4,7 +4,8 @@
     python bench/generate.py --articles 100000 --db postgresql://postgres@127.0.0.1/geonews_bench_100k
 
 The database is migrated and seeded through the app (the real schema, actors and relations), then articles,
-mentions (with character offsets into the body where the actor's name was written), events with
+mentions (with character offsets into the body where the actor's name was written), the places of the
+datelines (article_places, as the place linker would store them), events with
 participants and event_articles are bulk-inserted with SQLAlchemy Core executemany, one transaction per
 batch. Full text is suspended during the load and rebuilt once at the end when the app provides
 `app.search.dialect.suspend_fulltext` / `rebuild_fulltext` (feature-detected: without them FTS is skipped).
@@ -37,7 +38,7 @@ sys.path.insert(0, str(BENCH_DIR.parent))
 from sqlalchemy import Connection, Engine, create_engine, event, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.corpus import GENERATOR_VERSION, ActorInfo, Corpus, actor_surfaces  # noqa: E402
+from bench.corpus import GENERATOR_VERSION, ActorInfo, Corpus, PlaceInfo, actor_surfaces  # noqa: E402
 
 EVENT_EVERY = 100  # one event per this many articles
 EVENT_STATUS = (("reported", 0.6), ("confirmed", 0.3), ("disputed", 0.07), ("denied", 0.03))
@@ -167,6 +168,18 @@ def load_actors(conn: Connection) -> list[ActorInfo]:
     ]
 
 
+def load_places(conn: Connection) -> list[PlaceInfo]:
+    """The seeded gazetteer, most populous first."""
+    from app.models import Place
+
+    rows = conn.execute(
+        select(Place.id, Place.name, Place.country_actor_id, Place.capital).order_by(
+            Place.population.desc(), Place.id
+        )
+    )
+    return [PlaceInfo(r.id, r.name, r.country_actor_id, bool(r.capital)) for r in rows]
+
+
 def tune_for_bulk_load(engine: Engine) -> None:
     """Bulk-load settings for the generator's own connections: the data is consistent by construction and
     can be regenerated, so durability and foreign-key checks are moot while loading. Registered after the
@@ -243,6 +256,7 @@ EVENT_COLUMNS = (
 )
 PARTICIPANT_COLUMNS = ("event_id", "actor_id", "role")
 EVENT_ARTICLE_COLUMNS = ("event_id", "article_id")
+PLACE_COLUMNS = ("article_id", "start_offset", "end_offset", "place_id", "text")
 
 
 def insert_sql(dialect: Any, table: Any, columns: tuple[str, ...]) -> str:
@@ -270,6 +284,7 @@ class Plan:
     first_article_id: int
     first_event_id: int
     type_codes: list[str]
+    places: list[PlaceInfo]
 
 
 def produce(plan: Plan, worker: int, workers: int, queue: Any) -> None:
@@ -281,7 +296,7 @@ def produce(plan: Plan, worker: int, workers: int, queue: Any) -> None:
     from app.models import Article
 
     gc.disable()  # millions of short-lived tuples: the cyclic collector only costs time here
-    corpus = Corpus(plan.actors, plan.articles, seed=plan.seed)
+    corpus = Corpus(plan.actors, plan.articles, seed=plan.seed, places=plan.places)
     by_id = {a.id: a for a in plan.actors}
     sqlite = plan.dialect == "sqlite"
     if sqlite:
@@ -309,6 +324,7 @@ def produce(plan: Plan, worker: int, workers: int, queue: Any) -> None:
         e_rows: list[Any] = []
         p_rows: list[Any] = []
         ea_rows: list[Any] = []
+        ap_rows: list[Any] = []
         first_id = plan.first_article_id + b * plan.batch
         aid = first_id
         for art in batch:
@@ -319,6 +335,8 @@ def produce(plan: Plan, worker: int, workers: int, queue: Any) -> None:
             )  # fmt: skip
             for actor_id, start, end, name in art.mentions:
                 m_rows.append((aid, actor_id, start, end, name, 1.0))
+            for place_id, start, end, name in art.places:
+                ap_rows.append((aid, start, end, place_id, name))
             if ev_rng.random() < 1.0 / EVENT_EVERY:
                 local = len(e_rows)
                 lead, other = by_id[art.cast[0]], by_id[art.cast[1]]
@@ -335,22 +353,29 @@ def produce(plan: Plan, worker: int, workers: int, queue: Any) -> None:
                 }
                 ea_rows.extend((local, x) for x in sorted(linked))
             aid += 1
-        queue.put((b, a_rows, m_rows, e_rows, p_rows, ea_rows))
+        queue.put((b, a_rows, m_rows, e_rows, p_rows, ea_rows, ap_rows))
     queue.put(None)
 
 
 def number_events(item: tuple[Any, ...], first_event_id: int) -> list[list[Any]]:
     """Give a batch's events their ids (the producers number them from 0 within the batch)."""
-    _, a_rows, m_rows, e_rows, p_rows, ea_rows = item
+    _, a_rows, m_rows, e_rows, p_rows, ea_rows, ap_rows = item
     e_rows = [(first_event_id + r[0], *r[1:6], f"bench-{first_event_id + r[0]}", *r[7:]) for r in e_rows]
     p_rows = [(first_event_id + r[0], *r[1:]) for r in p_rows]
     ea_rows = [(first_event_id + r[0], r[1]) for r in ea_rows]
-    return [a_rows, m_rows, e_rows, p_rows, ea_rows]
+    return [a_rows, m_rows, e_rows, p_rows, ea_rows, ap_rows]
 
 
 def as_named(rows: list[list[Any]]) -> list[list[Any]]:
     """psycopg gets named parameters (SQLAlchemy's pyformat paramstyle)."""
-    columns = (ARTICLE_COLUMNS, MENTION_COLUMNS, EVENT_COLUMNS, PARTICIPANT_COLUMNS, EVENT_ARTICLE_COLUMNS)
+    columns = (
+        ARTICLE_COLUMNS,
+        MENTION_COLUMNS,
+        EVENT_COLUMNS,
+        PARTICIPANT_COLUMNS,
+        EVENT_ARTICLE_COLUMNS,
+        PLACE_COLUMNS,
+    )
     return [
         [dict(zip(cols, r, strict=True)) for r in table] for cols, table in zip(columns, rows, strict=True)
     ]
@@ -372,7 +397,7 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     from app import migrate
     from app.config import Settings
     from app.db import make_sync_engine
-    from app.models import Article, Event, EventArticle, EventParticipant, EventType, Mention
+    from app.models import Article, ArticlePlace, Event, EventArticle, EventParticipant, EventType, Mention
     from app.seed.loader import seed
 
     t0 = time.perf_counter()
@@ -389,6 +414,7 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         next_article = int(conn.scalar(select(Article.id).order_by(Article.id.desc()).limit(1)) or 0) + 1
         next_event = int(conn.scalar(select(Event.id).order_by(Event.id.desc()).limit(1)) or 0) + 1
         type_codes = [c for c in conn.scalars(select(EventType.code).order_by(EventType.code)) if len(c) == 3]
+        places = load_places(conn)
     tune_for_bulk_load(engine)
     d = engine.dialect
     statements = [
@@ -397,6 +423,7 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         insert_sql(d, Event.__table__, EVENT_COLUMNS),
         insert_sql(d, EventParticipant.__table__, PARTICIPANT_COLUMNS),
         insert_sql(d, EventArticle.__table__, EVENT_ARTICLE_COLUMNS),
+        insert_sql(d, ArticlePlace.__table__, PLACE_COLUMNS),
     ]
 
     suspend, rebuild = fulltext_hook("suspend_fulltext"), fulltext_hook("rebuild_fulltext")
@@ -418,6 +445,7 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         next_article,
         next_event,
         type_codes,
+        places,
     )
     ctx = multiprocessing.get_context("fork")
     workers = max(1, args.workers)
@@ -433,7 +461,7 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     gc.disable()
     for proc in producers:
         proc.start()
-    done = n_mentions = n_events = 0
+    done = n_mentions = n_events = n_places = 0
     t_wait = 0.0  # the writer waiting for the generators: near 0 means the database is the bottleneck
     last_print = t_load
     try:
@@ -454,6 +482,7 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
             done += len(rows[0])
             n_mentions += len(rows[1])
             n_events += len(rows[2])
+            n_places += len(rows[5])
             del item, rows
             now = time.perf_counter()
             if now - last_print > 5:
@@ -512,6 +541,7 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         "dialect": engine.dialect.name,
         "mentions": n_mentions,
         "events": n_events,
+        "article_places": n_places,
         "fulltext": fts,
         "seconds": {
             "migrate_and_seed": round(t_seed, 2),

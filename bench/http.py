@@ -21,6 +21,7 @@ Workloads, with the Datasette request that returns the same page (same rows, sam
   fts_recent  /v1/articles?q=TERM&sort=-published_at   /db/articles.json?_search=TERM&_sort_desc=published_at
   member_of   /v1/articles?member_of=ALLIANCE      _where=... relations member_of ...
   network     /v1/actors/{slug}/network?depth=2    (no Datasette equivalent)
+  q_area      /v1/articles?q=TERM&bbox=REGION      (full text where a named place lies; no equivalent)
 Datasette table requests carry _size=20, the summary columns (_col=) and _nocount/_nofacet/_nosuggest, so it
 does the same work as geonews (pass --datasette-defaults to let it count and suggest facets as it does by
 default). A workload is skipped when geonews does not offer it (its parameter/path is not in /openapi.json,
@@ -259,7 +260,23 @@ def build_workloads(info: dict[str, Any], dbname: str, lean: bool) -> list[Workl
             "network", "co-mention/relation network, depth 2", g, None, "path:/v1/actors/{actor}/network"
         )
     )
+    # Its own random stream, so that the paths of the workloads above stay what they were.
+    area_rng = random.Random("geonews-bench-areas")
+    g = ["/v1/articles?" + _qs([("q", t), ("bbox", area_rng.choice(REGIONS))]) for t in words]
+    out.append(
+        Workload("q_area", "full text + a region (articles naming a place in it)", g, None, "param:bbox")
+    )
     return out
+
+
+# bbox= regions (minlon,minlat,maxlon,maxlat): where the corpus' datelines mostly are.
+REGIONS = (
+    "-10,35,40,60",  # Europe
+    "100,20,145,50",  # East Asia
+    "30,12,60,40",  # the Middle East
+    "-130,-55,-35,60",  # the Americas
+    "-20,-35,52,37",  # Africa
+)
 
 
 # -- feature detection ---------------------------------------------------------------------------------------
