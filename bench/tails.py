@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     with served(args.db) as client:
-        while client.get("/readyz").json().get("index", {}).get("state") not in ("ready", None):
+        # "off": GEONEWS_SEARCH_ENGINE=false, to see what SQL makes of the same paths.
+        while client.get("/readyz").json().get("index", {}).get("state") not in ("ready", "off", None):
             time.sleep(0.5)
         for name in args.workloads.split(","):
             paths = _workload_paths(args.db, name)[: args.paths]
