@@ -85,6 +85,10 @@ def main() -> int:
             "select count(*) from mentions m join articles a on a.id = m.article_id "
             "where substr(a.body, m.start_offset + 1, m.end_offset - m.start_offset) != m.text"
         ).fetchone()[0]
+        places, bad_places = conn.execute(
+            "select count(*), sum(substr(a.body, p.start_offset + 1, p.end_offset - p.start_offset) != p.text) "
+            "from article_places p join articles a on a.id = p.article_id where a.source != 'seed'"
+        ).fetchone()
         per = conn.execute(
             "select min(c), max(c) from (select count(*) c from mentions m join articles a on a.id = m.article_id "
             "where a.source != 'seed' group by article_id)"
@@ -94,6 +98,11 @@ def main() -> int:
         conn.close()
         check(n == 300, f"300 generated articles stored (found {n})")
         check(bad == 0, f"every mention's offsets point at its text ({bad} do not)")
+        check(
+            100 <= places <= 260 and bad_places == 0,
+            f"datelines name a place in 100-260 of 300 articles (found {places}), at their offsets "
+            f"({bad_places} not)",
+        )
         check(per[0] >= 3 and per[1] <= 12, f"3-12 mentions per article (found {per[0]}-{per[1]})")
         check(not fk, "no dangling foreign keys")
         check("ix_mentions_actor_id_article_id" in idx, "indexes dropped for the load are back")
