@@ -23,8 +23,10 @@ TIMEOUT = 0.3
 async def _held_loop_answer(wait: str) -> str:
     loop = asyncio.get_running_loop()
     answer: asyncio.Future[str] = loop.create_future()
-    loop.call_later(0.005, time.sleep, HELD)  # the loop is busy elsewhere…
-    loop.call_later(0.01, answer.set_result, "ok")  # …when the answer comes
+    # The loop is held from its next turn (before any timer is due, however late that turn comes), and
+    # the answer comes while it is held; so does the timeout's deadline.
+    loop.call_soon(time.sleep, HELD)
+    loop.call_later(0.1, answer.set_result, "ok")
     if wait == "answered_within":
         return await answered_within(answer, TIMEOUT)
     async with asyncio.timeout(TIMEOUT):
