@@ -737,8 +737,7 @@ async def ingest_bulk(
 ) -> dict[str, Any]:
     """Many articles at once: every line is accounted for; bad lines never abort good ones."""
     # Parsing and validating is CPU work (~0.5 s for 2,000 articles, 4 MB): in a thread, so that the event
-    # loop keeps serving meanwhile (its database watchdog among them: a probe that waits behind a blocked
-    # loop counts as a database that does not answer).
+    # loop keeps serving other requests meanwhile.
     items, failed = await anyio.to_thread.run_sync(lambda: bulk.parse(raw, ndjson=ndjson))
     result = await ingest(session, items, preparer)
     return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import fetch
@@ -64,11 +64,21 @@ async def article_count(session: AsyncSession, place_id: str) -> int:
     return int((await fetch(session, _ARTICLE_COUNT, {"id": place_id})).scalar_one())
 
 
+# The box on the (lat, lon) index, prebuilt (every article request with `bbox=`/`near=` runs it): one
+# statement for a box within ±180°, one for a box across the antimeridian (Area.condition_box's two shapes).
+_IN_LAT = Place.lat.between(bindparam("min_lat"), bindparam("max_lat"))
+_IN_BOX = select(Place.id, Place.lat, Place.lon).where(
+    _IN_LAT, Place.lon.between(bindparam("min_lon"), bindparam("max_lon"))
+)
+_IN_BOX_ACROSS = select(Place.id, Place.lat, Place.lon).where(
+    _IN_LAT, or_(Place.lon >= bindparam("min_lon"), Place.lon <= bindparam("max_lon"))
+)
+
+
 async def ids_within(session: AsyncSession, area: Area) -> list[str]:
     """Places inside the area: the box on the (lat, lon) index, then the exact distance in Python."""
-    rows = await session.execute(
-        select(Place.id, Place.lat, Place.lon).where(area.condition_box(Place.lat, Place.lon))
-    )
+    box = {"min_lat": area.min_lat, "max_lat": area.max_lat, "min_lon": area.min_lon, "max_lon": area.max_lon}
+    rows = await fetch(session, _IN_BOX if area.min_lon <= area.max_lon else _IN_BOX_ACROSS, box)
     return sorted(pid for pid, lat, lon in rows if area.contains(lat, lon))
 
 

@@ -280,3 +280,22 @@ def test_invalid_geo_parameters_are_400(client):
             assert r.headers["content-type"].startswith(PROBLEM)
     assert client.get("/v1/actors", params={"format": "geojson"}).status_code == 400
     assert client.get("/v1/places", params={"country": "XX1"}).status_code == 400
+
+
+def test_bbox_across_the_antimeridian_on_articles(client, write_headers):
+    """minlon > maxlon: the box wraps through 180°; the index answers the list, SQL the GeoJSON export."""
+    src = f"wrap-{uuid.uuid4().hex[:8]}"
+    suva = _post(client, write_headers, "Ministers met in Suva on Monday to discuss fisheries.", src)
+    lisbon = _post(client, write_headers, "Ministers met in Lisbon on Monday to discuss fisheries.", src)
+    assert [p["id"] for p in suva["places"]] == ["suva-fj"]
+    assert [p["id"] for p in lisbon["places"]] == ["lisbon-pt"]
+    for extra in ({}, {"q": "fisheries"}):
+        r = client.get("/v1/articles", params={"bbox": "170,-50,-170,50", "source": src, **extra})
+        assert r.status_code == 200, r.text
+        assert [a["id"] for a in r.json()["items"]] == [suva["id"]], extra
+        r = client.get("/v1/articles", params={"bbox": "-170,-50,170,50", "source": src, **extra})
+        assert [a["id"] for a in r.json()["items"]] == [lisbon["id"]], extra
+    for bbox, want in (("170,-50,-170,50", suva), ("-170,-50,170,50", lisbon)):
+        r = client.get("/v1/articles", params={"bbox": bbox, "source": src, "format": "geojson"})
+        assert r.status_code == 200, r.text
+        assert [f["id"] for f in r.json()["features"]] == [want["id"]], bbox
