@@ -123,6 +123,7 @@ def keys_create(
 
     from . import migrate
     from .db import make_sync_engine
+    from .dialect import immediate_writes
     from .keys.service import SCOPE_RANK, create_key_sync
 
     if scope not in SCOPE_RANK:
@@ -131,7 +132,7 @@ def keys_create(
     settings = get_settings()
     migrate.upgrade(settings)
     engine = make_sync_engine(settings)
-    with Session(engine) as session, session.begin():
+    with Session(immediate_writes(engine)) as session, session.begin():
         row, key = create_key_sync(session, name, scope)
         err.print(f"created key {row.id} ({row.prefix}…) named {name!r} with scope {scope}")
     engine.dispose()

@@ -26,6 +26,7 @@ def register(parent: typer.Typer) -> None:
 
         from .. import migrate
         from ..db import make_sync_engine
+        from ..dialect import immediate_writes
         from .service import assign_unassigned
 
         settings = get_settings()
@@ -34,7 +35,9 @@ def register(parent: typer.Typer) -> None:
         total = 0
         try:
             while True:
-                with Session(engine) as session, session.begin():
+                # A batch reads, then writes: on SQLite it begins IMMEDIATE, so that a server writing
+                # beside it makes it wait for the lock, not fail to upgrade its read lock.
+                with Session(immediate_writes(engine)) as session, session.begin():
                     done = assign_unassigned(session, batch)
                 if not done:
                     break
