@@ -35,6 +35,7 @@ DELIBERATE = [
     Deliberate("webhook-target", "ST202", r"cannot receive webhooks"),
     Deliberate("route-byte-limit", "ST201", r"The body is larger than \d+ bytes"),
     Deliberate("exclusive-parameters", "ST202", r"cannot be combined"),
+    Deliberate("bucket-limit", "ST202", r"more than \d+ \w+ buckets; narrow it"),
     Deliberate("idempotency-key-reuse", "ST202", r"Idempotency-Key was used with a different request"),
     # A POST retried with an Idempotency-Key replays its first answer, even after the article was deleted.
     Deliberate("replay-of-deleted", "ST302", r"(?s)No article \d+\..*[Ii]dempotency-[Kk]ey"),
