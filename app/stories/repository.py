@@ -76,6 +76,51 @@ def candidates(
     return session.connection().execute(stmt, params).all()
 
 
+_IN_WINDOW = select(func.count()).select_from(
+    select(_articles.id)
+    .where(_articles.published_at >= bindparam("since"), _articles.published_at <= bindparam("until"))
+    .limit(bindparam("n"))
+    .subquery()
+)
+_POOL = (
+    select(_articles.published_at, _articles.id, _articles.story_id, _articles.story_sig, _mentions.actor_id)
+    .join(Mention.__table__, _mentions.article_id == _articles.id)
+    .where(
+        _articles.published_at >= bindparam("since"),
+        _articles.published_at <= bindparam("until"),
+        _articles.story_id.is_not(None),
+        _mentions.actor_id.in_(bindparam("actors", expanding=True)),
+    )
+)
+
+
+def articles_in_window(session: Session, since: datetime, until: datetime, at_most: int) -> int:
+    """How many articles were published in [since, until], counted no further than at_most (the date
+    index's range, stopped early)."""
+    params = {"since": since, "until": until, "n": at_most}
+    return int(session.connection().execute(_IN_WINDOW, params).scalar() or 0)
+
+
+def window_pool(
+    session: Session, actor_ids: Sequence[int], since: datetime, until: datetime
+) -> list[tuple[datetime, int, int, bytes | None, frozenset[int]]]:
+    """(published_at, id, story_id, story_sig, which of `actor_ids` it mentions) of every assigned
+    article published in [since, until] that mentions one of `actor_ids`, oldest first: the candidates of
+    a whole batch in one read (app/stories/service.py:_Stored)."""
+    params = {"actors": list(actor_ids), "since": since, "until": until}
+    rows: dict[int, tuple[datetime, int, int, bytes | None, set[int]]] = {}
+    result = cast(
+        "Iterable[tuple[datetime, int, int, bytes | None, int]]", session.connection().execute(_POOL, params)
+    )
+    for published_at, aid, story, sig, actor in result:
+        row = rows.get(aid)
+        if row is None:
+            rows[aid] = (published_at, aid, story, sig, {actor})
+        else:
+            row[4].add(actor)
+    return sorted((p, a, s, sig, frozenset(actors)) for p, a, s, sig, actors in rows.values())
+
+
 def unassigned(session: Session, limit: int) -> Sequence[Any]:
     """The oldest articles without a story (stored before stories, or by a path that does not assign)."""
     stmt = (

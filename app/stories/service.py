@@ -18,6 +18,7 @@ touched (entity "story": created, updated, merged) through the outbox, in the sa
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -36,6 +37,10 @@ from . import repository
 
 WINDOW = timedelta(days=3)
 CANDIDATES = 200
+# A batch of at least POOL_MIN_BATCH articles reads its stored candidates at once when its window holds at
+# most POOL_PER_ARTICLE stored articles per new one (see _Stored).
+POOL_MIN_BATCH = 8
+POOL_PER_ARTICLE = 20
 # A story's score for an article: the mean of its TOP best text similarities to the story's candidates.
 # The article joins the best story scoring >= JOIN; another story scoring >= MERGE merges with it.
 TOP = 3
@@ -59,31 +64,86 @@ def score(similarities: list[float]) -> float:
     return sum(best) / len(best)
 
 
+class _Stored:
+    """The stored candidates of a batch's articles: each article's CANDIDATES newest assigned articles
+    published within WINDOW of it that mention one of its actors, newest first, as (published_at, id,
+    story id, sketch).
+
+    A batch whose windows together hold at most POOL_PER_ARTICLE stored articles per new one (a
+    chronological backfill; a batch that starts the database) reads them all once (`window_pool`) and
+    picks each article's from them in memory; any other asks the database per article (`candidates`), at
+    most CANDIDATES rows each. Either way the picks are the same. Stories merged during the batch
+    (`merged`) are followed, as the database's rows are."""
+
+    def __init__(self, session: Session, arts: Sequence[NewArticle]) -> None:
+        self.session = session
+        self.moved: dict[int, int] = {}
+        self.pool: list[tuple[datetime, int, int, bytes | None, frozenset[int]]] | None = None
+        with_actors = [a for a in arts if a.actor_ids]
+        actors = sorted({x for a in with_actors for x in a.actor_ids})
+        if len(with_actors) >= POOL_MIN_BATCH:
+            since = min(a.published_at for a in with_actors) - WINDOW
+            until = max(a.published_at for a in with_actors) + WINDOW
+            most = POOL_PER_ARTICLE * len(with_actors)
+            if repository.articles_in_window(session, since, until, most + 1) <= most:
+                self.pool = repository.window_pool(session, actors, since, until)
+                self.times = [row[0] for row in self.pool]
+                return
+        self.common = repository.common_actors(session, actors)  # which plan each article's query takes
+
+    def merged(self, losers: Sequence[int], winner: int) -> None:
+        self.moved.update((loser, winner) for loser in losers)
+
+    def _story(self, sid: int) -> int:
+        while sid in self.moved:
+            sid = self.moved[sid]
+        return sid
+
+    def of(self, art: NewArticle) -> list[tuple[datetime, int, int, bytes | None]]:
+        since, until = art.published_at - WINDOW, art.published_at + WINDOW
+        if self.pool is None:
+            rows = repository.candidates(
+                self.session,
+                sorted(art.actor_ids),
+                since,
+                until,
+                CANDIDATES,
+                bool(self.common & art.actor_ids),
+            )
+            return [(p, i, s, sig) for i, s, sig, p in rows]
+        out: list[tuple[datetime, int, int, bytes | None]] = []
+        j = bisect_right(self.times, until) - 1
+        while j >= 0 and len(out) < CANDIDATES:
+            published_at, aid, story, sig, actors = self.pool[j]
+            if published_at < since:
+                break
+            if not actors.isdisjoint(art.actor_ids):
+                out.append((published_at, aid, self._story(story), sig))
+            j -= 1
+        return out
+
+
 def match(
-    session: Session, art: NewArticle, common: set[int], earlier: Sequence[tuple[NewArticle, int]] = ()
+    art: NewArticle,
+    stored: list[tuple[datetime, int, int, bytes | None]],
+    earlier: Sequence[tuple[NewArticle, int]] = (),
 ) -> dict[int, float]:
-    """story id -> its score, for the stories scoring at least JOIN (best first). `common`: the much-
-    mentioned actors; `earlier`: the articles of this batch already given a story (not stored yet)."""
-    if not art.actor_ids:
-        return {}
+    """story id -> its score, for the stories scoring at least JOIN (best first). `stored`: the article's
+    stored candidates (_Stored.of); `earlier`: the articles of this batch already given a story (not
+    stored yet)."""
     since, until = art.published_at - WINDOW, art.published_at + WINDOW
-    rows = repository.candidates(
-        session, sorted(art.actor_ids), since, until, CANDIDATES, bool(common & art.actor_ids)
-    )
     near = [
         (other.published_at, other.id, story, other.story_sig)
         for other, story in earlier
         if other.actor_ids & art.actor_ids and since <= other.published_at <= until
     ]
     # The newest CANDIDATES of the stored ones and of this batch's together.
-    both = sorted(
-        [*((p, i, s, sig) for i, s, sig, p in rows), *near], key=lambda c: (c[0], c[1]), reverse=True
-    )
-    mine = Sketch(unpack(art.story_sig))
+    both = sorted([*stored, *near], key=lambda c: (c[0], c[1]), reverse=True)
+    others = [(story, sig) for _, aid, story, sig in both[:CANDIDATES] if aid != art.id]
+    similar = Sketch(unpack(art.story_sig)).similarities([sig for _, sig in others])
     per_story: dict[int, list[float]] = {}
-    for _, aid, story, sig in both[:CANDIDATES]:
-        if aid != art.id:
-            per_story.setdefault(story, []).append(mine.similarity(unpack(sig)))
+    for (story, _), similarity in zip(others, similar, strict=True):
+        per_story.setdefault(story, []).append(similarity)
     scores = {sid: score(sims) for sid, sims in per_story.items()}
     return dict(sorted(((s, v) for s, v in scores.items() if v >= JOIN), key=lambda x: -x[1]))
 
@@ -97,7 +157,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
     merged: list[tuple[int, int]] = []
     done: list[tuple[NewArticle, int]] = []  # this batch's articles and their stories, oldest first
     by_actor: dict[int, list[int]] = {}  # actor -> positions in `done` of the articles that mention it
-    common = repository.common_actors(session, {a for art in arts for a in art.actor_ids})
+    stored = _Stored(session, arts)
     for art in sorted(arts, key=lambda a: (a.published_at, a.id)):
         story = None
         if art.duplicate_of:
@@ -106,7 +166,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
         if story is None:
             # Only the batch's articles sharing an actor can be candidates (match() checks the rest).
             near = {k for a in art.actor_ids for k in by_actor.get(a, ())}
-            found = match(session, art, common, [done[k] for k in sorted(near)])
+            found = match(art, stored.of(art), [done[k] for k in sorted(near)]) if art.actor_ids else {}
             if not found:
                 story = repository.create(session, art.title, art.published_at)
                 created.add(story)
@@ -121,6 +181,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
                     story = max(bridged, key=lambda s: (size.get(s, 0), -s))
                     losers = sorted(s for s in bridged if s != story)
                     repository.merge(session, losers, story)
+                    stored.merged(losers, story)
                     done = [(a, story if s in losers else s) for a, s in done]
                     for loser in losers:
                         merged.append((loser, story))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import statistics
+import struct
 import zlib
 
 from app.ingestion.storysig import K, Sketch, features, similarity, sketch, unpack
@@ -48,3 +49,23 @@ def test_full_sketches_estimate_jaccard_without_bias():
         errors.append(est - truth)
     assert abs(statistics.mean(errors)) < 0.01
     assert statistics.pstdev(errors) < 0.05
+
+
+def test_similarities_in_one_pass_equal_the_pairwise_ones() -> None:
+    """The vectorised comparison (an arriving article against its candidates) gives exactly the values of
+    `similarity`: full and part-full sketches, either side empty, hashes at both ends of uint32."""
+    rng = random.Random(11)
+    # 0 and 65,536 (and 1 and 65,537) share their low 16 bits: the lookup table gives way to a search.
+    universe = [0, 1, 65_536, 65_537, 2**32 - 1, 2**32 - 2, *rng.sample(range(2**32), 300)]
+
+    def some(n: int) -> tuple[int, ...]:
+        population = universe[: max(n, rng.choice([70, 120, len(universe)]))]
+        return tuple(sorted(rng.sample(population, n)))
+
+    sketches = [some(n) for n in (0, 1, 5, 30, K - 1, K, K, K, K, 40, K)] + [some(K) for _ in range(40)]
+    sketches += [tuple(sorted({0, 65_536, *h[2:]})) for h in sketches[20:24]]
+    blobs = [struct.pack(f">{len(h)}I", *h) if h else None for h in sketches]
+    for mine in sketches:
+        got = Sketch(mine).similarities(blobs)
+        assert got == [Sketch(mine).similarity(h) for h in sketches]
+    assert Sketch(sketches[5]).similarities([]) == []

@@ -1,0 +1,82 @@
+"""A batch's stored candidates read at once (`_Stored`'s window pool) are exactly the ones the per-article
+query finds: the same articles, in the same order, under the same cap, with merges followed."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import make_sync_engine
+from app.dialect import immediate_writes
+from app.models import Article, Mention
+from app.stories import repository, service
+from app.stories.service import NewArticle, _Stored
+
+from .conftest import labelled, post_bulk
+
+
+@pytest.mark.parametrize("cap", [3, 200])
+def test_window_pool_picks_what_the_per_article_query_finds(
+    client, write_headers, settings, monkeypatch, cap
+):
+    recs = labelled()
+    random.Random(5).shuffle(recs)
+    for k in range(0, len(recs), 20):
+        post_bulk(client, write_headers, recs[k : k + 20])
+    monkeypatch.setattr(service, "CANDIDATES", cap)
+    engine = make_sync_engine(settings)
+    try:  # it writes (a merge): BEGIN IMMEDIATE on SQLite, as the ingestion transaction does
+        with Session(immediate_writes(engine)) as session, session.begin():
+            rows = session.execute(
+                select(Article.id, Article.title, Article.published_at, Article.story_sig)
+            ).all()
+            actors: dict[int, set[int]] = {}
+            for aid, actor in session.execute(select(Mention.article_id, Mention.actor_id)):
+                actors.setdefault(aid, set()).add(actor)
+            # Probes as arriving articles would be: stored ones, and ones an hour later (ids not stored).
+            probes = [NewArticle(a, t, p, sig, frozenset(actors.get(a, ()))) for a, t, p, sig in rows]
+            probes += [NewArticle(10**9 + p.id, p.title, p.published_at + timedelta(hours=1), p.story_sig,
+                                  p.actor_ids) for p in probes]  # fmt: skip
+            probes = [p for p in probes if p.actor_ids]
+            pooled = _Stored(session, probes)
+            monkeypatch.setattr(service, "POOL_MIN_BATCH", 10**9)
+            queried = _Stored(session, probes)
+            assert pooled.pool is not None and queried.pool is None
+            found = 0
+            for p in probes:
+                assert pooled.of(p) == queried.of(p)
+                found += len(queried.of(p))
+                assert len(queried.of(p)) <= cap
+            assert found > 2 * len(probes)  # the probes do find candidates
+            # A merge during the batch: the pool follows it as the database's rows do.
+            stories = sorted({s for p in probes for _, _, s, _ in queried.of(p)})
+            assert len(stories) >= 2
+            loser, winner = stories[0], stories[-1]
+            repository.merge(session, [loser], winner)
+            pooled.merged([loser], winner)
+            assert any(s == winner for p in probes for _, a, s, _ in pooled.of(p))
+            for p in probes:
+                assert pooled.of(p) == queried.of(p)
+    finally:
+        engine.dispose()
+
+
+def test_a_dense_window_is_asked_per_article(client, write_headers, settings, monkeypatch):
+    """More stored articles in the batch's window than POOL_PER_ARTICLE per new one: no pool."""
+    recs = labelled()
+    post_bulk(client, write_headers, recs[:40])
+    engine = make_sync_engine(settings)
+    try:
+        with Session(engine) as session, session.begin():
+            rows = session.execute(select(Article.id, Article.title, Article.published_at)).all()
+            probes = [NewArticle(10**9 + a, t, p, None, frozenset({1})) for a, t, p in rows[:8]]
+            monkeypatch.setattr(service, "POOL_PER_ARTICLE", 1)
+            assert _Stored(session, probes).pool is None
+            monkeypatch.setattr(service, "POOL_PER_ARTICLE", 40)
+            assert _Stored(session, probes).pool is not None
+    finally:
+        engine.dispose()
