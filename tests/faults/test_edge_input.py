@@ -188,6 +188,22 @@ def test_free_form_json_within_limits_is_stored(client, write_headers):
     assert client.get(f"/v1/events/{r.json()['id']}").json()["attributes"] == _nested(32)
 
 
+def test_large_numbers_in_free_form_json_come_back(client, write_headers):
+    """PostgreSQL's jsonb writes 1e20 back as 100000000000000000000: read as an int beyond 64 bits, no
+    response could encode it (the fuzz job's 500 on PATCH /v1/relations). Every such number answers."""
+    attrs = {"big": 1e20, "huge": -1.5e300, "int64": 2**63 - 1, "small": 1e-7}
+    rel = {"subject": "nato", "type": "allied_with", "object": "japan", "attributes": {"k": 1}}
+    r = client.post("/v1/relations", json=rel, headers=write_headers)
+    assert r.status_code == 201, r.text
+    r = client.patch(f"/v1/relations/{r.json()['id']}", json={"attributes": attrs}, headers=write_headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["attributes"] == attrs
+    body = {"type": "040", "title": "Numbers", "start_date": "2024-01-01", "attributes": attrs}
+    r = client.post("/v1/events", json=body, headers=write_headers)
+    assert r.status_code == 201, r.text
+    assert client.get(f"/v1/events/{r.json()['id']}").json()["attributes"] == attrs
+
+
 def test_oversized_free_form_json_is_422(client, write_headers):
     body = {
         "type": "040",
