@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import make_sync_engine
 from app.models import Base
 
@@ -17,10 +17,11 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    settings = get_settings()
+    # A URL passed in (app.migrate) is used as it is: get_settings() would cache the environment's URL for
+    # the rest of the process (a benchmark that migrates a temporary database, then points
+    # GEONEWS_DATABASE_URL at it, would otherwise write to the default database).
     url = config.get_main_option("sqlalchemy.url")
-    if url:
-        settings = settings.model_copy(update={"database_url": url})
+    settings = Settings(database_url=url) if url else get_settings()
     engine = make_sync_engine(settings)
     with engine.connect() as conn:
         _run(conn)

@@ -63,3 +63,22 @@ def test_no_seed_only_migrates(empty_url):
     finally:
         engine.dispose()
     assert _counts(settings) == (0, 0)
+
+
+def test_migrating_a_given_database_leaves_the_process_settings_alone(tmp_path, monkeypatch):
+    """Migrating the database of a Settings object must not read (and cache) the environment's settings:
+    a caller that migrates a database and then points GEONEWS_DATABASE_URL at it (bench/steps.py ingest)
+    wrote to the default database before migrations/env.py stopped calling get_settings()."""
+    from app import migrate
+    from app.config import get_settings
+
+    monkeypatch.setenv("GEONEWS_DATABASE_URL", f"sqlite:///{tmp_path}/elsewhere.db")
+    get_settings.cache_clear()
+    try:
+        target = f"sqlite:///{tmp_path}/target.db"
+        migrate.upgrade(Settings(database_url=target, _env_file=None))  # type: ignore[call-arg]
+        monkeypatch.setenv("GEONEWS_DATABASE_URL", target)
+        assert get_settings().database_url == target
+        assert not (tmp_path / "elsewhere.db").exists()
+    finally:
+        get_settings.cache_clear()
