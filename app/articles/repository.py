@@ -415,7 +415,9 @@ async def replace_mentions(session: AsyncSession, article_id: int, rows: list[di
 # -- sync: the batch store (under AsyncSession.run_sync on HTTP, on a plain Session in the CLI) --------
 
 _STORED = select(Article.id, Article.canonical_url, Article.content_hash, Article.is_stub)
-_BANDS = select(Article.id, Article.simhash, Article.sh0, Article.sh1, Article.sh2, Article.sh3)
+_BANDS = select(
+    Article.id, Article.duplicate_of_id, Article.simhash, Article.sh0, Article.sh1, Article.sh2, Article.sh3
+)
 INSERT_CHUNK = 500
 
 
@@ -426,12 +428,17 @@ def stored_by_url_or_hash(session: Session, urls: set[str], hashes: set[str]) ->
     ).all()
 
 
-def near_duplicate_candidates(session: Session, bands: list[set[int]]) -> Sequence[Any]:
+def near_duplicate_candidates(session: Session, bands: list[set[int]]) -> list[Any]:
     """(id, simhash, sh0..sh3) of originals sharing a simhash band value, oldest first."""
     conds = [getattr(Article, f"sh{b}").in_(values) for b, values in enumerate(bands)]
-    return session.execute(
-        _BANDS.where(or_(*conds), Article.duplicate_of_id.is_(None)).order_by(Article.id)
-    ).all()
+    # Originals are picked here, not in SQL: with `duplicate_of_id IS NULL` in the WHERE clause SQLite
+    # may walk that index, which holds nearly every article, instead of looking up the four band indexes
+    # (seen at 1M: 1.3-4.3 s a batch instead of milliseconds).
+    return [
+        (aid, *rest)
+        for aid, dup, *rest in session.execute(_BANDS.where(or_(*conds)).order_by(Article.id))
+        if dup is None
+    ]
 
 
 def insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:

@@ -758,24 +758,20 @@ def _near_duplicates(session: Session, fresh: list[Prepared]) -> dict[int, int]:
     if not fresh:
         return {}
     bands = [{p.values[f"sh{b}"] for p in fresh} for b in range(4)]
-    # Candidates by (band, value): each article is compared only with those sharing one of its bands,
-    # not with every candidate of the batch.
-    by_band: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for cid, csim, *values in repository.near_duplicate_candidates(session, bands):
-        if csim is not None:
-            for b, value in enumerate(values):
-                by_band.setdefault((b, value), []).append((cid, csim))
-    found: dict[int, int] = {}
+    # The batch's articles by (band, value): each stored candidate is compared only with those sharing
+    # one of its bands. Candidates come oldest first, so the first close one is the oldest.
+    sharing: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for p in fresh:
-        sim = p.values["simhash"]
-        close = [
-            cid
-            for b in range(4)
-            for cid, csim in by_band.get((b, p.values[f"sh{b}"]), ())
-            if hamming(csim, sim) <= NEAR_DUPLICATE_DISTANCE
-        ]
-        if close:
-            found[p.index] = min(close)
+        for b in range(4):
+            sharing.setdefault((b, p.values[f"sh{b}"]), []).append((p.index, p.values["simhash"]))
+    found: dict[int, int] = {}
+    for cid, csim, *values in repository.near_duplicate_candidates(session, bands):
+        if csim is None:
+            continue
+        for b, value in enumerate(values):
+            for index, sim in sharing.get((b, value), ()):
+                if index not in found and hamming(csim, sim) <= NEAR_DUPLICATE_DISTANCE:
+                    found[index] = cid
     return found
 
 
