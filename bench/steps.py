@@ -9,7 +9,7 @@ a timer; the totals are printed per request or per stored article.
         app.graph.service:network app.graph.repository:co_mentions app.graph.repository:relation_ends \\
         app.search.engine.reader:Reader.co_mentions app.actors.repository:briefs app.graph.service:_grow
 
-    # `geonews ingest` of generated articles into a fresh seeded SQLite file
+    # `geonews ingest` of generated articles into a fresh seeded SQLite file (or, --into, a copy of one)
     python bench/steps.py ingest --articles 6000 app.articles.service:store app.stories.service:assign \\
         app.stories.repository:candidates app.articles.repository:insert_new
 
@@ -162,8 +162,11 @@ def serve(args: argparse.Namespace) -> None:
 def ingest(args: argparse.Namespace) -> None:
     from bench.ingest import fresh_database, write_ndjson
 
-    with tempfile.TemporaryDirectory(prefix="geonews-steps-") as tmp:
-        url = fresh_database(f"sqlite:///{tmp}/steps.db")
+    with tempfile.TemporaryDirectory(prefix="geonews-steps-", dir=args.tmp) as tmp:
+        if args.into is not None:
+            url = _copy_of(args.into, Path(tmp))
+        else:
+            url = fresh_database(f"sqlite:///{tmp}/steps.db")
         ndjson = Path(tmp) / "articles.ndjson"
         write_ndjson(ndjson, args.articles, db_url=url)
         os.environ["GEONEWS_DATABASE_URL"] = url
@@ -181,6 +184,24 @@ def ingest(args: argparse.Namespace) -> None:
         f"ingest: {args.articles} articles in {wall:.1f} s ({args.articles / wall:.0f}/s, start-up included)"
     )
     report(args.articles, "article", scale=1e6, label="µs")
+
+
+def _copy_of(db: Path, tmp: Path) -> str:
+    """A copy of a SQLite file and its search index in `tmp` (checkpointed first): ingest into a large
+    database without changing it."""
+    import shutil
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    target = tmp / db.name
+    started = time.perf_counter()
+    shutil.copyfile(db, target)
+    index = db.with_name(db.name + ".index")
+    if index.is_dir():
+        shutil.copytree(index, target.with_name(target.name + ".index"))
+    print(f"copied {db} and its index in {time.perf_counter() - started:.0f} s")
+    return f"sqlite:///{target}"
 
 
 def facets(args: argparse.Namespace) -> None:
@@ -223,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("functions", nargs="*", help="module:function or module:Class.method")
     i.add_argument("--articles", type=int, default=6000)
     i.add_argument("--batch", type=int, default=500)
+    i.add_argument("--into", type=Path, help="ingest into a copy of this SQLite file (and its index), e.g. "
+                   "bench/data/1M.db, instead of a fresh seeded database")  # fmt: skip
+    i.add_argument("--tmp", help="directory for the copy or the fresh database (default: the system's)")
     i.set_defaults(run=ingest)
     f = sub.add_parser("facets", help="the engine's facets over the corpus's common words")
     f.add_argument("db", type=Path, help="a SQLite file made by bench/generate.py (its index built)")

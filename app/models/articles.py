@@ -45,7 +45,8 @@ class Article(IdMixin, TimestampMixin, Base):
     story_sig: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     __table_args__ = (
-        Index("ix_articles_published_at_id", "published_at", "id"),
+        # story_id: story assignment checks it while walking a date window (migration 0010).
+        Index("ix_articles_published_at_id_story_id", "published_at", "id", "story_id"),
         Index("ix_articles_source_published_at_id", "source", "published_at", "id"),
         Index("ix_articles_language_published_at_id", "language", "published_at", "id"),
         Index("ix_articles_story_id_published_at_id", "story_id", "published_at", "id"),

@@ -43,7 +43,13 @@ def _candidates(probe: bool) -> Any:
     actors: BindParameter[Any] = bindparam("actors", expanding=True)
     about: ColumnElement[bool]
     if probe:
-        about = exists().where(_mentions.article_id == _articles.id, _mentions.actor_id.in_(actors))
+        # EXISTS (SELECT article_id ...), not SELECT *: SQLite answers it from the (article_id, actor_id)
+        # index alone instead of reading each matching mention's row.
+        about = (
+            select(_mentions.article_id)
+            .where(_mentions.article_id == _articles.id, _mentions.actor_id.in_(actors))
+            .exists()
+        )
     else:
         about = in_subquery(_articles.id, select(_mentions.article_id).where(_mentions.actor_id.in_(actors)))
     return (

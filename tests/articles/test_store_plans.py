@@ -1,4 +1,4 @@
-"""The statements that store a batch must keep their index plans on a large database.
+"""The statements that store a batch must keep their index plans on a large database (SQLite).
 
 SQLite's planner works from `sqlite_stat1`; ANALYZE counts a mostly-NULL column such as
 `duplicate_of_id` as if each value held ~2 rows, so a WHERE clause with `duplicate_of_id IS NULL` looked
@@ -10,6 +10,8 @@ repository runs is read back with EXPLAIN QUERY PLAN.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +22,25 @@ from app import migrate
 from app.articles import repository
 from app.config import Settings
 from app.db import make_sync_engine
+from app.stories import repository as stories_repo
 
-# index -> stat as ANALYZE (analysis_limit 1000) wrote it for 1M articles with random 16-bit bands and 2 %
-# near-duplicates.
+# (table, index) -> stat as ANALYZE wrote it for 1M articles (random 16-bit bands, 2 % near-duplicates;
+# bench/near_duplicates.py) and 7.5M mentions (bench/data/1M.db).
 STATS = {
-    "ix_articles_sh0": "1000000 16",
-    "ix_articles_sh1": "1000000 16",
-    "ix_articles_sh2": "1000000 16",
-    "ix_articles_sh3": "1000000 16",
-    "ix_articles_duplicate_of_id": "1000000 2",
+    ("articles", "ix_articles_sh0"): "1000000 16",
+    ("articles", "ix_articles_sh1"): "1000000 16",
+    ("articles", "ix_articles_sh2"): "1000000 16",
+    ("articles", "ix_articles_sh3"): "1000000 16",
+    ("articles", "ix_articles_duplicate_of_id"): "1000000 2",
+    ("articles", "ix_articles_published_at_id_story_id"): "1000000 2 1 1",
+    ("articles", "ix_articles_story_id_published_at_id"): "1000000 3 2 1",
+    ("mentions", "ix_mentions_actor_id_article_id"): "7500000 2001 3",
+    ("mentions", "ix_mentions_article_id_actor_id"): "7500000 8 3",
 }
 
 
-def _plan_of_candidates(tmp_path: Path) -> list[str]:
+def _plans(tmp_path: Path, run: Callable[[Session], Any], marker: str) -> list[list[str]]:
+    """The plans of the statements `run` sends whose SQL holds `marker`, on a database with STATS."""
     settings = Settings(database_url=f"sqlite:///{tmp_path}/plans.db", _env_file=None)  # type: ignore[call-arg]
     migrate.upgrade(settings)
     engine = make_sync_engine(settings)
@@ -40,33 +48,53 @@ def _plan_of_candidates(tmp_path: Path) -> list[str]:
 
     @event.listens_for(engine, "before_cursor_execute")
     def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "FROM articles" in statement and "sh0" in statement:
+        if marker in statement:
             seen.append((statement, parameters))
 
     try:
         with Session(engine) as session:
             session.execute(text("ANALYZE"))
-            session.execute(text("DELETE FROM sqlite_stat1 WHERE tbl = 'articles'"))
-            for idx, stat in STATS.items():
+            session.execute(text("DELETE FROM sqlite_stat1 WHERE tbl IN ('articles', 'mentions')"))
+            for (table, idx), stat in STATS.items():
                 session.execute(
-                    text("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('articles', :i, :s)"),
-                    {"i": idx, "s": stat},
+                    text("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (:t, :i, :s)"),
+                    {"t": table, "i": idx, "s": stat},
                 )
             session.commit()
         with Session(engine) as session:
             session.execute(text("ANALYZE sqlite_schema"))  # the planner reads the edited stats again
-            bands = [set(range(b * 1000, b * 1000 + 500)) for b in range(4)]
-            assert repository.near_duplicate_candidates(session, bands) == []
-            assert len(seen) == 1
-            statement, parameters = seen[0]
+            run(session)
+            assert seen, f"no statement with {marker!r} was sent"
             raw = session.connection().connection.driver_connection
-            return [row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
+            return [
+                [row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
+                for statement, parameters in seen
+            ]
     finally:
         engine.dispose()
 
 
 def test_near_duplicate_lookup_uses_the_band_indexes(tmp_path):
-    plan = _plan_of_candidates(tmp_path)
+    bands = [set(range(b * 1000, b * 1000 + 500)) for b in range(4)]
+    (plan,) = _plans(tmp_path, lambda s: repository.near_duplicate_candidates(s, bands), "sh0")
     assert not any("duplicate_of_id" in step for step in plan), plan
     for b in range(4):
         assert any(f"ix_articles_sh{b}" in step for step in plan), plan
+
+
+def test_story_candidates_walk_the_date_index_that_holds_story_id(tmp_path):
+    """Both plans of stories.repository.candidates walk the window on the (published_at, id, story_id)
+    index, so the story check needs no table row, and look mentions up in an index alone."""
+    day = datetime(2024, 6, 1)
+
+    def run(session: Session) -> None:
+        for common in (False, True):
+            stories_repo.candidates(session, [1, 2, 3], day - timedelta(days=3), day, 200, common)
+
+    plans = _plans(tmp_path, run, "story_sig")
+    assert len(plans) == 2
+    for plan in plans:
+        assert "USING INDEX ix_articles_published_at_id_story_id (published_at>? AND published_at<?)" in (
+            " ".join(plan)
+        ), plan
+        assert any("mentions USING COVERING INDEX" in step for step in plan), plan

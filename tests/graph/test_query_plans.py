@@ -99,7 +99,7 @@ def test_member_of_pages_walk_the_date_index(explain):
         .limit(21)
     )
     plan = explain(page)
-    assert full_scans(plan, ordered_walk="ix_articles_published_at_id") == [], plan
+    assert full_scans(plan, ordered_walk="ix_articles_published_at_id_story_id") == [], plan
     events = (
         select(Event.id)
         .where(events_repo.member_of_condition(1))
