@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-GENERATOR_VERSION = 3  # 3: datelines naming a gazetteer place
+GENERATOR_VERSION = 4  # 3: datelines naming a gazetteer place; 4: simhash bands and story signatures
 
 START = datetime(2021, 1, 1)
 END = datetime(2026, 1, 1)  # five years of published_at

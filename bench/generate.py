@@ -241,6 +241,12 @@ ARTICLE_COLUMNS = (
     "is_stub",
     "created_at",
     "updated_at",
+    "simhash",
+    "sh0",
+    "sh1",
+    "sh2",
+    "sh3",
+    "story_sig",
 )
 MENTION_COLUMNS = ("article_id", "actor_id", "start_offset", "end_offset", "text", "confidence")
 EVENT_COLUMNS = (
@@ -293,6 +299,8 @@ def produce(plan: Plan, worker: int, workers: int, queue: Any) -> None:
     not on how many producers made it. Events carry a batch-local number; the consumer gives them ids."""
     import gc
 
+    from app.ingestion.fingerprint import simhash64, simhash_bands
+    from app.ingestion.storysig import sketch
     from app.models import Article
 
     gc.disable()  # millions of short-lived tuples: the cyclic collector only costs time here
@@ -329,9 +337,14 @@ def produce(plan: Plan, worker: int, workers: int, queue: Any) -> None:
         aid = first_id
         for art in batch:
             tags = art.tags
+            # The fingerprints ingestion stores (app.ingestion.fingerprint.fingerprints, storysig.sketch):
+            # storing into the corpus then meets near-duplicate bands and story signatures as in a database
+            # that ingested these articles.
+            sim = simhash64(f"{art.title}\n{art.body}")
             a_rows.append(
                 (aid, art.url, art.url, art.content_hash, art.title, art.body, art.summary, art.source, "en",
-                 dt(art.published_at), dumps(tags) if tags else None, false, stamp, stamp)
+                 dt(art.published_at), dumps(tags) if tags else None, false, stamp, stamp,
+                 sim, *simhash_bands(sim), sketch(art.title, art.body))
             )  # fmt: skip
             for actor_id, start, end, name in art.mentions:
                 m_rows.append((aid, actor_id, start, end, name, 1.0))

@@ -164,7 +164,7 @@ def ingest(args: argparse.Namespace) -> None:
 
     with tempfile.TemporaryDirectory(prefix="geonews-steps-", dir=args.tmp) as tmp:
         if args.into is not None:
-            url = _copy_of(args.into, Path(tmp))
+            url = _copy_of(args.into, Path(tmp), args.stories)
         else:
             url = fresh_database(f"sqlite:///{tmp}/steps.db")
         ndjson = Path(tmp) / "articles.ndjson"
@@ -186,9 +186,11 @@ def ingest(args: argparse.Namespace) -> None:
     report(args.articles, "article", scale=1e6, label="µs")
 
 
-def _copy_of(db: Path, tmp: Path) -> str:
+def _copy_of(db: Path, tmp: Path, stories: bool = False) -> str:
     """A copy of a SQLite file and its search index in `tmp` (checkpointed first): ingest into a large
-    database without changing it."""
+    database without changing it. `stories`: every article of the copy that is in no story gets one of its
+    own (bench/generate.py assigns none), so that story assignment meets assigned articles in its windows
+    as it would in a database that ingested them (their signatures stay empty: none is similar)."""
     import shutil
     import sqlite3
 
@@ -201,6 +203,17 @@ def _copy_of(db: Path, tmp: Path) -> str:
     if index.is_dir():
         shutil.copytree(index, target.with_name(target.name + ".index"))
     print(f"copied {db} and its index in {time.perf_counter() - started:.0f} s")
+    if stories:
+        started = time.perf_counter()
+        with contextlib.closing(sqlite3.connect(target)) as conn, conn:
+            first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM stories").fetchone()[0]
+            conn.execute(
+                "INSERT INTO stories (id, title, first_seen, last_seen, article_count, source_count)"
+                " SELECT id + ?, title, published_at, published_at, 1, 1 FROM articles WHERE story_id IS NULL",
+                (first,),
+            )
+            conn.execute("UPDATE articles SET story_id = id + ? WHERE story_id IS NULL", (first,))
+        print(f"a story for each article of the copy in {time.perf_counter() - started:.0f} s")
     return f"sqlite:///{target}"
 
 
@@ -247,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--into", type=Path, help="ingest into a copy of this SQLite file (and its index), e.g. "
                    "bench/data/1M.db, instead of a fresh seeded database")  # fmt: skip
     i.add_argument("--tmp", help="directory for the copy or the fresh database (default: the system's)")
+    i.add_argument("--stories", action="store_true", help="with --into: each article of the copy that is in "
+                   "no story gets one of its own first")  # fmt: skip
     i.set_defaults(run=ingest)
     f = sub.add_parser("facets", help="the engine's facets over the corpus's common words")
     f.add_argument("db", type=Path, help="a SQLite file made by bench/generate.py (its index built)")
