@@ -3,6 +3,7 @@ straight into the database (`geonews ingest FILE`), on SQLite and, with --pg, on
 
     python bench/ingest.py                          # 5,000 articles into fresh SQLite databases
     python bench/ingest.py --pg postgresql://postgres@127.0.0.1/postgres --articles 2000
+    python bench/ingest.py --into bench/data/1M.db --stories   # into copies of the 1M corpus (SQLite)
 
 Each measurement gets a fresh database, migrated and seeded through the app, so every article is new and goes
 through the whole pipeline (cleaning, URL canonicalisation, duplicate detection, language detection — the
@@ -33,7 +34,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
 sys.path.insert(0, str(BENCH_DIR.parent))
 
-from bench.common import OUT, ROOT, geonews_server, load_average, tool  # noqa: E402
+from bench.common import OUT, ROOT, copy_sqlite, geonews_server, load_average, tool  # noqa: E402
 
 BULK = "/v1/articles/bulk"
 
@@ -282,11 +283,22 @@ def engine_urls(args: argparse.Namespace, tmp: Path) -> list[tuple[str, str, str
     return out
 
 
+def start_from(args: argparse.Namespace, url: str) -> None:
+    """The database a measurement ingests into: fresh and seeded, or (--into) a copy of a large one."""
+    if args.into is None:
+        fresh_database(url)
+        return
+    from sqlalchemy.engine import make_url
+
+    copy_sqlite(args.into, Path(str(make_url(url).database)), args.stories)
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     OUT.mkdir(parents=True, exist_ok=True)
     logs = OUT / "logs"
     logs.mkdir(exist_ok=True)
     results: dict[str, Any] = {"articles": args.articles, "batch": args.batch, "time_limit_s": args.time_limit,
+                               "into": str(args.into) if args.into else None, "stories": args.stories,
                                "engines": {}}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="geonews-ingest-", dir=args.tmp) as tmpdir:
         tmp = Path(tmpdir)
@@ -299,7 +311,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             print(f"{engine}:", flush=True)
             # HTTP bulk
             try:
-                fresh_database(http_url)
+                start_from(args, http_url)
                 key = create_key(http_url)
                 srv = geonews_server(http_url, workers=args.workers, log=logs / f"ingest-{engine}.log")
                 with srv:
@@ -322,7 +334,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 if why:
                     res["cli"] = {"skipped": why}
                 else:
-                    fresh_database(cli_url)
+                    start_from(args, cli_url)
                     res["cli"] = cli_ingest(
                         cli_url, ndjson, args.batch, args.time_limit, logs / f"ingest-cli-{engine}.log"
                     )
@@ -353,7 +365,12 @@ def summary(r: dict[str, Any]) -> str:
 
 def markdown(r: dict[str, Any]) -> str:
     lines = [
-        f"### Ingestion, {r['articles']:,} new articles (NDJSON, batches of {r['batch']})",
+        f"### Ingestion, {r['articles']:,} new articles (NDJSON, batches of {r['batch']})"
+        + (
+            f", into copies of {r['into']}" + (" (a story for each article)" if r.get("stories") else "")
+            if r.get("into")
+            else ""
+        ),
         "",
         "| engine | path | articles/s | articles | seconds | notes |",
         "| --- | --- | ---: | ---: | ---: | --- |",
@@ -394,12 +411,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--batch", type=int, default=500, help="articles per request / CLI batch (default 500)")
     p.add_argument("--pg", help="PostgreSQL server URL whose user may create databases")
+    p.add_argument("--into", type=Path, help="SQLite only: ingest into copies of this file (and its index), "
+                   "e.g. bench/data/1M.db, instead of fresh seeded databases")  # fmt: skip
+    p.add_argument("--stories", action="store_true", help="with --into: each article of the copies that is "
+                   "in no story gets one of its own first (bench/common.py:copy_sqlite)")  # fmt: skip
     p.add_argument("--workers", type=int, default=1, help="geonews workers for the HTTP path (default 1)")
     p.add_argument(
         "--time-limit", type=float, default=120, help="seconds per measurement at most (default 120)"
     )
     p.add_argument("--tmp", help="directory for the scratch databases (default: the system's temp dir)")
-    run(p.parse_args(argv))
+    args = p.parse_args(argv)
+    if args.into is not None and args.pg:
+        p.error("--into copies a SQLite file: not with --pg")
+    run(args)
     return 0
 
 

@@ -164,7 +164,9 @@ def ingest(args: argparse.Namespace) -> None:
 
     with tempfile.TemporaryDirectory(prefix="geonews-steps-", dir=args.tmp) as tmp:
         if args.into is not None:
-            url = _copy_of(args.into, Path(tmp), args.stories)
+            from bench.common import copy_sqlite
+
+            url = copy_sqlite(args.into, Path(tmp) / args.into.name, args.stories)
         else:
             url = fresh_database(f"sqlite:///{tmp}/steps.db")
         ndjson = Path(tmp) / "articles.ndjson"
@@ -184,37 +186,6 @@ def ingest(args: argparse.Namespace) -> None:
         f"ingest: {args.articles} articles in {wall:.1f} s ({args.articles / wall:.0f}/s, start-up included)"
     )
     report(args.articles, "article", scale=1e6, label="µs")
-
-
-def _copy_of(db: Path, tmp: Path, stories: bool = False) -> str:
-    """A copy of a SQLite file and its search index in `tmp` (checkpointed first): ingest into a large
-    database without changing it. `stories`: every article of the copy that is in no story gets one of its
-    own (bench/generate.py assigns none), so that story assignment meets assigned articles in its windows
-    as it would in a database that ingested them (their signatures stay empty: none is similar)."""
-    import shutil
-    import sqlite3
-
-    with contextlib.closing(sqlite3.connect(db)) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    target = tmp / db.name
-    started = time.perf_counter()
-    shutil.copyfile(db, target)
-    index = db.with_name(db.name + ".index")
-    if index.is_dir():
-        shutil.copytree(index, target.with_name(target.name + ".index"))
-    print(f"copied {db} and its index in {time.perf_counter() - started:.0f} s")
-    if stories:
-        started = time.perf_counter()
-        with contextlib.closing(sqlite3.connect(target)) as conn, conn:
-            first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM stories").fetchone()[0]
-            conn.execute(
-                "INSERT INTO stories (id, title, first_seen, last_seen, article_count, source_count)"
-                " SELECT id + ?, title, published_at, published_at, 1, 1 FROM articles WHERE story_id IS NULL",
-                (first,),
-            )
-            conn.execute("UPDATE articles SET story_id = id + ? WHERE story_id IS NULL", (first,))
-        print(f"a story for each article of the copy in {time.perf_counter() - started:.0f} s")
-    return f"sqlite:///{target}"
 
 
 def facets(args: argparse.Namespace) -> None:
