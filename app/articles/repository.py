@@ -7,10 +7,10 @@ import secrets
 from array import array
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import BindParameter, bindparam, delete, desc, exists, func, or_, select, update
+from sqlalchemy import BindParameter, bindparam, delete, desc, exists, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, aliased
 
@@ -415,9 +415,6 @@ async def replace_mentions(session: AsyncSession, article_id: int, rows: list[di
 # -- sync: the batch store (under AsyncSession.run_sync on HTTP, on a plain Session in the CLI) --------
 
 _STORED = select(Article.id, Article.canonical_url, Article.content_hash, Article.is_stub)
-_BANDS = select(
-    Article.id, Article.duplicate_of_id, Article.simhash, Article.sh0, Article.sh1, Article.sh2, Article.sh3
-)
 INSERT_CHUNK = 500
 
 
@@ -428,17 +425,57 @@ def stored_by_url_or_hash(session: Session, urls: set[str], hashes: set[str]) ->
     ).all()
 
 
-def near_duplicate_candidates(session: Session, bands: list[set[int]]) -> list[Any]:
-    """(id, simhash, sh0..sh3) of originals sharing a simhash band value, oldest first."""
-    conds = [getattr(Article, f"sh{b}").in_(values) for b, values in enumerate(bands)]
-    # Originals are picked here, not in SQL: with `duplicate_of_id IS NULL` in the WHERE clause SQLite
-    # may walk that index, which holds nearly every article, instead of looking up the four band indexes
-    # (seen at 1M: 1.3-4.3 s a batch instead of milliseconds).
-    return [
-        (aid, *rest)
-        for aid, dup, *rest in session.execute(_BANDS.where(or_(*conds)).order_by(Article.id))
-        if dup is None
-    ]
+# At most this many stored articles are read for each simhash band value of a batch, the oldest first.
+# Uniform bands hold N/65,536 articles a value (~15 at 1M; the bound starts to cut past ~3M, where more
+# or wider bands are the next step). A corpus whose simhash bits are far from uniform (much boilerplate, a
+# narrow vocabulary: the 1M benchmark corpus) holds up to ~16k a value, and reading them all for every
+# band value of a batch read most of the table (9 s a batch of 500 at 1M).
+NEAR_DUPLICATE_BUCKET = 64
+
+
+@functools.cache
+def _band_statement(band: int, postgres: bool) -> Any:
+    """(band value, id, duplicate_of_id, simhash) of the NEAR_DUPLICATE_BUCKET oldest articles holding
+    each of :vals in band `band`. Each value's read stops on the (shN, id) index after :cap entries:
+    LATERAL on PostgreSQL, a correlated rowid list on SQLite (which has no LATERAL)."""
+    col = f"sh{band}"  # one of four fixed names, never client input
+    if postgres:
+        sql = (
+            f"SELECT v.v, a.id, a.duplicate_of_id, a.simhash FROM unnest(CAST(:vals AS integer[])) AS v(v) "
+            f"CROSS JOIN LATERAL (SELECT id, duplicate_of_id, simhash FROM articles WHERE {col} = v.v "
+            f"ORDER BY id LIMIT :cap) AS a"
+        )
+    else:
+        sql = (
+            f"SELECT j.value, a.id, a.duplicate_of_id, a.simhash FROM json_each(:vals) AS j "
+            f"JOIN articles AS a ON a.id IN "
+            f"(SELECT b.id FROM articles AS b WHERE b.{col} = j.value ORDER BY b.id LIMIT :cap)"
+        )
+    return text(sql)
+
+
+def near_duplicate_candidates(
+    session: Session, bands: list[set[int]], cap: int = NEAR_DUPLICATE_BUCKET
+) -> list[tuple[int, int, int, int]]:
+    """(id, simhash, band, band value) of originals among the `cap` oldest stored articles holding one of
+    the band values in `bands` (bands[b]: the values of band b), oldest first. An article is listed once
+    for each of its bands that matched. Originals are picked here, not in SQL: with
+    `duplicate_of_id IS NULL` in the statement SQLite may walk that index, which holds nearly every
+    article, instead of the band indexes."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    conn = session.connection()
+    out: list[tuple[int, int, int, int]] = []
+    for band, values in enumerate(bands):
+        if not values:
+            continue
+        vals: Any = sorted(values) if postgres else orjson.dumps(sorted(values)).decode()
+        rows = cast(
+            "Iterable[tuple[int, int, int | None, int | None]]",
+            conn.execute(_band_statement(band, postgres), {"vals": vals, "cap": cap}),
+        )
+        out += [(aid, sim, band, value) for value, aid, dup, sim in rows if dup is None and sim is not None]
+    out.sort()
+    return out
 
 
 def insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:

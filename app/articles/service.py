@@ -754,7 +754,9 @@ async def ingest_bulk(
 
 
 def _near_duplicates(session: Session, fresh: list[Prepared]) -> dict[int, int]:
-    """index -> id of the oldest stored article within NEAR_DUPLICATE_DISTANCE bits of it."""
+    """index -> id of the oldest stored article within NEAR_DUPLICATE_DISTANCE bits of it, among the
+    NEAR_DUPLICATE_BUCKET oldest holding each of its band values (all of them unless a value is that
+    common: see repository.NEAR_DUPLICATE_BUCKET)."""
     if not fresh:
         return {}
     bands = [{p.values[f"sh{b}"] for p in fresh} for b in range(4)]
@@ -765,13 +767,10 @@ def _near_duplicates(session: Session, fresh: list[Prepared]) -> dict[int, int]:
         for b in range(4):
             sharing.setdefault((b, p.values[f"sh{b}"]), []).append((p.index, p.values["simhash"]))
     found: dict[int, int] = {}
-    for cid, csim, *values in repository.near_duplicate_candidates(session, bands):
-        if csim is None:
-            continue
-        for b, value in enumerate(values):
-            for index, sim in sharing.get((b, value), ()):
-                if index not in found and hamming(csim, sim) <= NEAR_DUPLICATE_DISTANCE:
-                    found[index] = cid
+    for cid, csim, b, value in repository.near_duplicate_candidates(session, bands):
+        for index, sim in sharing.get((b, value), ()):
+            if index not in found and hamming(csim, sim) <= NEAR_DUPLICATE_DISTANCE:
+                found[index] = cid
     return found
 
 

@@ -3,7 +3,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, IdMixin, JSONType, TimestampMixin
@@ -16,11 +27,12 @@ class Article(IdMixin, TimestampMixin, Base):
     canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
     content_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     simhash: Mapped[int | None] = mapped_column(BigInteger)
-    # The simhash's four 16-bit bands: two texts within Hamming distance 3 share at least one band.
-    sh0: Mapped[int | None] = mapped_column(Integer, index=True)
-    sh1: Mapped[int | None] = mapped_column(Integer, index=True)
-    sh2: Mapped[int | None] = mapped_column(Integer, index=True)
-    sh3: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The simhash's four 16-bit bands: two texts within Hamming distance 3 share at least one band. Each
+    # is indexed with id, so the oldest articles holding a band value are read first (migration 0013).
+    sh0: Mapped[int | None] = mapped_column(Integer)
+    sh1: Mapped[int | None] = mapped_column(Integer)
+    sh2: Mapped[int | None] = mapped_column(Integer)
+    sh3: Mapped[int | None] = mapped_column(Integer)
     duplicate_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )
@@ -50,6 +62,7 @@ class Article(IdMixin, TimestampMixin, Base):
         Index("ix_articles_source_published_at_id", "source", "published_at", "id"),
         Index("ix_articles_language_published_at_id", "language", "published_at", "id"),
         Index("ix_articles_story_id_published_at_id", "story_id", "published_at", "id"),
+        *(Index(f"ix_articles_sh{b}_id", f"sh{b}", "id") for b in range(4)),
     )
 
 
@@ -93,9 +106,17 @@ class Story(IdMixin, TimestampMixin, Base):
     last_seen: Mapped[datetime] = mapped_column(DateTime())
     article_count: Mapped[int] = mapped_column(Integer, default=0)
     source_count: Mapped[int] = mapped_column(Integer, default=0)
-    merged_into: Mapped[int | None] = mapped_column(Integer, index=True)
+    merged_into: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index("ix_stories_last_seen_id", "last_seen", "id"),
         Index("ix_stories_article_count_id", "article_count", "id"),
+        # Partial: nearly every story has merged_into NULL, which SQLite's ANALYZE counts as one value
+        # held by every row, and merging then scanned the whole table (migration 0014).
+        Index(
+            "ix_stories_merged_into",
+            "merged_into",
+            sqlite_where=text("merged_into IS NOT NULL"),
+            postgresql_where=text("merged_into IS NOT NULL"),
+        ),
     )
