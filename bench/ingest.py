@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,19 +41,33 @@ BULK = "/v1/articles/bulk"
 
 
 # -- data -------------------------------------------------------------------------------------------------
-def write_ndjson(path: Path, n: int, seed: int = 2, db_url: str | None = None) -> int:
-    """n generated articles as NDJSON records of the public API (no ids, no mentions: the server links)."""
-    from bench.corpus import ActorInfo, Corpus, actor_surfaces
+def write_ndjson(path: Path, n: int, seed: int = 2, db_url: str | None = None, live_days: float = 0) -> int:
+    """n generated articles as NDJSON records of the public API (no ids, no mentions: the server links).
+
+    By default their dates spread over the corpus's five years in random order: every article of a batch
+    has a window of its own (the worst case of story assignment). With `live_days`, they are squeezed into
+    the corpus's last `live_days` days and written oldest first, as a live feed or a backfill replayed day
+    by day sends them."""
+    from bench.corpus import END, SPAN_S, START, ActorInfo, Corpus, actor_surfaces
 
     actors = seed_actors(db_url)
     corpus = Corpus([ActorInfo(a["id"], a["slug"], a["kind"], actor_surfaces(a["name"], a["aliases"])) for a in actors],
                     n, seed=seed)  # fmt: skip
+    records = []
+    for art in corpus:
+        published = art.published_at
+        if live_days:
+            offset = (published - START).total_seconds() / SPAN_S * live_days * 86400
+            published = END - timedelta(days=live_days) + timedelta(seconds=int(offset))
+        rec = {"url": art.url.replace("https://", "https://ingest.", 1), "title": art.title, "body": art.body,
+               "published_at": published.isoformat() + "Z", "source": art.source}  # fmt: skip
+        if art.tags:
+            rec["tags"] = art.tags
+        records.append(rec)
+    if live_days:
+        records.sort(key=lambda r: r["published_at"])
     with path.open("w", encoding="utf-8") as f:
-        for art in corpus:
-            rec = {"url": art.url.replace("https://", "https://ingest.", 1), "title": art.title, "body": art.body,
-                   "published_at": art.published_at.isoformat() + "Z", "source": art.source}  # fmt: skip
-            if art.tags:
-                rec["tags"] = art.tags
+        for rec in records:
             f.write(json.dumps(rec) + "\n")
     return n
 
@@ -299,11 +314,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     logs.mkdir(exist_ok=True)
     results: dict[str, Any] = {"articles": args.articles, "batch": args.batch, "time_limit_s": args.time_limit,
                                "into": str(args.into) if args.into else None, "stories": args.stories,
+                               "live_days": args.live_days,
                                "engines": {}}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="geonews-ingest-", dir=args.tmp) as tmpdir:
         tmp = Path(tmpdir)
         ndjson = tmp / "articles.ndjson"
-        write_ndjson(ndjson, args.articles)
+        write_ndjson(ndjson, args.articles, live_days=args.live_days)
         results["ndjson_bytes"] = ndjson.stat().st_size
         for engine, http_url, cli_url in engine_urls(args, tmp):
             res: dict[str, Any] = {}
@@ -370,7 +386,8 @@ def markdown(r: dict[str, Any]) -> str:
             f", into copies of {r['into']}" + (" (a story for each article)" if r.get("stories") else "")
             if r.get("into")
             else ""
-        ),
+        )
+        + (f", dated within the last {r['live_days']:g} days, oldest first" if r.get("live_days") else ""),
         "",
         "| engine | path | articles/s | articles | seconds | notes |",
         "| --- | --- | ---: | ---: | ---: | --- |",
@@ -415,6 +432,8 @@ def main(argv: list[str] | None = None) -> int:
                    "e.g. bench/data/1M.db, instead of fresh seeded databases")  # fmt: skip
     p.add_argument("--stories", action="store_true", help="with --into: each article of the copies that is "
                    "in no story gets one of its own first (bench/common.py:copy_sqlite)")  # fmt: skip
+    p.add_argument("--live-days", type=float, default=0, help="date the articles within the corpus's last "
+                   "D days and send them oldest first, as a live feed (default: five years, random order)")  # fmt: skip
     p.add_argument("--workers", type=int, default=1, help="geonews workers for the HTTP path (default 1)")
     p.add_argument(
         "--time-limit", type=float, default=120, help="seconds per measurement at most (default 120)"

@@ -170,7 +170,7 @@ def ingest(args: argparse.Namespace) -> None:
         else:
             url = fresh_database(f"sqlite:///{tmp}/steps.db")
         ndjson = Path(tmp) / "articles.ndjson"
-        write_ndjson(ndjson, args.articles, db_url=url)
+        write_ndjson(ndjson, args.articles, db_url=url, live_days=args.live_days)
         os.environ["GEONEWS_DATABASE_URL"] = url
         os.environ.setdefault("GEONEWS_LOG_LEVEL", "warning")
         for spec in args.functions:
@@ -233,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--tmp", help="directory for the copy or the fresh database (default: the system's)")
     i.add_argument("--stories", action="store_true", help="with --into: each article of the copy that is in "
                    "no story gets one of its own first")  # fmt: skip
+    i.add_argument("--live-days", type=float, default=0, help="date the articles within the corpus's last D "
+                   "days, oldest first, as a live feed (default: five years, random order)")  # fmt: skip
     i.set_defaults(run=ingest)
     f = sub.add_parser("facets", help="the engine's facets over the corpus's common words")
     f.add_argument("db", type=Path, help="a SQLite file made by bench/generate.py (its index built)")
