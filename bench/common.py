@@ -309,7 +309,8 @@ def copy_sqlite(db: Path, target: Path, stories: bool = False) -> str:
     shutil.copyfile(db, target)
     index = db.with_name(db.name + ".index")
     if index.is_dir():
-        shutil.copytree(index, target.with_name(target.name + ".index"))
+        # symlinks=True: `current` is a link to the generation in use; a copied directory is no index.
+        shutil.copytree(index, target.with_name(target.name + ".index"), symlinks=True)
     print(f"copied {db} and its index in {time.perf_counter() - started:.0f} s")
     if stories:
         started = time.perf_counter()
