@@ -155,6 +155,10 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
     touched: dict[int, set[int]] = {}
     created: set[int] = set()
     merged: list[tuple[int, int]] = []
+    # loser -> the actors of the articles that changed it in this batch: its own, and the one that bridged
+    # it into the survivor. Its `merged` change carries these (the survivor's whole batch: up to hundreds
+    # of actors a merge, 99 % of the change log's actor links ingesting into the 1M corpus).
+    merged_by: dict[int, set[int]] = {}
     done: list[tuple[NewArticle, int]] = []  # this batch's articles and their stories, oldest first
     by_actor: dict[int, list[int]] = {}  # actor -> positions in `done` of the articles that mention it
     stored = _Stored(session, arts)
@@ -185,6 +189,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
                     done = [(a, story if s in losers else s) for a, s in done]
                     for loser in losers:
                         merged.append((loser, story))
+                        merged_by[loser] = {*touched.get(loser, ()), *art.actor_ids}
                         touched.setdefault(story, set()).update(touched.pop(loser, ()))
                         created.discard(loser)
         for a in art.actor_ids:
@@ -218,7 +223,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
             "merged",
             loser,
             {"merged_into": survivor(loser)},
-            tuple(sorted(touched.get(survivor(loser), ()))),
+            tuple(sorted(merged_by[loser])),
         )
         for loser, _ in merged
     ]

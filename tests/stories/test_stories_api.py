@@ -347,3 +347,42 @@ def test_chained_merges_redirect_in_one_hop_to_the_last_survivor(client, write_h
         r = client.get(f"/v1/stories/{old}", follow_redirects=False)
         assert r.status_code == 308 and r.headers["location"] == f"/v1/stories/{energy}"
     assert [s["id"] for s in walk(client, "/v1/stories", published_after="2026-05-01")] == [energy]
+
+
+def test_a_merged_change_carries_the_actors_of_the_articles_that_changed_it(client, write_headers):
+    """A `merged` story change is linked to the actors of the loser's articles in the batch and of the
+    article that bridged it, not to everything the survivor took in (a Japan article joining the energy
+    story in the same batch): ingesting into the 1M corpus those links were 99 % of the change log's."""
+    japan = (
+        "Japan sends generators to Kharkiv",
+        "Ukraine: Japan sends generators to Kharkiv, where the blackout, damaged substations and "
+        "transformers caused heating outages; repair crews busy.",
+    )
+    texts = [*ENERGY, japan, *GRAIN, CYBER, BRIDGE_1, BRIDGE_2]
+    recs = [
+        {
+            "url": f"https://links.example.com/{i}",
+            "title": t,
+            "body": b,
+            "published_at": f"2026-06-01T{i:02d}:00:00Z",
+            "source": f"outlet{i}.example",
+        }
+        for i, (t, b) in enumerate(texts)
+    ]
+    head = client.get("/v1/changes").json()["head"]
+    ids = post_bulk(client, write_headers, recs)
+    energy = client.get(f"/v1/articles/{ids[0]}").json()["story_id"]
+    assert client.get(f"/v1/articles/{ids[len(ENERGY)]}").json()["story_id"] == energy  # Japan's joined
+    mentioned = client.get(f"/v1/articles/{ids[len(ENERGY)]}").json()["mentions"]
+    assert {"japan", "ukraine"} <= {m["actor"]["slug"] for m in mentioned}, mentioned
+
+    def story_changes(**params: str) -> list[tuple[str, int]]:
+        q = {"after": head, "entity": "story", "limit": 200, **params}
+        return [(c["op"], c["entity_id"]) for c in client.get("/v1/changes", params=q).json()["items"]]
+
+    merged = [c for c in story_changes() if c[0] == "merged"]
+    assert len(merged) == 2
+    assert set(merged) <= set(story_changes(actor="ukraine"))  # the bridging articles' actor
+    japan_changes = story_changes(actor="japan")
+    assert ("created", energy) in japan_changes or ("updated", energy) in japan_changes
+    assert not [c for c in japan_changes if c[0] == "merged"], japan_changes
