@@ -40,8 +40,24 @@ STATS = {
 }
 
 
-def _plans(tmp_path: Path, run: Callable[[Session], Any], marker: str) -> list[list[str]]:
-    """The plans of the statements `run` sends whose SQL holds `marker`, on a database with STATS."""
+def _hand_written_stats(session: Session) -> None:
+    session.execute(text("ANALYZE"))
+    session.execute(text("DELETE FROM sqlite_stat1 WHERE tbl IN ('articles', 'mentions')"))
+    for (table, idx), stat in STATS.items():
+        session.execute(
+            text("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (:t, :i, :s)"),
+            {"t": table, "i": idx, "s": stat},
+        )
+
+
+def _plans(
+    tmp_path: Path,
+    run: Callable[[Session], Any],
+    marker: str,
+    prepare: Callable[[Session], None] = _hand_written_stats,
+) -> list[list[str]]:
+    """The plans of the statements `run` sends whose SQL holds `marker`, on a database whose statistics
+    `prepare` made (by default STATS)."""
     settings = Settings(database_url=f"sqlite:///{tmp_path}/plans.db", _env_file=None)  # type: ignore[call-arg]
     migrate.upgrade(settings)
     engine = make_sync_engine(settings)
@@ -54,13 +70,7 @@ def _plans(tmp_path: Path, run: Callable[[Session], Any], marker: str) -> list[l
 
     try:
         with Session(engine) as session:
-            session.execute(text("ANALYZE"))
-            session.execute(text("DELETE FROM sqlite_stat1 WHERE tbl IN ('articles', 'mentions')"))
-            for (table, idx), stat in STATS.items():
-                session.execute(
-                    text("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (:t, :i, :s)"),
-                    {"t": table, "i": idx, "s": stat},
-                )
+            prepare(session)
             session.commit()
         with Session(engine) as session:
             session.execute(text("ANALYZE sqlite_schema"))  # the planner reads the edited stats again
@@ -110,37 +120,20 @@ def test_merging_stories_looks_merged_ones_up_after_analyze(tmp_path):
     row (here: statistics taken before any merge), and with a full index on merged_into the merge then
     scanned the stories table (73 ms a merge at 1M stories). The partial index (migration 0014) holds
     merged stories only."""
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/merge.db", _env_file=None)  # type: ignore[call-arg]
-    migrate.upgrade(settings)
-    engine = make_sync_engine(settings)
-    seen: list[tuple[str, Any]] = []
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("UPDATE STORIES"):
-            seen.append((statement, parameters))
+    def stories_never_merged(session: Session) -> None:
+        day = datetime(2024, 6, 1)
+        session.execute(
+            text(
+                "INSERT INTO stories (title, first_seen, last_seen, article_count, source_count, "
+                "merged_into, created_at, updated_at) VALUES ('s', :d, :d, 1, 1, :m, :d, :d)"
+            ),
+            [{"d": day, "m": None} for _ in range(20_000)],
+        )
+        session.execute(text("ANALYZE"))
 
-    try:
-        with Session(engine) as session:
-            day = datetime(2024, 6, 1)
-            session.execute(
-                text(
-                    "INSERT INTO stories (title, first_seen, last_seen, article_count, source_count, "
-                    "merged_into, created_at, updated_at) VALUES ('s', :d, :d, 1, 1, :m, :d, :d)"
-                ),
-                [{"d": day, "m": None} for _ in range(20_000)],
-            )
-            session.commit()
-            session.execute(text("ANALYZE"))
-            session.commit()
-        with Session(engine) as session:
-            stories_repo.merge(session, [10, 11], 12)
-            raw = session.connection().connection.driver_connection
-            (plan,) = [
-                [row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
-                for statement, parameters in seen
-            ]
-            assert not any(step.startswith("SCAN stories") for step in plan), plan
-            assert any("ix_stories_merged_into (merged_into=?)" in step for step in plan), plan
-    finally:
-        engine.dispose()
+    (plan,) = _plans(
+        tmp_path, lambda s: stories_repo.merge(s, [10, 11], 12), "UPDATE stories", stories_never_merged
+    )
+    assert not any(step.startswith("SCAN stories") for step in plan), plan
+    assert any("ix_stories_merged_into (merged_into=?)" in step for step in plan), plan

@@ -297,20 +297,26 @@ BRIDGE_2 = (
 )
 
 
-@pytest.mark.parametrize("how", ["one batch", "one by one"])
-def test_chained_merges_redirect_in_one_hop_to_the_last_survivor(client, write_headers, how):
-    """cyber merges into grain (2 > 1), then grain (4) into energy (5): both old ids lead to energy."""
-    texts = [*ENERGY, *GRAIN, CYBER, BRIDGE_1, BRIDGE_2]
-    recs = [
+def _hourly(texts: list[tuple[str, str]], host: str, day: str) -> list[dict[str, str]]:
+    """(title, body) pairs as articles of `host`.example.com published an hour apart on `day`, each from
+    its own outlet."""
+    return [
         {
-            "url": f"https://chain.example.com/{i}",
+            "url": f"https://{host}.example.com/{i}",
             "title": t,
             "body": b,
-            "published_at": f"2026-05-01T{i:02d}:00:00Z",
+            "published_at": f"{day}T{i:02d}:00:00Z",
             "source": f"outlet{i}.example",
         }
         for i, (t, b) in enumerate(texts)
     ]
+
+
+@pytest.mark.parametrize("how", ["one batch", "one by one"])
+def test_chained_merges_redirect_in_one_hop_to_the_last_survivor(client, write_headers, how):
+    """cyber merges into grain (2 > 1), then grain (4) into energy (5): both old ids lead to energy."""
+    texts = [*ENERGY, *GRAIN, CYBER, BRIDGE_1, BRIDGE_2]
+    recs = _hourly(texts, "chain", "2026-05-01")
     head = client.get("/v1/changes").json()["head"]
     if how == "one batch":
         ids = post_bulk(client, write_headers, recs)
@@ -359,16 +365,7 @@ def test_a_merged_change_carries_the_actors_of_the_articles_that_changed_it(clie
         "transformers caused heating outages; repair crews busy.",
     )
     texts = [*ENERGY, japan, *GRAIN, CYBER, BRIDGE_1, BRIDGE_2]
-    recs = [
-        {
-            "url": f"https://links.example.com/{i}",
-            "title": t,
-            "body": b,
-            "published_at": f"2026-06-01T{i:02d}:00:00Z",
-            "source": f"outlet{i}.example",
-        }
-        for i, (t, b) in enumerate(texts)
-    ]
+    recs = _hourly(texts, "links", "2026-06-01")
     head = client.get("/v1/changes").json()["head"]
     ids = post_bulk(client, write_headers, recs)
     energy = client.get(f"/v1/articles/{ids[0]}").json()["story_id"]
