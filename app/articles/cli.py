@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..config import get_settings
+from ..ingestion.pipeline import Prepared
 from ..ingestion.readers import Input, Record, Warning_, expand, read_input
 from ..ingestion.workers import chunks, init_worker, prepare_chunk
 from .schemas import ArticleCreate
@@ -125,23 +126,48 @@ def _fail(report: IngestReport, console: Console, where: str, reason: str) -> No
         console.print("[yellow]… more failures: see the summary[/]")
 
 
-def _validate(
-    records: list[Record], report: IngestReport, console: Console
-) -> list[tuple[Record, ArticleCreate]]:
-    valid = []
+def _readable(records: list[Record], report: IngestReport, console: Console) -> list[Record]:
+    """The records that hold a JSON object (each counted; the others fail with their reader's reason)."""
+    readable = []
     for record in records:
         report.records += 1
         if record.reason is not None:
             _fail(report, console, record.where, record.reason)
-            continue
-        if not isinstance(record.data, dict):
+        elif not isinstance(record.data, dict):
             _fail(report, console, record.where, "not a JSON object")
-            continue
+        else:
+            readable.append(record)
+    return readable
+
+
+def _validate(
+    records: list[Record], report: IngestReport, console: Console
+) -> list[tuple[Record, ArticleCreate]]:
+    valid = []
+    for record in _readable(records, report, console):
         try:
             valid.append((record, _ADAPTER.validate_python(record.data)))
         except ValidationError as exc:
             _fail(report, console, record.where, describe(exc))
     return valid
+
+
+def validate_and_prepare(chunk: list[tuple[int, Any]]) -> list[Prepared | tuple[int, str]]:
+    """A preparing process's task: validate each (index, JSON object) against the API's schema, then
+    prepare the valid ones; (index, reason) for each that fails either step. Validation runs here, not in
+    the storing process, whose time is the run's bottleneck (~0.15 ms an article)."""
+    items: list[tuple[int, Any]] = []
+    failed: list[Prepared | tuple[int, str]] = []
+    for index, data in chunk:
+        try:
+            items.append((index, to_input(_ADAPTER.validate_python(data))))
+        except ValidationError as exc:
+            failed.append((index, describe(exc)))
+    return failed + prepare_chunk(items)
+
+
+def _index(result: Prepared | tuple[int, str]) -> int:
+    return result[0] if isinstance(result, tuple) else result.index
 
 
 def _count(report: IngestReport, status: str, duplicate_of: int | None) -> None:
@@ -175,7 +201,7 @@ def _to_server(batches, server, key, report, progress, task, console) -> None:  
 
 
 def _to_database(batches, report, progress, task, console, workers: int = 0) -> None:  # type: ignore[no-untyped-def]
-    """Validate in this process, prepare in `workers` processes (all cores by default), store here.
+    """Validate and prepare in `workers` processes (all cores by default), store here.
 
     Pipelined: the next batch is prepared while this one is stored, so the storing process and the
     preparing ones work at the same time."""
@@ -202,19 +228,19 @@ def _to_database(batches, report, progress, task, console, workers: int = 0) -> 
     )
 
     def submit(chunk: list[Record], offset: int) -> tuple[int, int, dict[int, str], list[Future[Any]]]:
-        valid = _validate(chunk, report, console)
-        where = {offset + i: record.where for i, (record, _) in enumerate(valid)}
-        items = [(offset + i, to_input(data)) for i, (_, data) in enumerate(valid)]
+        readable = _readable(chunk, report, console)
+        where = {offset + i: record.where for i, record in enumerate(readable)}
+        items = [(offset + i, record.data) for i, record in enumerate(readable)]
         return (
             len(chunk),
-            offset + len(valid),
+            offset + len(readable),
             where,
-            [pool.submit(prepare_chunk, c) for c in chunks(items, workers)],
+            [pool.submit(validate_and_prepare, c) for c in chunks(items, workers)],
         )
 
     def finish(size: int, where: dict[int, str], futures: list[Future[Any]]) -> None:
         prepared = []
-        for result in (p for f in futures for p in f.result()):
+        for result in sorted((p for f in futures for p in f.result()), key=_index):
             if isinstance(result, tuple):
                 _fail(report, console, where[result[0]], result[1])
             else:

@@ -7,13 +7,18 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.ingestion.extract import extract
 from app.ingestion.language import (
+    _LETTER,
+    _SYLLABIC,
     MAX_BYTES,
     MIN_CONFIDENCE,
     MIN_LETTERS,
     UNDETERMINED,
+    _has_letters,
     declared_language,
     detect,
     detect_language,
@@ -131,3 +136,14 @@ def test_real_pages_detected_language_agrees_with_the_declared_one() -> None:
         checked += 1
         assert detect(f"{page.title}. {page.text[:280]}").language == page.language, url
     assert checked >= 10
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("ab Z9_,.-\u00e9\u4e2d\u3042\ud55c\u0416\t1")),
+        max_size=4 * MIN_LETTERS,
+    )
+)
+def test_the_letter_count_read_from_the_first_words_agrees_with_the_whole_count(text: str) -> None:
+    whole = len(_LETTER.findall(text)) + len(_SYLLABIC.findall(text))
+    assert _has_letters(text) == (whole >= MIN_LETTERS)
