@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.models import Article, Place
 from app.search.engine import MAX_TOP, Filters, member_spans
 from app.search.engine.reader import POSTFILTER_SHARE, _postfilterable, _selectivity
+from app.search.engine.translate import filter_query, text_query
 from app.search.query import parse
 
 # Each case: API query parameters; slugs and sources are resolved to ids for the engine.
@@ -246,3 +247,43 @@ def test_relevance_pages_are_the_head_of_the_full_ranking(world, name):
         cut = want[-1].score if want else None
         assert {h.id for h in page.hits if h.score != cut} == {h.id for h in want if h.score != cut}
         assert page.more == (len(full) > offset + limit)
+
+
+@pytest.mark.parametrize("actor", ["iran", "china"])
+def test_a_conjunction_checks_more_of_its_best_hits_before_scoring_the_intersection(world, actor):
+    """A text of two clauses (Tantivy scores every document of their intersection to find the best, so
+    fetching more of them costs nothing) with a filter rarer among its best hits than the planner's
+    estimate: the first k candidates fall short, which without `flat` sends the planner to score the
+    whole intersection; with it, the rest of the fetched hits are checked and give the head of the
+    filtered ranking."""
+    _, q, filters = resolve(world, {"q": "sanctions talks", "actor": [actor]})
+    searcher, bounds = world.reader.snapshot()
+    text, fq = text_query(searcher, q), filter_query(filters, bounds)
+    full = world.reader.search(q, filters, sort="relevance", limit=MAX_TOP).hits
+    want, share = 6, 1.0  # the filter's share overestimated: k = 2 * 6 + 16 = 28 candidates first
+    short = world.reader._post_filtered(searcher, text, fq, want, share)
+    found = world.reader._post_filtered(searcher, text, fq, want, share, flat=True)
+    assert len(full) >= want and short is None, "the case must send the plain plan to the intersection"
+    assert found is not None and len(found) >= want
+    ids = world.reader._ids(searcher, [a for _, a in found])
+    scores = [round(float(sc), 4) for sc, _ in found][:want]
+    assert scores == [round(h.score, 4) for h in full[:want]]
+    cut = full[want - 1].score
+    assert {i for i, (sc, _) in zip(ids, found, strict=True) if float(sc) > cut + 1e-6} == {
+        h.id for h in full[:want] if h.score > cut + 1e-6
+    }
+
+
+def test_the_planner_marks_a_text_of_several_clauses_as_a_conjunction(world, monkeypatch):
+    seen: list[bool] = []
+    plain = type(world.reader)._post_filtered
+
+    def spy(self, searcher, text, fq, want, share, flat=False):
+        seen.append(flat)
+        return plain(self, searcher, text, fq, want, share, flat)
+
+    monkeypatch.setattr(type(world.reader), "_post_filtered", spy)
+    for q, conjunction in (("sanctions talks", True), ("sanctions", False), ("talks OR sanctions", False)):
+        _, query, filters = resolve(world, {"q": q, "member_of": "nato"})
+        world.reader.search(query, filters, sort="relevance", limit=5)
+        assert seen.pop() is conjunction, q
