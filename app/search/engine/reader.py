@@ -281,7 +281,7 @@ class Reader:
         talks` at 1M). Then CONJUNCTION_FETCH times as many are fetched at once, and those past the
         first k are checked only when the first k fall short: a share estimated from document
         frequencies (0.54 for five-eyes) far above the real one among the text's best hits (~0.19) no
-        longer costs the text's search and then the whole intersection's (81.7 -> 40.9 ms)."""
+        longer costs the text's search and then the whole intersection's (76.3 -> 51.2 ms of CPU)."""
         k = min(POSTFILTER_MAX_K, int(want / share * 2) + 16)
         if k < want:
             return None
