@@ -36,7 +36,7 @@ from tantivy import Query as TQ
 from ..query import Query
 from . import layout
 from . import schema as s
-from .translate import Filters, any_of, combine, filter_query, micros_range, text_query
+from .translate import Filters, any_of, combine, filter_query, micros_range, text_matches_bound, text_query
 
 Sort = Literal["relevance", "hybrid", "-published_at", "published_at"]
 SORTS: tuple[str, ...] = ("relevance", "hybrid", "-published_at", "published_at")
@@ -51,6 +51,9 @@ HYBRID_MIN_K = 200
 # keep the hits that pass the filters, reading at most POSTFILTER_MAX_K of them.
 POSTFILTER_SHARE = 0.1
 POSTFILTER_MAX_K = 2_000
+# Relevance over a text matching at most this share of the index is intersected with the filters (see
+# _rare_text).
+RARE_TEXT_SHARE = 0.1
 CONJUNCTION_FETCH = 4  # a conjunction's text hits fetched per one checked first (see _post_filtered)
 HYBRID_MAX_K = 20_000
 
@@ -229,7 +232,12 @@ class Reader:
                 )
             if sort == "relevance":
                 share = _selectivity(searcher, filters, bounds) if _postfilterable(filters) else 0.0
-                if fq is not None and text is not None and share >= POSTFILTER_SHARE:
+                if (
+                    fq is not None
+                    and text is not None
+                    and share >= POSTFILTER_SHARE
+                    and not _rare_text(searcher, q, filters)
+                ):
                     flat = q is not None and len(q.positive) > 1
                     found = self._post_filtered(searcher, text, fq, offset + limit + 1, share, flat)
                     if found is not None:
@@ -597,6 +605,17 @@ def _postfilterable(f: Filters | None) -> bool:
         or f.event_id is not None
         or f.member_of is not None
     )
+
+
+def _rare_text(searcher: tantivy.Searcher, q: Query, f: Filters | None) -> bool:
+    """Whether the text matches so few documents (at most RARE_TEXT_SHARE of the index, by an upper bound
+    from document frequencies) that scoring all of them under filters without member_of costs less than
+    checking its best hits against the filters. At 1M, CPU: `q=tungsten&actor=ukraine` (49k matches)
+    2.2 ms intersected against 12.3 post-filtered. An alliance's member_of filter (a disjunction of
+    member-and-dates clauses) is costly to intersect even with few matches, so it keeps the post-filter."""
+    if f is None or f.member_of is not None:
+        return False
+    return text_matches_bound(searcher, q) <= RARE_TEXT_SHARE * searcher.num_docs
 
 
 def _selectivity(searcher: tantivy.Searcher, f: Filters | None, bounds: tuple[int, int] | None) -> float:

@@ -112,6 +112,32 @@ def text_query(searcher: tantivy.Searcher, query: Query) -> TQ:
     return TQ.boolean_query(parts)
 
 
+def text_matches_bound(searcher: tantivy.Searcher, query: Query) -> int:
+    """An upper bound on the documents the text of `query` matches, from document frequencies (term
+    dictionary lookups, microseconds): for each clause the sum over its terms and both text fields, the
+    smallest over the clauses. A prefix term counts as the whole index."""
+    n = searcher.num_docs
+    bound = n
+    for clause in query.positive:
+        bound = min(bound, sum(_term_matches_bound(searcher, term, n) for term in clause))
+    return min(bound, n)
+
+
+def _term_matches_bound(searcher: tantivy.Searcher, term: Term, n: int) -> int:
+    if term.prefix:
+        return n
+    tokens = _tokens(term)
+    if not tokens:
+        return 0
+    total = 0
+    for field in s.TEXT_FIELDS:
+        if len(tokens) == 2:
+            total += searcher.doc_freq(s.PAIR_FIELDS[field], s.pair(*tokens))
+        else:  # one word, or a phrase: no more documents than its rarest word
+            total += min(searcher.doc_freq(field, tok) for tok in tokens)
+    return total
+
+
 def _day_start(value: date) -> int:
     return s.to_micros(datetime.combine(value, time()))
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from app.models import Article, Place
 from app.search.engine import MAX_TOP, Filters, member_spans
-from app.search.engine.reader import POSTFILTER_SHARE, _postfilterable, _selectivity
-from app.search.engine.translate import filter_query, text_query
+from app.search.engine.reader import POSTFILTER_SHARE, RARE_TEXT_SHARE, _postfilterable, _selectivity
+from app.search.engine.translate import filter_query, text_matches_bound, text_query
 from app.search.query import parse
 
 # Each case: API query parameters; slugs and sources are resolved to ids for the engine.
@@ -287,3 +287,40 @@ def test_the_planner_marks_a_text_of_several_clauses_as_a_conjunction(world, mon
         _, query, filters = resolve(world, {"q": q, "member_of": "nato"})
         world.reader.search(query, filters, sort="relevance", limit=5)
         assert seen.pop() is conjunction, q
+
+
+@pytest.mark.parametrize(
+    "q", ["sanctions", "sanctions talks", "wheat OR lithium", "sanc*", "sanctions -drone", "U.S."]
+)
+def test_the_text_bound_is_never_below_the_matches(world, q):
+    searcher, _ = world.reader.snapshot()
+    query = parse(q)
+    assert text_matches_bound(searcher, query) >= world.reader.count(query)
+
+
+def test_a_rare_text_is_intersected_with_broad_filters(world, monkeypatch):
+    """Filters broad enough for the post-filter, a text with few matches: the planner scores the text's
+    matches under the filters (cheaper than checking its best hits), and the pages are the same."""
+    searcher, bounds = world.reader.snapshot()
+    _, _, filters = resolve(world, {"actor": ["russia", "united-states", "china"]})
+    assert _selectivity(searcher, filters, bounds) >= POSTFILTER_SHARE
+    rare = [
+        w
+        for w in ("wheat", "lithium", "nickel", "tungsten", "cocoa", "semiconductors", "Jersey", "Norway")
+        if 0 < text_matches_bound(searcher, parse(w)) <= RARE_TEXT_SHARE * searcher.num_docs
+        and world.reader.count(parse(w), filters) >= 3
+    ]
+    assert rare, "the corpus should have a rare word mentioned with these actors"
+    expected = {w: world.reader.search(parse(w), filters, sort="relevance", limit=MAX_TOP).hits for w in rare}
+
+    def unused(*args, **kwargs):
+        raise AssertionError("a rare text is not post-filtered")
+
+    monkeypatch.setattr(type(world.reader), "_post_filtered", unused)
+    for word in rare:
+        page = world.reader.search(parse(word), filters, sort="relevance", limit=3)
+        assert [round(h.score, 4) for h in page.hits] == [round(h.score, 4) for h in expected[word][:3]]
+    common = parse("sanctions")
+    assert text_matches_bound(searcher, common) > RARE_TEXT_SHARE * searcher.num_docs
+    with pytest.raises(AssertionError, match="not post-filtered"):
+        world.reader.search(common, filters, sort="relevance", limit=3)
