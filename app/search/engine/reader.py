@@ -238,7 +238,7 @@ class Reader:
                     and share >= POSTFILTER_SHARE
                     and not _rare_text(searcher, q, filters)
                 ):
-                    flat = q is not None and len(q.positive) > 1
+                    flat = len(q.positive) > 1  # a conjunction of clauses (see _post_filtered)
                     found = self._post_filtered(searcher, text, fq, offset + limit + 1, share, flat)
                     if found is not None:
                         total = _count(searcher, tq) if count else None
