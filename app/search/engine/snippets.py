@@ -38,7 +38,9 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 def heads(stems: list[str]) -> list[re.Pattern[str]]:
     """One pattern per distinct head (a stem minus its last STEM_TAIL letters), matched against the
-    lower-cased text: one literal each is several times faster in `re` than an alternation."""
+    lower-cased text: from the head to the end of its word, wherever the head occurs (the caller keeps
+    the occurrences at a word's start). A pattern that starts with a literal is searched for as such:
+    several times faster in `re` than an alternation or a look-behind."""
     found = {stem[: max(1, len(stem) - STEM_TAIL)] for stem in stems}
     return [re.compile(re.escape(h) + r"[^\W_]*") for h in sorted(found)]
 
@@ -114,43 +116,58 @@ class Highlighter:
                 return p
         return None
 
-    def _candidates(self, text: str) -> list[tuple[int, int]]:
-        """(start, end) of every word of `text` that may match, in order: the words starting with a head
-        (case-insensitively) and those holding a non-ASCII letter."""
+    def _hits(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, term) of every word of `text` that matches a query term, in order.
+
+        The regexes list, in C, the distinct lower-cased words that start with a head (and the ends of
+        words that hold one: they stem to nothing or to a word that also stands alone) or hold a
+        non-ASCII letter; each distinct one is stemmed once a page, and only those that match are then
+        found (str.find, kept where a word starts and ends). A Python loop over every candidate occurrence cost 2-12 ms
+        a page for a short head ("and" in "Bosnia and Herzegovina" makes every a-word a candidate)."""
         low = text.lower()
+        seen = self._seen
         if len(low) != len(text):  # a letter whose lower case is longer: offsets would shift
-            return [m.span() for m in _WORD.finditer(text)]
-        spans = []
+            hits = []
+            for m in _WORD.finditer(text):
+                word = m.group()
+                term = seen[word] if word in seen else seen.setdefault(word, self._match(word))
+                if term is not None:
+                    hits.append((m.start(), m.end(), term))
+            return hits
+        words: set[str] = set()
         for pattern in self._heads:
-            for m in pattern.finditer(low):
+            words.update(pattern.findall(low))
+        if not text.isascii():  # the words holding a non-ASCII letter (folding may give a head's letters)
+            for m in _NON_ASCII.finditer(low):
                 a = m.start()
-                if not (a and _is_word_char(low[a - 1])):  # a word's start, not the inside of one
-                    spans.append(m.span())
-        if not text.isascii():
-            for m in _NON_ASCII.finditer(text):
-                a = m.start()
-                if _is_word_char(text[a]):
-                    while a and _is_word_char(text[a - 1]):
+                if _is_word_char(low[a]):
+                    while a and _is_word_char(low[a - 1]):
                         a -= 1
-                    word = _WORD.match(text, a)
+                    word = _WORD.match(low, a)
                     if word is not None:
-                        spans.append(word.span())
-        if len(self._heads) > 1 or not text.isascii():
-            spans = sorted(set(spans))
-        return spans
+                        words.add(word.group())
+        hits = []
+        size = len(low)
+        for word in words:
+            term = seen[word] if word in seen else seen.setdefault(word, self._match(word))
+            if term is None:
+                continue
+            n = len(word)
+            a = low.find(word)
+            while a >= 0:
+                b = a + n
+                if not (a and _is_word_char(low[a - 1])) and not (b < size and _is_word_char(low[b])):
+                    hits.append((a, b, term))
+                a = low.find(word, a + 1)
+        if len(hits) > 1:
+            hits.sort()
+        return hits
 
     def snippet(self, text: str, tokens: int = SNIPPET_TOKENS) -> str | None:
         """The best window of `text`, or None if no query term occurs in it."""
-        # Only candidate words are looked at: a C-level regex finds the words that could be a query term
-        # (see `_candidates`), each distinct one is stemmed once per page, and word positions are counted
-        # only around the hits that can start a window.
-        seen = self._seen
-        hits: list[tuple[int, int, str]] = []  # (start, end, term) of each matching word
-        for a, b in self._candidates(text):
-            word = text[a:b]
-            term = seen[word] if word in seen else seen.setdefault(word, self._match(word))
-            if term is not None:
-                hits.append((a, b, term))
+        # Only candidate words are looked at (see `_hits`), and word positions are counted only around the
+        # hits that can start a window.
+        hits = self._hits(text)
         if not hits:
             return None
         starts = [a for a, _, _ in hits]
