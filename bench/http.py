@@ -22,6 +22,7 @@ Workloads, with the Datasette request that returns the same page (same rows, sam
   member_of   /v1/articles?member_of=ALLIANCE      _where=... relations member_of ...
   network     /v1/actors/{slug}/network?depth=2    (no Datasette equivalent)
   q_area      /v1/articles?q=TERM&bbox=REGION      (full text where a named place lies; no equivalent)
+  q_words     /v1/articles?q=WORD WORD             (the words unquoted: all must match; relevance)
 Datasette table requests carry _size=20, the summary columns (_col=) and _nocount/_nofacet/_nosuggest, so it
 does the same work as geonews (pass --datasette-defaults to let it count and suggest facets as it does by
 default). A workload is skipped when geonews does not offer it (its parameter/path is not in /openapi.json,
@@ -266,6 +267,9 @@ def build_workloads(info: dict[str, Any], dbname: str, lean: bool) -> list[Workl
     out.append(
         Workload("q_area", "full text + a region (articles naming a place in it)", g, None, "param:bbox")
     )
+    # The words of q_window etc. as a user types them (no quotes: every word must match), best first.
+    g = ["/v1/articles?" + _qs([("q", t)]) for t in words]
+    out.append(Workload("q_words", "full text, words without quotes, best first", g, None, "param:q"))
     return out
 
 

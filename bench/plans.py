@@ -7,9 +7,14 @@ the planner as it is and with one of its rules undone:
 - `rare text`: a text matching at most RARE_TEXT_SHARE of the index is intersected with filters other
   than member_of (without it: its best hits are post-filtered);
 - `conjunction fetch`: a text of several clauses fetches CONJUNCTION_FETCH times k of its best hits for
-  the post-filter (without it: k, then the whole intersection when too few pass).
+  the post-filter (without it: k, then the whole intersection when too few pass);
+- `disjunction first`: the best few hits of a conjunction of common words, without filters, are taken
+  from the best hits of any of its words when those can tell (Reader._loose_top; without it: the
+  conjunction's own search);
+- `all`: the three undone.
 
     python bench/plans.py bench/data/1M.db q_actor,q_member_of --paths 200
+    python bench/plans.py bench/data/1M.db q_words,facets_q --paths 200
 
 Prints per workload and variant the sum, p50, p99 and max of the searches' CPU (ms), and how many of the
 pages differ from the current plan's beyond hits tied on score at the last place.
@@ -37,15 +42,17 @@ from bench.steps import _workload_paths, served  # noqa: E402
 def undone(rule: str | None) -> Iterator[None]:
     from app.search.engine import reader
 
-    saved = (reader._rare_text, reader.CONJUNCTION_FETCH)
-    if rule in ("rare text", "both"):
+    saved = (reader._rare_text, reader.CONJUNCTION_FETCH, reader.LOOSE_MAX)
+    if rule in ("rare text", "all"):
         reader._rare_text = lambda *args: False  # type: ignore[assignment]
-    if rule in ("conjunction fetch", "both"):
+    if rule in ("conjunction fetch", "all"):
         reader.CONJUNCTION_FETCH = 1  # fetch = k: one chunk, as before
+    if rule in ("disjunction first", "all"):
+        reader.LOOSE_MAX = 0  # never: the conjunction's own search
     try:
         yield
     finally:
-        reader._rare_text, reader.CONJUNCTION_FETCH = saved  # type: ignore[assignment]
+        reader._rare_text, reader.CONJUNCTION_FETCH, reader.LOOSE_MAX = saved  # type: ignore[assignment]
 
 
 def capture(db: Path, workloads: list[str], paths: int) -> dict[str, list[tuple[str, Any, Any, Any, dict]]]:
@@ -91,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     from app.search.engine.reader import Reader
 
-    variants = (None, "rare text", "conjunction fetch", "both")
+    variants = (None, "rare text", "conjunction fetch", "disjunction first", "all")
     for name, searches in capture(args.db, args.workloads.split(","), args.paths).items():
         print(f"{name}: {len(searches)} searches (CPU ms: sum, p50, p99, max; pages differing)")
         pages: dict[str, list[Any]] = {}

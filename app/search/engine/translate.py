@@ -112,6 +112,29 @@ def text_query(searcher: tantivy.Searcher, query: Query) -> TQ:
     return TQ.boolean_query(parts)
 
 
+def loose_query(searcher: tantivy.Searcher, query: Query) -> TQ | None:
+    """Any word of the text, scored as the text scores it: one flat disjunction of every field query
+    of every positive clause (title boosted). For a document that matches the text (every clause) its
+    score is the text's score, the same BM25 terms summed; for others it is what their words give.
+    Tantivy finds the best of a flat disjunction about twice as fast as the best of a conjunction of
+    two common words, which it scores document by document (see Reader._loose_top). None where that
+    does not hold or does not pay: one clause, exclusions (they would need the conjunction anyway),
+    prefix terms (expansions)."""
+    if len(query.positive) < 2 or query.negative:
+        return None
+    parts: list[tuple[Occur, TQ]] = []
+    for clause in query.positive:
+        for term in clause:
+            if term.prefix:
+                return None
+            title = _field_query(searcher, s.TITLE, term)
+            body = _field_query(searcher, s.BODY, term)
+            if title is None or body is None:
+                return None
+            parts += [(Occur.Should, TQ.boost_query(title, s.TITLE_BOOST)), (Occur.Should, body)]
+    return TQ.boolean_query(parts)
+
+
 def text_matches_bound(searcher: tantivy.Searcher, query: Query) -> int:
     """An upper bound on the documents the text of `query` matches, from document frequencies (term
     dictionary lookups, microseconds): for each clause the sum over its terms and both text fields, the

@@ -324,3 +324,89 @@ def test_a_rare_text_is_intersected_with_broad_filters(world, monkeypatch):
     assert text_matches_bound(searcher, common) > RARE_TEXT_SHARE * searcher.num_docs
     with pytest.raises(AssertionError, match="not post-filtered"):
         world.reader.search(common, filters, sort="relevance", limit=3)
+
+
+LOOSE_TEXTS = [
+    "sanctions talks",
+    "talks sanctions summit",
+    "talks talks",  # a word twice: both clauses score it, under the disjunction too
+    "wheat OR lithium talks",
+    '"ceasefire talks" sanctions',  # a phrase clause (a term of the word pairs)
+    "election talks",
+]
+
+
+@pytest.mark.parametrize("text", LOOSE_TEXTS)
+def test_a_conjunctions_best_hits_taken_from_its_words_are_exact(world, text):
+    """Wherever the best hits of any of the words can tell, they give the conjunction's own best hits:
+    the same scores, the same documents but for ties at the cut."""
+    from app.search.engine.translate import loose_query
+
+    searcher, _ = world.reader.snapshot()
+    q = parse(text)
+    tq, loose = text_query(searcher, q), loose_query(searcher, q)
+    assert loose is not None
+    told = 0
+    for want in (1, 2, 6, 21, 60):
+        found = world.reader._loose_top(searcher, tq, loose, want)
+        if found is None:
+            continue
+        told += 1
+        full = searcher.search(tq, MAX_TOP, count=False).hits
+        assert [round(float(sc), 4) for sc, _ in found] == [round(float(sc), 4) for sc, _ in full[:want]]
+        if len(found) == want:
+            cut = float(full[want - 1][0])
+            above = [
+                i
+                for i, (sc, _) in zip(world.reader._ids(searcher, [a for _, a in found]), found, strict=True)
+                if sc > cut
+            ]
+            assert set(above) == set(
+                world.reader._ids(searcher, [a for sc, a in full[:want] if float(sc) > cut])
+            )
+    if text != "wheat OR lithium talks":  # common words: their best hits hold the conjunction's
+        assert told, text
+
+
+def test_the_words_cannot_tell_when_few_of_their_best_hits_match_them_all(world):
+    """A common word with a rare one: the best hits of either are the common word's; the check says so
+    (None) rather than return a short or wrong page."""
+    from app.search.engine.translate import loose_query
+
+    searcher, _ = world.reader.snapshot()
+    q = parse("talks lithium")
+    matches = world.reader.count(q)
+    assert 0 < matches < 60
+    found = world.reader._loose_top(searcher, text_query(searcher, q), loose_query(searcher, q), 21)
+    assert found is None or len(found) == min(21, matches)
+
+
+def test_the_planner_takes_a_few_best_hits_of_common_words_from_their_disjunction(world, monkeypatch):
+    from app.search.engine import reader as reader_module
+
+    calls: list[int] = []
+    plain = type(world.reader)._loose_top
+
+    def spy(self, searcher, text, loose, want):
+        calls.append(want)
+        return plain(self, searcher, text, loose, want)
+
+    expected = world.reader.search(parse("sanctions talks"), sort="relevance", limit=5).hits
+    monkeypatch.setattr(type(world.reader), "_loose_top", spy)
+    monkeypatch.setattr(reader_module, "LOOSE_MIN_SHARE", 0.0)  # this small corpus's words count as common
+    page = world.reader.search(parse("sanctions talks"), sort="relevance", limit=5)
+    assert calls == [6]
+    assert [round(h.score, 4) for h in page.hits] == [round(h.score, 4) for h in expected]
+    assert page.more
+    for q, filters, limit in (
+        ("sanctions", None, 5),  # one clause
+        ("sanctions -drone talks", None, 5),  # an exclusion
+        ("sanc* talks", None, 5),  # a prefix
+        ("sanctions talks", Filters(languages=["en"]), 5),  # filters
+        ("sanctions talks", None, reader_module.LOOSE_MAX),  # many hits
+    ):
+        world.reader.search(parse(q), filters, sort="relevance", limit=limit)
+        assert calls == [6], q
+    monkeypatch.setattr(reader_module, "LOOSE_MIN_SHARE", 1.01)
+    world.reader.search(parse("sanctions talks"), sort="relevance", limit=5)
+    assert calls == [6], "a clause matching less than the share is intersected"
