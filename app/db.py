@@ -475,6 +475,20 @@ class RawStatement:
         return [self.row(r) for r in conn.execute(self.sql, self.params(values)).fetchall()]
 
 
+async def fetch_raw(session: Any, make: Any, values: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The rows of a RawStatement (`make(dialect)` builds it, cached by the caller) on an inline SQLite
+    session's own connection and transaction, as dicts; None for any other session (the caller then
+    runs the Core statement with `fetch`). For the few statements of every search page: SQLAlchemy's
+    per-execution work (cache key, expanding IN, row objects) was most of their time."""
+    from .inline import InlineSession
+
+    if not isinstance(session, InlineSession):
+        return None
+    conn = session.sync_session.connection()
+    raw: RawStatement = make(conn.dialect)
+    return await session._call(raw.rows, conn.connection.driver_connection, values)
+
+
 async def fetch(session: Any, statement: Any, params: dict[str, Any] | None = None) -> Any:
     """Execute a column-only (Core) statement on the hot path, skipping the ORM layer.
 

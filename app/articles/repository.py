@@ -14,7 +14,7 @@ from sqlalchemy import BindParameter, bindparam, delete, desc, exists, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, aliased
 
-from ..db import RawStatement, fetch
+from ..db import RawStatement, fetch, fetch_raw
 from ..dialect import day_of, json_rows
 from ..dialect import insert as dialect_insert
 from ..models import (
@@ -205,8 +205,19 @@ async def match_is_common(session: AsyncSession, match: FullTextMatch) -> bool:
     return True if hits is None else await at_least(session, hits, COMMON_MATCHES)
 
 
+_MAX_ID = select(func.max(Article.id).label("top"))
+
+
+@functools.cache
+def _max_id_raw(dialect: Any) -> RawStatement:
+    return RawStatement.of(_MAX_ID, dialect)
+
+
 async def max_id(session: AsyncSession) -> int:
-    return int((await fetch(session, select(func.max(Article.id)))).scalar() or 0)
+    rows = await fetch_raw(session, _max_id_raw, {})
+    if rows is not None:
+        return int(rows[0]["top"] or 0)
+    return int((await fetch(session, _MAX_ID)).scalar() or 0)
 
 
 async def rows(session: AsyncSession, stmt: Any) -> list[dict[str, Any]]:
@@ -228,13 +239,33 @@ _TEXTS = select(Article.id, Article.title, Article.body).where(
 )
 
 
+@functools.lru_cache(maxsize=512)
+def _by_ids_raw(columns: str, n: int, dialect: Any) -> RawStatement:
+    """`columns` of the articles with n given ids (i0 … i{n-1}), compiled once per count."""
+    cols = {"summaries": _SUMMARIES, "body": _SUMMARIES_BODY, "texts": _TEXTS}[columns].selected_columns
+    return RawStatement.of(
+        select(*cols).where(Article.id.in_([bindparam(f"i{k}") for k in range(n)])), dialect
+    )
+
+
+async def _by_ids(session: AsyncSession, columns: str, wanted: Sequence[int]) -> list[dict[str, Any]]:
+    """Rows (dicts) of `columns` for these ids, in no particular order."""
+    ids = list(dict.fromkeys(wanted))
+    rows = await fetch_raw(
+        session, functools.partial(_by_ids_raw, columns, len(ids)), {f"i{k}": v for k, v in enumerate(ids)}
+    )
+    if rows is not None:
+        return rows
+    stmt = {"summaries": _SUMMARIES, "body": _SUMMARIES_BODY, "texts": _TEXTS}[columns]
+    return [dict(r) for r in (await fetch(session, stmt, {"ids": ids})).mappings()]
+
+
 async def summaries(session: AsyncSession, wanted: Sequence[int], body: bool = False) -> list[dict[str, Any]]:
     """The list rows of these articles, in the order given (ids that no longer exist are skipped); with
     `body`, each also carries its body under BODY_FOR_SNIPPET (for highlighting, in the same statement)."""
     if not wanted:
         return []
-    stmt = _SUMMARIES_BODY if body else _SUMMARIES
-    found = {r["id"]: dict(r) for r in (await fetch(session, stmt, {"ids": list(wanted)})).mappings()}
+    found = {r["id"]: r for r in await _by_ids(session, "body" if body else "summaries", wanted)}
     return [found[i] for i in wanted if i in found]
 
 
@@ -242,7 +273,7 @@ async def texts(session: AsyncSession, wanted: Sequence[int]) -> dict[int, tuple
     """(title, body) of these articles, for highlighting a page of hits."""
     if not wanted:
         return {}
-    return {i: (t, b) for i, t, b in (await fetch(session, _TEXTS, {"ids": list(wanted)})).all()}
+    return {r["id"]: (r["title"], r["body"]) for r in await _by_ids(session, "texts", wanted)}
 
 
 async def snippets(session: AsyncSession, match: FullTextMatch, ids: list[int]) -> dict[int, str]:
