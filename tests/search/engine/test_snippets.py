@@ -107,8 +107,17 @@ TRICKY = [
 @pytest.mark.parametrize(
     "q",
     [
-        "summit", "sanctions", "die OR lie", "ability possible", "general*", "petrole", "zelenskyy", "s*",
-        '"Bosnia and Herzegovina"', "tea", "a*",
+        "summit",
+        "sanctions",
+        "die OR lie",
+        "ability possible",
+        "general*",
+        "petrole",
+        "zelenskyy",
+        "s*",
+        '"Bosnia and Herzegovina"',
+        "tea",
+        "a*",
     ],  # fmt: skip
 )
 def test_candidate_scan_equals_tokenising_everything(q, world):
