@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.models import Article, Place
 from app.search.engine import MAX_TOP, Filters, member_spans
 from app.search.engine.reader import POSTFILTER_SHARE, RARE_TEXT_SHARE, _postfilterable, _selectivity
-from app.search.engine.translate import filter_query, text_matches_bound, text_query
+from app.search.engine.translate import filter_query, loose_query, text_matches_bound, text_query
 from app.search.query import parse
 
 # Each case: API query parameters; slugs and sources are resolved to ids for the engine.
@@ -340,8 +340,6 @@ LOOSE_TEXTS = [
 def test_a_conjunctions_best_hits_taken_from_its_words_are_exact(world, text):
     """Wherever the best hits of any of the words can tell, they give the conjunction's own best hits:
     the same scores, the same documents but for ties at the cut."""
-    from app.search.engine.translate import loose_query
-
     searcher, _ = world.reader.snapshot()
     q = parse(text)
     tq, loose = text_query(searcher, q), loose_query(searcher, q)
@@ -371,8 +369,6 @@ def test_a_conjunctions_best_hits_taken_from_its_words_are_exact(world, text):
 def test_the_words_cannot_tell_when_few_of_their_best_hits_match_them_all(world):
     """A common word with a rare one: the best hits of either are the common word's; the check says so
     (None) rather than return a short or wrong page."""
-    from app.search.engine.translate import loose_query
-
     searcher, _ = world.reader.snapshot()
     q = parse("talks lithium")
     matches = world.reader.count(q)
