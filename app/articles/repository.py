@@ -239,10 +239,14 @@ _TEXTS = select(Article.id, Article.title, Article.body).where(
 )
 
 
+_BY_IDS = {"summaries": _SUMMARIES, "body": _SUMMARIES_BODY, "texts": _TEXTS}
+
+
 @functools.lru_cache(maxsize=512)
 def _by_ids_raw(columns: str, n: int, dialect: Any) -> RawStatement:
-    """`columns` of the articles with n given ids (i0 … i{n-1}), compiled once per count."""
-    cols = {"summaries": _SUMMARIES, "body": _SUMMARIES_BODY, "texts": _TEXTS}[columns].selected_columns
+    """The columns of _BY_IDS[columns] for the articles with n given ids (i0 … i{n-1}), compiled once per
+    count."""
+    cols = _BY_IDS[columns].selected_columns
     return RawStatement.of(
         select(*cols).where(Article.id.in_([bindparam(f"i{k}") for k in range(n)])), dialect
     )
@@ -256,8 +260,7 @@ async def _by_ids(session: AsyncSession, columns: str, wanted: Sequence[int]) ->
     )
     if rows is not None:
         return rows
-    stmt = {"summaries": _SUMMARIES, "body": _SUMMARIES_BODY, "texts": _TEXTS}[columns]
-    return [dict(r) for r in (await fetch(session, stmt, {"ids": ids})).mappings()]
+    return [dict(r) for r in (await fetch(session, _BY_IDS[columns], {"ids": ids})).mappings()]
 
 
 async def summaries(session: AsyncSession, wanted: Sequence[int], body: bool = False) -> list[dict[str, Any]]:

@@ -83,12 +83,18 @@ def _field_query(searcher: tantivy.Searcher, field: str, term: Term) -> TQ | Non
     return TQ.phrase_query(sch, field, words)
 
 
-def _term_query(searcher: tantivy.Searcher, term: Term) -> TQ | None:
+def _field_clauses(searcher: tantivy.Searcher, term: Term) -> list[tuple[Occur, TQ]] | None:
+    """The term in the title (boosted) or the body: the clauses a disjunction of them takes."""
     title = _field_query(searcher, s.TITLE, term)
     body = _field_query(searcher, s.BODY, term)
     if title is None or body is None:
         return None
-    return TQ.boolean_query([(Occur.Should, TQ.boost_query(title, s.TITLE_BOOST)), (Occur.Should, body)])
+    return [(Occur.Should, TQ.boost_query(title, s.TITLE_BOOST)), (Occur.Should, body)]
+
+
+def _term_query(searcher: tantivy.Searcher, term: Term) -> TQ | None:
+    clauses = _field_clauses(searcher, term)
+    return TQ.boolean_query(clauses) if clauses is not None else None
 
 
 def text_query(searcher: tantivy.Searcher, query: Query) -> TQ:
@@ -125,13 +131,10 @@ def loose_query(searcher: tantivy.Searcher, query: Query) -> TQ | None:
     parts: list[tuple[Occur, TQ]] = []
     for clause in query.positive:
         for term in clause:
-            if term.prefix:
+            clauses = None if term.prefix else _field_clauses(searcher, term)
+            if clauses is None:
                 return None
-            title = _field_query(searcher, s.TITLE, term)
-            body = _field_query(searcher, s.BODY, term)
-            if title is None or body is None:
-                return None
-            parts += [(Occur.Should, TQ.boost_query(title, s.TITLE_BOOST)), (Occur.Should, body)]
+            parts += clauses
     return TQ.boolean_query(parts)
 
 
