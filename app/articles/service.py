@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import anyio
+import numpy as np
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -28,7 +29,7 @@ from ..changes import repository as changes_repo
 from ..dialect import with_deadlock_retry
 from ..errors import BadRequest, Unprocessable
 from ..geo import Area
-from ..ingestion.fingerprint import NEAR_DUPLICATE_DISTANCE, earlier_near, hamming
+from ..ingestion.fingerprint import NEAR_DUPLICATE_DISTANCE, earlier_near, to_unsigned64
 from ..ingestion.pipeline import ArticleInput, Prepared, prepare
 from ..inline import heavy
 from ..models import Article, to_utc_naive, utcnow
@@ -756,21 +757,38 @@ async def ingest_bulk(
 def _near_duplicates(session: Session, fresh: list[Prepared]) -> dict[int, int]:
     """index -> id of the oldest stored article within NEAR_DUPLICATE_DISTANCE bits of it, among the
     NEAR_DUPLICATE_BUCKET oldest holding each of its band values (all of them unless a value is that
-    common: see repository.NEAR_DUPLICATE_BUCKET)."""
+    common: see repository.NEAR_DUPLICATE_BUCKET) that are not near-duplicates themselves.
+
+    Each stored holder is compared with the batch's articles sharing its band value, in numpy: at 1M
+    articles a batch of 500 meets ~70k holders."""
     if not fresh:
         return {}
     bands = [{p.values[f"sh{b}"] for p in fresh} for b in range(4)]
-    # The batch's articles by (band, value): each stored candidate is compared only with those sharing
-    # one of its bands. Candidates come oldest first, so the first close one is the oldest.
-    sharing: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for p in fresh:
-        for b in range(4):
-            sharing.setdefault((b, p.values[f"sh{b}"]), []).append((p.index, p.values["simhash"]))
+    held = repository.near_duplicate_candidates(session, bands)  # (band, value, id, simhash), by id
+    if not len(held):
+        return {}
+    # The batch's (band, value) keys, sorted: each holder's key finds the run of articles sharing it.
+    keys = np.array([b << 16 | p.values[f"sh{b}"] for p in fresh for b in range(4)], dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    article = order // 4  # position in `fresh` of each sorted key
+    sims = np.array([to_unsigned64(p.values["simhash"]) for p in fresh], dtype=np.uint64)
+    held_keys = held[:, 0] << 16 | held[:, 1]
+    lo = np.searchsorted(keys, held_keys, "left")
+    runs = np.searchsorted(keys, held_keys, "right") - lo
+    # Every (holder, article) pair sharing a key: the holder's row repeated over its run.
+    row = np.repeat(np.arange(len(held)), runs)
+    within = np.arange(len(row)) - np.repeat(np.cumsum(runs) - runs, runs)
+    pos = article[np.repeat(lo, runs) + within]
+    close = np.bitwise_count(held[row, 3].view(np.uint64) ^ sims[pos]) <= NEAR_DUPLICATE_DISTANCE
+    pairs = sorted(zip(pos[close].tolist(), held[row[close], 2].tolist(), strict=True))
+    if not pairs:
+        return {}
+    copies = repository.duplicates_among(session, (cid for _, cid in pairs))
     found: dict[int, int] = {}
-    for cid, csim, b, value in repository.near_duplicate_candidates(session, bands):
-        for index, sim in sharing.get((b, value), ()):
-            if index not in found and hamming(csim, sim) <= NEAR_DUPLICATE_DISTANCE:
-                found[index] = cid
+    for i, cid in pairs:  # each article's holders in id order: the first original is the oldest
+        if cid not in copies:
+            found.setdefault(fresh[i].index, cid)
     return found
 
 

@@ -62,7 +62,7 @@ class Article(IdMixin, TimestampMixin, Base):
         Index("ix_articles_source_published_at_id", "source", "published_at", "id"),
         Index("ix_articles_language_published_at_id", "language", "published_at", "id"),
         Index("ix_articles_story_id_published_at_id", "story_id", "published_at", "id"),
-        *(Index(f"ix_articles_sh{b}_id", f"sh{b}", "id") for b in range(4)),
+        *(Index(f"ix_articles_sh{b}_id_simhash", f"sh{b}", "id", "simhash") for b in range(4)),
     )
 
 

@@ -60,17 +60,20 @@ def test_each_band_value_reads_only_the_oldest_articles_holding_it(db_url):
             sims = [0x1234 | (i + 1) << 16 | (i + 7) << 32 | (i + 3) << 48 for i in range(10)]
             ids = _store(session, sims, duplicate_of={1: 0})
             found = repository.near_duplicate_candidates(session, [{0x1234}, set(), set(), set()], cap=4)
-            # The four oldest are read; the duplicate among them is dropped: originals only, oldest first.
-            assert [row[0] for row in found] == [ids[0], ids[2], ids[3]]
-            assert all(row[2:] == (0, 0x1234) for row in found)
-            assert [row[1] for row in found] == [_signed(sims[i]) for i in (0, 2, 3)]
+            # The four oldest are read, in id order, as rows (band, value, id, simhash); the duplicate
+            # among them too: duplicates_among tells which.
+            assert found[:, 2].tolist() == ids[:4]
+            assert found[:, :2].tolist() == [[0, 0x1234]] * 4
+            assert found[:, 3].tolist() == [_signed(sims[i]) for i in range(4)]
+            assert repository.duplicates_among(session, ids[:4]) == {ids[1]}
             # Without a cap that small, every holder is read.
-            assert len(repository.near_duplicate_candidates(session, [{0x1234}, set(), set(), set()])) == 9
+            assert len(repository.near_duplicate_candidates(session, [{0x1234}, set(), set(), set()])) == 10
             # Several bands at once: an article holding two of the values is listed for each.
             both = repository.near_duplicate_candidates(
                 session, [{0x1234}, {_bands(sims[5])["sh1"]}, set(), set()], cap=100
             )
-            assert [(r[0], r[2]) for r in both if r[0] == ids[5]] == [(ids[5], 0), (ids[5], 1)]
+            assert [(r[2], r[0]) for r in both.tolist() if r[2] == ids[5]] == [(ids[5], 0), (ids[5], 1)]
+            assert both[:, 2].tolist() == sorted(both[:, 2].tolist())
             session.rollback()
     finally:
         engine.dispose()
@@ -96,6 +99,26 @@ def test_a_near_copy_is_found_through_any_of_its_bands(db_url):
             # are read is not found (here: three bits off in bands 0, 2 and 3).
             hidden = original ^ (1 << 0) ^ (1 << 33) ^ (1 << 50)
             assert _near_duplicates(session, [_Prepared(0, hidden)]) == {}  # type: ignore[list-item]
+            session.rollback()
+    finally:
+        engine.dispose()
+
+
+def test_the_oldest_close_original_is_found_not_a_close_duplicate(db_url):
+    engine = make_sync_engine(Settings(database_url=db_url, _env_file=None))  # type: ignore[call-arg]
+    try:
+        with Session(engine) as session:
+            base = 0x0F0F_1234_ABCD_5678
+            far = base ^ 0xFFFF_0000_0000_0000 ^ 0xFF  # shares band 1 and 2 only, 24 bits away
+            # Oldest first: a far original, a close article marked as a copy of it, two close originals
+            # (one and two bits away), and the batch article's own two-bit neighbour in band 0 only.
+            ids = _store(session, [far, base ^ 1, base ^ 2, base ^ 6], duplicate_of={1: 0})
+            found = _near_duplicates(  # type: ignore[arg-type]
+                session, [_Prepared(7, base), _Prepared(8, base ^ 0xF000_0000_0000_000F)]
+            )
+            # Article 7: the close copy (ids[1]) is passed over for the oldest close original. Article 8 is
+            # 8 bits from all of them: none.
+            assert found == {7: ids[2]}
             session.rollback()
     finally:
         engine.dispose()
