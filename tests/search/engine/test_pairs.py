@@ -52,3 +52,44 @@ def test_pairs_join_adjacent_analysed_tokens_and_longer_phrases_check_positions(
     assert s.word_pairs("") == ""
     three = _field_query(world.reader.searcher(), s.BODY, Term(words=("energy", "prices", "rose")))
     assert "PhraseQuery" in repr(three)
+
+
+def _texts() -> list[str]:
+    """Real text: the labelled stories' titles and bodies, and the raw HTML of the real pages (markup,
+    scripts, URLs, base64: long tokens, underscores, digits, entities)."""
+    import gzip
+    import json
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[2] / "data"
+    out = []
+    for line in (data / "stories" / "labelled.jsonl").read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        out += [rec["title"], rec["body"]]
+    for page in sorted((data / "pages").rglob("*.html.gz")):
+        html = gzip.decompress(page.read_bytes()).decode("utf-8", "replace")
+        out += [html, html.encode("ascii", "ignore").decode()]  # and its ASCII part: the fast path
+    return out
+
+
+EDGES = [
+    "",
+    "   ",
+    "U.S.-led talks_on 2024's Q3: 9.5% GDP; e-mail e_mail",
+    "x" * (s.MAX_TOKEN_LEN - 1) + " " + "y" * s.MAX_TOKEN_LEN + " " + "z" * (s.MAX_TOKEN_LEN + 1) + " end",
+    "Running runs RAN ran sanctioned SANCTIONS Sanctioning",
+    "Türkiye and Côte d'Ivoire",  # not ASCII: analyzed whole
+    "\tNew\nlines\r\nand tabs",
+]
+
+
+def test_tokens_are_the_analyzers_terms():
+    texts = [*EDGES, *_texts()]
+    ascii_texts = [t for t in texts if t.isascii() and t.strip()]
+    assert len(ascii_texts) > 100  # the cached path is what is compared
+    s._stems.clear()
+    for text in texts:
+        assert s.tokens(text) == s.analyzer().analyze(text), text[:200]
+    # Twice: the second pass reads the cache the first filled.
+    for text in texts:
+        assert s.tokens(text) == s.analyzer().analyze(text), text[:200]
