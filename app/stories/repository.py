@@ -191,14 +191,19 @@ def set_stories(session: Session, assignments: Sequence[tuple[int, int]]) -> Non
         session.connection().execute(_SET_STORY, [{"aid": a, "sid": s} for a, s in assignments])
 
 
-def sizes(session: Session, story_ids: Iterable[int]) -> dict[int, int]:
-    stmt = (
-        select(Article.story_id, func.count())
-        .where(Article.story_id.in_(list(story_ids)))
-        .group_by(Article.story_id)
-    )
-    # story_id IN (...) leaves out the articles without a story: no None key.
-    return cast("dict[int, int]", {sid: n for sid, n in session.execute(stmt)})
+_stories = Story.__table__.c
+_ARTICLE_COUNTS = select(_stories.id, _stories.article_count).where(
+    _stories.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def article_counts(session: Session, story_ids: Iterable[int]) -> dict[int, int]:
+    """Each story's article_count as the last refresh left it: its stored articles, since every change
+    of an article's story (assignment, merge, deletion) recounts the stories it touched. Read by primary
+    key: counting a story's articles reads its whole range of the story index (0.77 ms a call for the
+    1M corpus's snowballed stories, thousands of articles each)."""
+    rows = session.connection().execute(_ARTICLE_COUNTS, {"ids": list(story_ids)})
+    return {sid: n or 0 for sid, n in cast("Iterable[tuple[int, int | None]]", rows)}
 
 
 def merge(session: Session, losers: Sequence[int], winner: int) -> None:

@@ -160,6 +160,10 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
     # of actors a merge, 99 % of the change log's actor links ingesting into the 1M corpus).
     merged_by: dict[int, set[int]] = {}
     done: list[tuple[NewArticle, int]] = []  # this batch's articles and their stories, oldest first
+    # story -> its stored articles (not this batch's: they are stored without a story until the end), read
+    # once from stories.article_count and carried through this batch's merges; for the largest of the
+    # stories an article bridges, which survives the merge.
+    stored_size: dict[int, int] = {}
     by_actor: dict[int, list[int]] = {}  # actor -> positions in `done` of the articles that mention it
     stored = _Stored(session, arts)
     for art in sorted(arts, key=lambda a: (a.published_at, a.id)):
@@ -179,12 +183,20 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
                 if len(bridged) < 2:
                     story = next(iter(found))  # the best
                 else:
-                    size = repository.sizes(session, bridged)
+                    unknown = [s for s in bridged if s not in stored_size]
+                    if unknown:
+                        stored_size.update(repository.article_counts(session, unknown))
+                    size = {s: stored_size.get(s, 0) for s in bridged}
                     for _, s in done:
                         size[s] = size.get(s, 0) + 1
                     story = max(bridged, key=lambda s: (size.get(s, 0), -s))
                     losers = sorted(s for s in bridged if s != story)
                     repository.merge(session, losers, story)
+                    # The losers' stored articles are the winner's now.
+                    stored_size[story] = stored_size.get(story, 0) + sum(
+                        stored_size.get(s, 0) for s in losers
+                    )
+                    stored_size.update((s, 0) for s in losers)
                     stored.merged(losers, story)
                     done = [(a, story if s in losers else s) for a, s in done]
                     for loser in losers:

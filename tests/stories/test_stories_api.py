@@ -312,6 +312,49 @@ def _hourly(texts: list[tuple[str, str]], host: str, day: str) -> list[dict[str,
     ]
 
 
+def test_the_larger_story_survives_even_when_it_is_the_newer(client, write_headers):
+    """The survivor is the story with more articles, whatever their ids: here the smaller story is the
+    older one (its id would win a tie). The sizes of stored stories come from their article_count,
+    which every assignment, merge and deletion recounts."""
+    h = write_headers
+    cyber = _post(
+        client,
+        h,
+        11,
+        "Cyberattack hits Ukrainian banks",
+        "Ukraine hit by cyberattack: banking servers outage after hackers deployed ransomware, payments and Kyivstar telecom disrupted.",
+        "2026-06-01T08:00:00Z",
+    )
+    grain = [
+        _post(client, h, 12 + k, title, body, f"2026-06-01T{9 + k:02d}:00:00Z")
+        for k, (title, body) in enumerate(
+            [
+                (
+                    "Odesa grain corridor reopens",
+                    "Ukraine reopened the grain corridor from Odesa port as shipping insurance and convoy rules let wheat exports pass the Bosphorus.",
+                ),
+                (
+                    "Wheat convoy sails from Odesa",
+                    "Ukraine: wheat exports resume through the Odesa grain corridor; shipping insurance covers each convoy to the Bosphorus port.",
+                ),
+            ]
+        )
+    ]
+    older, larger = cyber["story_id"], grain[0]["story_id"]
+    assert grain[1]["story_id"] == larger and older < larger
+    bridge = _post(
+        client,
+        h,
+        20,
+        "Cyberattack disrupts Odesa grain corridor",
+        "Ukraine faces grain corridor disruption at Odesa port: shipping insurance, convoy, wheat exports and Bosphorus transit hit after a cyberattack on banking servers, an outage caused by hackers with ransomware, payments and Kyivstar telecom down.",
+        "2026-06-01T11:00:00Z",
+    )
+    assert bridge["story_id"] == larger
+    assert client.get(f"/v1/articles/{cyber['id']}").json()["story_id"] == larger
+    assert client.get(f"/v1/stories/{larger}").json()["article_count"] == 4
+
+
 @pytest.mark.parametrize("how", ["one batch", "one by one"])
 def test_chained_merges_redirect_in_one_hop_to_the_last_survivor(client, write_headers, how):
     """cyber merges into grain (2 > 1), then grain (4) into energy (5): both old ids lead to energy."""
