@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import logging
+import os
 import re
-import uuid
+import secrets
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,6 +23,25 @@ log = logging.getLogger("geonews.errors")
 
 REQUEST_ID_HEADER = b"x-request-id"
 _SANE_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:@/+=-]{1,128}$")
+
+# New request ids: this process's 16 random hex digits and a counter, 32 hex digits as a uuid4's hex.
+# Unique across workers and restarts for any practical purpose, without a uuid4's urandom call and
+# object (2.6 % of an article read by id). A forked child draws its own prefix.
+_rid_prefix = secrets.token_hex(8).encode()
+_rid_count = itertools.count(1)
+
+
+def _new_rid_prefix() -> None:
+    global _rid_prefix, _rid_count
+    _rid_prefix, _rid_count = secrets.token_hex(8).encode(), itertools.count(1)
+
+
+os.register_at_fork(after_in_child=_new_rid_prefix)
+
+
+def new_request_id() -> bytes:
+    return _rid_prefix + b"%016x" % next(_rid_count)
+
 
 BODY_METHODS = frozenset({b"POST", b"PUT", b"PATCH"})
 JSON_TYPES = ("application/json", "application/merge-patch+json")
@@ -55,7 +76,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         incoming = next((v for k, v in scope["headers"] if k == REQUEST_ID_HEADER), None)
-        rid = incoming if incoming and _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex.encode()
+        rid = incoming if incoming and _SANE_REQUEST_ID.match(incoming) else new_request_id()
         scope.setdefault("state", {})["request_id"] = rid.decode()
         started = False
 

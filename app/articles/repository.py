@@ -414,8 +414,10 @@ def _detail_for(dialect: Any) -> RawStatement:
 def detail_on(conn: Any, dialect: Any, article_id: int) -> dict[str, Any] | None:
     """`detail` on a raw pysqlite connection (Database.sqlite_read): the same statement, the same values."""
     st = _detail_for(dialect)
-    row = conn.execute(st.sql, st.params({"id": article_id})).fetchone()
-    return _with_children(st.row(row)) if row is not None else None
+    # fetchall: the statement runs to its end, so no read snapshot outlives the call (Database.sqlite_read
+    # keeps its connection).
+    rows = conn.execute(st.sql, st.params({"id": article_id})).fetchall()
+    return _with_children(st.row(rows[0])) if rows else None
 
 
 def _with_children(out: dict[str, Any]) -> dict[str, Any]:

@@ -112,3 +112,25 @@ def test_cors_credentials_need_named_origins(settings):
         assert r.headers["access-control-allow-credentials"] == "true"
         r = c.get("/v1/actors?limit=1", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in r.headers
+
+
+def test_new_request_ids_are_distinct_32_hex_digits_and_a_forked_child_draws_its_own():
+    import os
+    import re
+
+    from app.middleware import new_request_id
+
+    ids = [new_request_id() for _ in range(1000)]
+    assert len(set(ids)) == 1000
+    assert all(re.fullmatch(rb"[0-9a-f]{32}", i) for i in ids)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its first id, then out
+        os.write(write, new_request_id())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64)
+    os.close(read)
+    os.close(write)
+    assert re.fullmatch(rb"[0-9a-f]{32}", child)
+    assert child[:16] != new_request_id()[:16]  # another process, another prefix

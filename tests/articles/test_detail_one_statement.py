@@ -82,3 +82,32 @@ def test_detail_fast_path_steps_aside_when_reads_need_a_key(settings, read_heade
         article_id = c.get("/v1/articles", params={"limit": 1}, headers=read_headers).json()["items"][0]["id"]
         assert c.get(f"/v1/articles/{article_id}").status_code == 401
         assert c.get(f"/v1/articles/{article_id}", headers=read_headers).status_code == 200
+
+
+def test_reads_by_id_keep_one_connection_and_leave_no_snapshot(client, settings):
+    """On SQLite the event loop's reads by id and plain pages keep one connection checked out
+    (Database.sqlite_read), instead of a pool checkout and check-in each. None of them leaves a read
+    snapshot open on it: a writer's WAL checkpoint afterwards is never blocked."""
+    import sqlite3
+
+    db = client.app.state.db  # type: ignore[attr-defined]
+    if not db.is_sqlite:
+        return  # PostgreSQL reads through sessions
+    article_id = client.get("/v1/articles", params={"limit": 1}).json()["items"][0]["id"]
+    client.get(f"/v1/articles/{article_id}")
+    held = db._loop_raw
+    assert held is not None
+    for _ in range(5):
+        assert client.get(f"/v1/articles/{article_id}").status_code == 200
+        assert client.get("/v1/articles", params={"limit": 2, "source": "reuters.com"}).status_code == 200
+    assert client.get("/v1/articles/999999999").status_code == 404
+    assert db._loop_raw is held  # the same connection served them all
+    path = settings.database_url.removeprefix("sqlite:///")
+    writer = sqlite3.connect(path)
+    try:
+        writer.execute("UPDATE app_state SET value = value WHERE key = 'gazetteer'")
+        writer.commit()
+        busy, _, _ = writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        writer.close()
+    assert busy == 0
