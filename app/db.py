@@ -353,9 +353,11 @@ class Database:
 
     @contextlib.contextmanager
     def sqlite_read(self, deadline: bool = False) -> Iterator[Any]:
-        """A pooled pysqlite connection for one short, indexed read on the event loop's thread, without a
-        Session or an explicit transaction (a lone SELECT reads one snapshot by itself): a quarter of the
-        cost of a session for a single-row read. With `deadline`, its statements get the statement
+        """A pysqlite connection for one short, indexed read on the event loop's thread, without a Session
+        or an explicit transaction (a lone SELECT reads one snapshot by itself): a quarter of the cost of a
+        session for a single-row read. The caller reads its rows to the end inside the block: the
+        connection stays checked out for the next read, and an unfinished statement would hold its
+        snapshot (and the WAL) open. With `deadline`, its statements get the statement
         deadline (GEONEWS_DB_STATEMENT_TIMEOUT_MS, the progress handler) from now on; without, none
         applies: only for lookups by key."""
         assert self.sync_engine is not None
