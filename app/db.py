@@ -370,26 +370,25 @@ class Database:
             self._loop_raw = self.sync_engine.raw_connection()
         raw = self._loop_raw if mine else self.sync_engine.raw_connection()
         clock = raw.info.get("deadline")
-        if clock is not None and deadline:  # stopped again below (the pool's check-in for a pooled one)
+        if clock is not None and deadline:  # the pool's check-in stops it; for the kept one, see below
             clock[0] = time.monotonic() + self.settings.db_statement_timeout_ms / 1000
-        failed = False
-        if mine:
-            self._loop_raw_busy = True
+        if not mine:
+            try:
+                yield raw.driver_connection
+            finally:
+                raw.close()
+            return
+        self._loop_raw_busy = True
         try:
             yield raw.driver_connection
-        except BaseException:
-            failed = True
+        except BaseException:  # back to the pool, which resets it; the next read checks out another
+            self._loop_raw = None
+            raw.close()
             raise
         finally:
-            if not mine:
-                raw.close()
-            else:
-                self._loop_raw_busy = False
-                if clock is not None:
-                    clock[0] = NO_DEADLINE
-                if failed:  # back to the pool, which resets it; the next read checks out another
-                    self._loop_raw = None
-                    raw.close()
+            self._loop_raw_busy = False
+            if clock is not None:
+                clock[0] = NO_DEADLINE
 
     @contextlib.asynccontextmanager
     async def write_turn(self) -> AsyncIterator[None]:

@@ -16,7 +16,6 @@ import contextlib
 import logging
 import socket
 import struct
-import uuid
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
@@ -25,6 +24,7 @@ from . import sse
 from .config import get_settings
 from .errors import problem_body
 from .export import ABORT_KEY
+from .middleware import new_request_id
 from .responses import dumps
 
 log = logging.getLogger("geonews.server")
@@ -41,7 +41,7 @@ def _raw_problem(status: int, detail: str, extra_headers: bytes = b"") -> bytes:
             STATUS_LINE[status],
             b"content-type: application/problem+json\r\n",
             b"content-length: " + str(len(body)).encode() + b"\r\n",
-            b"x-request-id: " + uuid.uuid4().hex.encode() + b"\r\n",
+            b"x-request-id: " + new_request_id() + b"\r\n",
             extra_headers,
             b"connection: close\r\n\r\n",
             body,
@@ -60,7 +60,7 @@ async def _over_capacity(scope: Any, receive: Any, send: Any) -> None:
                 (b"content-length", str(len(body)).encode()),
                 (b"retry-after", b"1"),
                 (b"connection", b"close"),
-                (b"x-request-id", uuid.uuid4().hex.encode()),
+                (b"x-request-id", new_request_id()),
             ],
         }
     )

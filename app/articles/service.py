@@ -781,12 +781,13 @@ def _near_duplicates(session: Session, fresh: list[Prepared]) -> dict[int, int]:
     within = np.arange(len(row)) - np.repeat(np.cumsum(runs) - runs, runs)
     pos = article[np.repeat(lo, runs) + within]
     close = np.bitwise_count(held[row, 3].view(np.uint64) ^ sims[pos]) <= NEAR_DUPLICATE_DISTANCE
-    pairs = sorted(zip(pos[close].tolist(), held[row[close], 2].tolist(), strict=True))
+    # (article, holder) pairs within reach, in the holders' id order (`held` is ordered by id).
+    pairs = list(zip(pos[close].tolist(), held[row[close], 2].tolist(), strict=True))
     if not pairs:
         return {}
     copies = repository.duplicates_among(session, (cid for _, cid in pairs))
     found: dict[int, int] = {}
-    for i, cid in pairs:  # each article's holders in id order: the first original is the oldest
+    for i, cid in pairs:  # the first original an article meets is its oldest
         if cid not in copies:
             found.setdefault(fresh[i].index, cid)
     return found

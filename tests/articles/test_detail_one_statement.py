@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -92,7 +93,7 @@ def test_reads_by_id_keep_one_connection_and_leave_no_snapshot(client, settings)
 
     db = client.app.state.db  # type: ignore[attr-defined]
     if not db.is_sqlite:
-        return  # PostgreSQL reads through sessions
+        pytest.skip("SQLite only: PostgreSQL reads through sessions")
     article_id = client.get("/v1/articles", params={"limit": 1}).json()["items"][0]["id"]
     client.get(f"/v1/articles/{article_id}")
     held = db._loop_raw
