@@ -38,9 +38,9 @@ from . import layout
 from . import schema as s
 from .translate import (
     Filters,
-    any_of,
     combine,
     filter_query,
+    ids_query,
     loose_query,
     micros_range,
     text_matches_bound,
@@ -64,11 +64,14 @@ POSTFILTER_MAX_K = 2_000
 # _rare_text).
 RARE_TEXT_SHARE = 0.1
 CONJUNCTION_FETCH = 4  # a conjunction's text hits fetched per one checked first (see _post_filtered)
-# The best few hits of a conjunction whose every clause matches at least LOOSE_MIN_SHARE of the index are
-# taken from the best LOOSE_FETCH x want + 16 of any of its words (see _loose_top), for want <= LOOSE_MAX.
+# The best few hits of a conjunction whose every clause matches at least LOOSE_MIN_SHARE of the index, under
+# filters keeping at least POSTFILTER_SHARE of it, are taken from the best LOOSE_FETCH x want + 16 of any
+# of its words (twice as many a hit over the filters' share with filters; at most LOOSE_CANDIDATES_MAX;
+# see _loose_top), for want <= LOOSE_MAX.
 LOOSE_MIN_SHARE = 0.2
 LOOSE_MAX = 100
 LOOSE_FETCH = 2
+LOOSE_CANDIDATES_MAX = 1_000
 # Scores of one document summed in another order may differ in the last bits (f32): a margin for that.
 LOOSE_MARGIN = 1e-5
 HYBRID_MAX_K = 20_000
@@ -247,6 +250,19 @@ class Reader:
                     "Keyset cursors are for the date sorts; freeze a relevance ranking instead."
                 )
             if sort == "relevance":
+                # Filters on who is mentioned, sources, languages: a date window alone is cheaper to
+                # intersect (a conjunction of common words over a year at 1M: 15 ms, 36 ms from its words).
+                loose = (
+                    _loose(searcher, q, offset + limit + 1)
+                    if fq is None or _postfilterable(filters)
+                    else None
+                )
+                if loose is not None:
+                    share = 1.0 if fq is None else _selectivity(searcher, filters, bounds)
+                    found = self._loose_top(searcher, tq, loose, offset + limit + 1, share)
+                    if found is not None:
+                        total = _count(searcher, tq) if count else None
+                        return self._page(searcher, found, limit, offset, total)
                 share = _selectivity(searcher, filters, bounds) if _postfilterable(filters) else 0.0
                 if (
                     fq is not None
@@ -259,8 +275,7 @@ class Reader:
                     if found is not None:
                         total = _count(searcher, tq) if count else None
                         return self._page(searcher, found, limit, offset, total)
-                loose = _loose(searcher, q, offset + limit + 1) if fq is None else None
-                return self._relevance(searcher, tq, limit, offset, count, loose)
+                return self._relevance(searcher, tq, limit, offset, count)
             return self._hybrid(searcher, tq, limit, offset, count, now, bounds)
         if offset:
             raise EngineError("Date sorts page with `after`, not offsets.")
@@ -277,43 +292,50 @@ class Reader:
     def _ids(self, searcher: tantivy.Searcher, addrs: list[Any]) -> list[int]:
         return _ints(searcher, s.ID, addrs)
 
-    def _relevance(
-        self,
-        searcher: tantivy.Searcher,
-        tq: TQ,
-        limit: int,
-        offset: int,
-        count: bool,
-        loose: TQ | None = None,
-    ) -> Result:
+    def _relevance(self, searcher: tantivy.Searcher, tq: TQ, limit: int, offset: int, count: bool) -> Result:
         want = offset + limit + 1  # one more than asked tells whether another page follows
-        hits = self._loose_top(searcher, tq, loose, want) if loose is not None else None
-        if hits is None:
-            hits = searcher.search(tq, want, count=False).hits
+        hits = searcher.search(tq, want, count=False).hits
         return self._page(searcher, hits, limit, offset, _count(searcher, tq) if count else None)
 
-    def _loose_top(self, searcher: tantivy.Searcher, text: TQ, loose: TQ, want: int) -> list[Any] | None:
-        """The best `want` hits of a conjunction `text`, found among the best hits of `loose` (any of its
-        words, translate.loose_query), or None when those cannot tell (the caller searches the text).
+    def _loose_top(
+        self, searcher: tantivy.Searcher, tq: TQ, loose: TQ, want: int, share: float
+    ) -> list[Any] | None:
+        """The best `want` hits of `tq` (a conjunction of words, and any filters), found among the best
+        hits of `loose` (any of its words, translate.loose_query), or None when those cannot tell (the
+        caller plans the search another way).
 
         The m best of `loose` hold every document scoring above the m-th, and a document matching the
-        text scores the same under both. So when at least `want` candidates match the text, their best
-        `want` are the text's best `want`; the one thing left open, a candidate tied with the m-th
-        (whose equals outside may rank before it), is left to the plain search (LOOSE_MARGIN covers
+        text scores the same under both (filters score nothing). So when at least `want` candidates match
+        `tq`, their best `want` are its best `want`; the one thing left open, a candidate tied with the
+        m-th (whose equals outside may rank before it), is left to the other plans (LOOSE_MARGIN covers
         sums taken in another order). Tantivy scores a conjunction of two common words document by
-        document (`energy prices` at 1M: 42 ms for its best 21) but finds the best of their disjunction
-        in about half that (~18 ms, plus ~1 ms to score the m candidates under the text). For many hits
-        (400: 54 ms against 44) or a rare clause it does not pay: LOOSE_MAX and LOOSE_MIN_SHARE."""
-        m = LOOSE_FETCH * want + 16
-        candidates = searcher.search(loose, m, count=False).hits
-        if not candidates:
-            return []  # no document has any of the words
-        ids = self._ids(searcher, [a for _, a in candidates])
-        found = searcher.search(combine(text, any_of(s.ID, ids)), len(ids), count=False).hits
-        if len(candidates) < m:  # every document with any of the words was a candidate
-            return found[:want]
-        if len(found) >= want and float(found[want - 1][0]) > float(candidates[-1][0]) * (1 + LOOSE_MARGIN):
-            return found[:want]
+        document (`energy prices` at 1M: 42-46 ms for its best 21 or 400, also under a filter) but
+        prunes their disjunction (12-22 ms for its best 60 to 1,600); the candidates are checked against
+        `tq` in one search restricted to their ids. m is sized by `share`, the part of the index the
+        filters keep (an estimate); when too few candidates pass, once more by the part that did.
+        A filter keeping less than POSTFILTER_SHARE is cheaper to intersect."""
+        if share < POSTFILTER_SHARE:
+            return None
+        # A filter's share among the text's best hits is a guess (five-eyes under `ceasefire talks` at 1M:
+        # 0.54 guessed, 0.19 passed): twice the candidates a hit, rather than a second round.
+        per_hit = LOOSE_FETCH if share >= 1.0 else 2 * LOOSE_FETCH
+        m = min(LOOSE_CANDIDATES_MAX, int(per_hit * want / share) + 16)
+        for attempt in range(2):
+            candidates = searcher.search(loose, m, count=False).hits
+            if not candidates:
+                return []  # no document has any of the words
+            ids = self._ids(searcher, [a for _, a in candidates])
+            found = searcher.search(combine(tq, ids_query(ids)), len(ids), count=False).hits
+            if len(candidates) < m:  # every document with any of the words was a candidate
+                return found[:want]
+            if len(found) >= want and float(found[want - 1][0]) > float(candidates[-1][0]) * (
+                1 + LOOSE_MARGIN
+            ):
+                return found[:want]
+            if attempt or m >= LOOSE_CANDIDATES_MAX:
+                return None
+            passed = max(len(found), 1) / len(candidates)
+            m = min(LOOSE_CANDIDATES_MAX, int(LOOSE_FETCH * want / passed) + 16)
         return None
 
     def _page(
@@ -363,7 +385,7 @@ class Reader:
     def _passing(self, searcher: tantivy.Searcher, ids: list[int], fq: TQ) -> set[int]:
         """Which of these article ids pass the filters. The candidates lead the intersection (a union
         of their id postings), so the filters are only probed at those documents."""
-        check = combine(None, TQ.boolean_query([(Occur.Must, any_of(s.ID, ids)), (Occur.Must, fq)]))
+        check = combine(None, TQ.boolean_query([(Occur.Must, ids_query(ids)), (Occur.Must, fq)]))
         return set(self._ids(searcher, [a for _, a in searcher.search(check, len(ids), count=False).hits]))
 
     def _hybrid(
@@ -394,7 +416,7 @@ class Reader:
                 scored[i] = (float(score), int(p))
             missing = {i: p for p, i in newest if i not in scored}
             if missing:
-                only = TQ.term_set_query(s.schema(), s.ID, sorted(missing))
+                only = ids_query(list(missing))
                 res = searcher.search(combine(tq, only), len(missing), count=False)
                 for (score, _), i in zip(
                     res.hits, self._ids(searcher, [a for _, a in res.hits]), strict=True

@@ -29,6 +29,10 @@ from .repository import MemberSpan
 
 PREFIX_EXPANSIONS = 64
 UNION_MAX = 64
+# Article ids (one posting each) are looked up one by one up to this many: a term set of ids walks every
+# segment's term dictionary, 2.9 ms for 100 ids at 1M articles against 0.6 for their union, 28.8 against
+# 10.2 for 2,000; the two meet near 8,000.
+ID_UNION_MAX = 4_096
 
 
 @dataclass(frozen=True)
@@ -219,6 +223,18 @@ def any_of(field: str, values: Sequence[object]) -> TQ:
     if len(distinct) > UNION_MAX:
         return TQ.term_set_query(sch, field, distinct)
     terms = [TQ.term_query(sch, field, v, index_option="basic") for v in distinct]
+    return terms[0] if len(terms) == 1 else TQ.boolean_query([(Occur.Should, t) for t in terms])
+
+
+def ids_query(ids: Sequence[int]) -> TQ:
+    """The documents of these article ids (see ID_UNION_MAX)."""
+    sch = s.schema()
+    distinct = sorted(set(ids))
+    if not distinct:
+        return TQ.empty_query()
+    if len(distinct) > ID_UNION_MAX:
+        return TQ.term_set_query(sch, s.ID, distinct)
+    terms = [TQ.term_query(sch, s.ID, i, index_option="basic") for i in distinct]
     return terms[0] if len(terms) == 1 else TQ.boolean_query([(Occur.Should, t) for t in terms])
 
 

@@ -13,7 +13,14 @@ from sqlalchemy import func, select
 from app.models import Article, Place
 from app.search.engine import MAX_TOP, Filters, member_spans
 from app.search.engine.reader import POSTFILTER_SHARE, RARE_TEXT_SHARE, _postfilterable, _selectivity
-from app.search.engine.translate import filter_query, loose_query, text_matches_bound, text_query
+from app.search.engine.translate import (
+    combine,
+    filter_query,
+    ids_query,
+    loose_query,
+    text_matches_bound,
+    text_query,
+)
 from app.search.query import parse
 
 # Each case: API query parameters; slugs and sources are resolved to ids for the engine.
@@ -275,6 +282,11 @@ def test_a_conjunction_checks_more_of_its_best_hits_before_scoring_the_intersect
 
 
 def test_the_planner_marks_a_text_of_several_clauses_as_a_conjunction(world, monkeypatch):
+    """Where the words' disjunction is not used (here: their clauses are taken as rare), a conjunction
+    goes to the post-filter marked as one."""
+    from app.search.engine import reader as reader_module
+
+    monkeypatch.setattr(reader_module, "LOOSE_MIN_SHARE", 1.01)
     seen: list[bool] = []
     plain = type(world.reader)._post_filtered
 
@@ -336,6 +348,19 @@ LOOSE_TEXTS = [
 ]
 
 
+def assert_head(world: Any, searcher: Any, found: list[Any], full: list[Any], want: int) -> None:
+    """`found` is the head of the ranking `full`: the same scores, the same documents but for ties at the cut."""
+    assert [round(float(sc), 4) for sc, _ in found] == [round(float(sc), 4) for sc, _ in full[:want]]
+    if len(found) == want:
+        cut = float(full[want - 1][0])
+        above = [
+            i
+            for i, (sc, _) in zip(world.reader._ids(searcher, [a for _, a in found]), found, strict=True)
+            if sc > cut
+        ]
+        assert set(above) == set(world.reader._ids(searcher, [a for sc, a in full[:want] if float(sc) > cut]))
+
+
 @pytest.mark.parametrize("text", LOOSE_TEXTS)
 def test_a_conjunctions_best_hits_taken_from_its_words_are_exact(world, text):
     """Wherever the best hits of any of the words can tell, they give the conjunction's own best hits:
@@ -345,25 +370,89 @@ def test_a_conjunctions_best_hits_taken_from_its_words_are_exact(world, text):
     tq, loose = text_query(searcher, q), loose_query(searcher, q)
     assert loose is not None
     told = 0
+    full = searcher.search(tq, MAX_TOP, count=False).hits
     for want in (1, 2, 6, 21, 60):
-        found = world.reader._loose_top(searcher, tq, loose, want)
+        found = world.reader._loose_top(searcher, tq, loose, want, 1.0)
         if found is None:
             continue
         told += 1
-        full = searcher.search(tq, MAX_TOP, count=False).hits
-        assert [round(float(sc), 4) for sc, _ in found] == [round(float(sc), 4) for sc, _ in full[:want]]
-        if len(found) == want:
-            cut = float(full[want - 1][0])
-            above = [
-                i
-                for i, (sc, _) in zip(world.reader._ids(searcher, [a for _, a in found]), found, strict=True)
-                if sc > cut
-            ]
-            assert set(above) == set(
-                world.reader._ids(searcher, [a for sc, a in full[:want] if float(sc) > cut])
-            )
+        assert_head(world, searcher, found, full, want)
     if text != "wheat OR lithium talks":  # common words: their best hits hold the conjunction's
         assert told, text
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        {"actor": ["iran"]},
+        {"actor": ["russia", "united-states", "china"]},
+        {"member_of": "nato"},
+        {"language": ["en", "de"], "actor_kind": ["country"]},
+        {"source": ["TOP0", "TOP1"], "published_after": "2022-01-01T00:00:00"},
+    ],
+)
+@pytest.mark.parametrize("text", ["sanctions talks", '"ceasefire talks" sanctions', "election talks"])
+def test_a_filtered_conjunctions_best_hits_taken_from_its_words_are_exact(world, text, case):
+    """The same under filters: the candidates are checked against the text and the filters at once.
+    Whatever the filters' share is guessed to be (far too high sends it to a second, larger round sized
+    by the share that passed), the answer is the head of the filtered ranking or None, never a short or
+    wrong page."""
+    _, q, filters = resolve(world, {"q": text, **case})
+    searcher, bounds = world.reader.snapshot()
+    tq = combine(text_query(searcher, q), filter_query(filters, bounds))
+    loose = loose_query(searcher, q)
+    assert loose is not None
+    full = searcher.search(tq, MAX_TOP, count=False).hits
+    assert full, "the case must have matches"
+    told = 0
+    for want in (1, 6, 21):
+        for share in (1.0, 0.5, _selectivity(searcher, filters, bounds), 0.1):
+            found = world.reader._loose_top(searcher, tq, loose, want, share)
+            if found is None:
+                continue
+            told += 1
+            assert_head(world, searcher, found, full, want)
+    assert told, (text, case)
+
+
+def test_a_filter_rarer_than_guessed_takes_a_second_round(world, monkeypatch):
+    """One candidate in several passes a rare actor filter: the first round (sized by a share of 1)
+    falls short, the second is sized by the share that passed and finds the head of the ranking."""
+    _, q, filters = resolve(world, {"q": "sanctions talks", "actor": ["iran"]})
+    searcher, bounds = world.reader.snapshot()
+    tq = combine(text_query(searcher, q), filter_query(filters, bounds))
+    loose = loose_query(searcher, q)
+    sizes: list[int] = []
+    plain = type(searcher).search
+
+    class Spy:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(searcher, name)
+
+        def search(self, query: Any, n: int, **kw: Any) -> Any:
+            if query is loose:
+                sizes.append(n)
+            return plain(searcher, query, n, **kw)
+
+    want = 6
+    found = world.reader._loose_top(Spy(), tq, loose, want, 1.0)
+    assert len(sizes) == 2 and sizes[1] > sizes[0], sizes
+    assert found is not None
+    assert_head(world, searcher, found, searcher.search(tq, MAX_TOP, count=False).hits, want)
+
+
+def test_ids_query_finds_exactly_its_articles_as_a_union_or_a_term_set(world, monkeypatch):
+    from app.search.engine import translate
+
+    searcher, _ = world.reader.snapshot()
+    every = world.reader._ids(searcher, [a for _, a in searcher.search(combine(None, None), MAX_TOP).hits])
+    some = sorted(every)[::7] + [10**9]  # and an id that no document has
+    for union_max in (translate.ID_UNION_MAX, 3):  # a union of term queries; a term set
+        monkeypatch.setattr(translate, "ID_UNION_MAX", union_max)
+        hits = searcher.search(ids_query(some), len(some) + 5, count=False).hits
+        assert sorted(world.reader._ids(searcher, [a for _, a in hits])) == sorted(some[:-1])
+        assert searcher.search(ids_query([some[0]]), 5, count=False).hits
+    assert not searcher.search(ids_query([]), 5, count=False).hits
 
 
 def test_the_words_cannot_tell_when_few_of_their_best_hits_match_them_all(world):
@@ -373,7 +462,7 @@ def test_the_words_cannot_tell_when_few_of_their_best_hits_match_them_all(world)
     q = parse("talks lithium")
     matches = world.reader.count(q)
     assert 0 < matches < 60
-    found = world.reader._loose_top(searcher, text_query(searcher, q), loose_query(searcher, q), 21)
+    found = world.reader._loose_top(searcher, text_query(searcher, q), loose_query(searcher, q), 21, 1.0)
     assert found is None or len(found) == min(21, matches)
 
 
@@ -383,9 +472,9 @@ def test_the_planner_takes_a_few_best_hits_of_common_words_from_their_disjunctio
     calls: list[int] = []
     plain = type(world.reader)._loose_top
 
-    def spy(self, searcher, text, loose, want):
+    def spy(self, searcher, tq, loose, want, share):
         calls.append(want)
-        return plain(self, searcher, text, loose, want)
+        return plain(self, searcher, tq, loose, want, share)
 
     expected = world.reader.search(parse("sanctions talks"), sort="relevance", limit=5).hits
     monkeypatch.setattr(type(world.reader), "_loose_top", spy)
@@ -394,15 +483,23 @@ def test_the_planner_takes_a_few_best_hits_of_common_words_from_their_disjunctio
     assert calls == [6]
     assert [round(h.score, 4) for h in page.hits] == [round(h.score, 4) for h in expected]
     assert page.more
+    # Filters on who is mentioned, sources, languages: the candidates are checked against them too.
+    filtered = Filters(languages=["en"])
+    expected = world.reader.search(parse("sanctions talks"), filtered, sort="relevance", limit=MAX_TOP).hits
+    page = world.reader.search(parse("sanctions talks"), filtered, sort="relevance", limit=5)
+    assert calls == [6, 6]
+    assert [round(h.score, 4) for h in page.hits] == [round(h.score, 4) for h in expected[:5]]
+    calls.clear()
+    window = Filters(published_after=datetime(2022, 1, 1), published_before=datetime(2023, 1, 1))
     for q, filters, limit in (
         ("sanctions", None, 5),  # one clause
         ("sanctions -drone talks", None, 5),  # an exclusion
         ("sanc* talks", None, 5),  # a prefix
-        ("sanctions talks", Filters(languages=["en"]), 5),  # filters
+        ("sanctions talks", window, 5),  # a date window alone: intersected
         ("sanctions talks", None, reader_module.LOOSE_MAX),  # many hits
     ):
         world.reader.search(parse(q), filters, sort="relevance", limit=limit)
-        assert calls == [6], q
+        assert calls == [], q
     monkeypatch.setattr(reader_module, "LOOSE_MIN_SHARE", 1.01)
     world.reader.search(parse("sanctions talks"), sort="relevance", limit=5)
-    assert calls == [6], "a clause matching less than the share is intersected"
+    assert calls == [], "a clause matching less than the share is intersected"
