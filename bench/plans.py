@@ -8,9 +8,9 @@ the planner as it is and with one of its rules undone:
   than member_of (without it: its best hits are post-filtered);
 - `conjunction fetch`: a text of several clauses fetches CONJUNCTION_FETCH times k of its best hits for
   the post-filter (without it: k, then the whole intersection when too few pass);
-- `disjunction first`: the best few hits of a conjunction of common words, without filters, are taken
-  from the best hits of any of its words when those can tell (Reader._loose_top; without it: the
-  conjunction's own search);
+- `disjunction first`: the best few hits of a conjunction of common words, without filters or under
+  filters on who is mentioned, sources and languages, are taken from the best hits of any of its words
+  when those can tell (Reader._loose_top; without it: the conjunction's own search, or the post-filter);
 - `all`: the three undone.
 
     python bench/plans.py bench/data/1M.db q_actor,q_member_of --paths 200
