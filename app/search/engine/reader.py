@@ -250,20 +250,18 @@ class Reader:
                     "Keyset cursors are for the date sorts; freeze a relevance ranking instead."
                 )
             if sort == "relevance":
-                # Filters on who is mentioned, sources, languages: a date window alone is cheaper to
-                # intersect (a conjunction of common words over a year at 1M: 15 ms, 36 ms from its words).
-                loose = (
-                    _loose(searcher, q, offset + limit + 1)
-                    if fq is None or _postfilterable(filters)
-                    else None
-                )
+                postfilterable = _postfilterable(filters)
+                share = _selectivity(searcher, filters, bounds) if postfilterable else 0.0
+                # Without filters, or with filters on who is mentioned, sources, languages: a date window
+                # alone is cheaper to intersect (a conjunction of common words over a year at 1M: 15 ms,
+                # 36 ms from its words).
+                loose = _loose(searcher, q, offset + limit + 1) if fq is None or postfilterable else None
                 if loose is not None:
-                    share = 1.0 if fq is None else _selectivity(searcher, filters, bounds)
-                    found = self._loose_top(searcher, tq, loose, offset + limit + 1, share)
+                    filtered = None if fq is None else share
+                    found = self._loose_top(searcher, tq, loose, offset + limit + 1, filtered)
                     if found is not None:
                         total = _count(searcher, tq) if count else None
                         return self._page(searcher, found, limit, offset, total)
-                share = _selectivity(searcher, filters, bounds) if _postfilterable(filters) else 0.0
                 if (
                     fq is not None
                     and text is not None
@@ -298,11 +296,12 @@ class Reader:
         return self._page(searcher, hits, limit, offset, _count(searcher, tq) if count else None)
 
     def _loose_top(
-        self, searcher: tantivy.Searcher, tq: TQ, loose: TQ, want: int, share: float
+        self, searcher: tantivy.Searcher, tq: TQ, loose: TQ, want: int, share: float | None = None
     ) -> list[Any] | None:
         """The best `want` hits of `tq` (a conjunction of words, and any filters), found among the best
         hits of `loose` (any of its words, translate.loose_query), or None when those cannot tell (the
-        caller plans the search another way).
+        caller plans the search another way). `share`: the part of the index the filters keep (an
+        estimate), None without filters.
 
         The m best of `loose` hold every document scoring above the m-th, and a document matching the
         text scores the same under both (filters score nothing). So when at least `want` candidates match
@@ -311,15 +310,17 @@ class Reader:
         sums taken in another order). Tantivy scores a conjunction of two common words document by
         document (`energy prices` at 1M: 42-46 ms for its best 21 or 400, also under a filter) but
         prunes their disjunction (12-22 ms for its best 60 to 1,600); the candidates are checked against
-        `tq` in one search restricted to their ids. m is sized by `share`, the part of the index the
-        filters keep (an estimate); when too few candidates pass, once more by the part that did.
-        A filter keeping less than POSTFILTER_SHARE is cheaper to intersect."""
-        if share < POSTFILTER_SHARE:
+        `tq` in one search restricted to their ids. m is sized by `share`; when too few candidates pass,
+        once more by the part that did. A filter keeping less than POSTFILTER_SHARE is cheaper to
+        intersect."""
+        if share is None:
+            m = LOOSE_FETCH * want + 16
+        elif share < POSTFILTER_SHARE:
             return None
-        # A filter's share among the text's best hits is a guess (five-eyes under `ceasefire talks` at 1M:
-        # 0.54 guessed, 0.19 passed): twice the candidates a hit, rather than a second round.
-        per_hit = LOOSE_FETCH if share >= 1.0 else 2 * LOOSE_FETCH
-        m = min(LOOSE_CANDIDATES_MAX, int(per_hit * want / share) + 16)
+        else:
+            # A filter's share among the text's best hits is a guess (five-eyes under `ceasefire talks` at
+            # 1M: 0.54 guessed, 0.19 passed): twice the candidates a hit, rather than a second round.
+            m = min(LOOSE_CANDIDATES_MAX, int(2 * LOOSE_FETCH * want / share) + 16)
         for attempt in range(2):
             candidates = searcher.search(loose, m, count=False).hits
             if not candidates:
@@ -334,7 +335,7 @@ class Reader:
                 return found[:want]
             if attempt or m >= LOOSE_CANDIDATES_MAX:
                 return None
-            passed = max(len(found), 1) / len(candidates)
+            passed = max(len(found), 1) / len(candidates)  # measured on this text's best: no margin
             m = min(LOOSE_CANDIDATES_MAX, int(LOOSE_FETCH * want / passed) + 16)
         return None
 

@@ -372,7 +372,7 @@ def test_a_conjunctions_best_hits_taken_from_its_words_are_exact(world, text):
     told = 0
     full = searcher.search(tq, MAX_TOP, count=False).hits
     for want in (1, 2, 6, 21, 60):
-        found = world.reader._loose_top(searcher, tq, loose, want, 1.0)
+        found = world.reader._loose_top(searcher, tq, loose, want)
         if found is None:
             continue
         told += 1
@@ -462,7 +462,7 @@ def test_the_words_cannot_tell_when_few_of_their_best_hits_match_them_all(world)
     q = parse("talks lithium")
     matches = world.reader.count(q)
     assert 0 < matches < 60
-    found = world.reader._loose_top(searcher, text_query(searcher, q), loose_query(searcher, q), 21, 1.0)
+    found = world.reader._loose_top(searcher, text_query(searcher, q), loose_query(searcher, q), 21)
     assert found is None or len(found) == min(21, matches)
 
 
@@ -472,7 +472,7 @@ def test_the_planner_takes_a_few_best_hits_of_common_words_from_their_disjunctio
     calls: list[int] = []
     plain = type(world.reader)._loose_top
 
-    def spy(self, searcher, tq, loose, want, share):
+    def spy(self, searcher, tq, loose, want, share=None):
         calls.append(want)
         return plain(self, searcher, tq, loose, want, share)
 
