@@ -415,7 +415,7 @@ def test_a_filtered_conjunctions_best_hits_taken_from_its_words_are_exact(world,
     assert told, (text, case)
 
 
-def test_a_filter_rarer_than_guessed_takes_a_second_round(world, monkeypatch):
+def test_a_filter_rarer_than_guessed_takes_a_second_round(world):
     """One candidate in several passes a rare actor filter: the first round (sized by a share of 1)
     falls short, the second is sized by the share that passed and finds the head of the ranking."""
     _, q, filters = resolve(world, {"q": "sanctions talks", "actor": ["iran"]})
