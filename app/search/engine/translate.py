@@ -215,12 +215,14 @@ def _member_of(spans: Sequence[MemberSpan], bounds: tuple[int, int] | None) -> T
     return clauses[0][1] if len(clauses) == 1 else TQ.boolean_query(clauses)
 
 
-def any_of(field: str, values: Sequence[object]) -> TQ:
+def any_of(field: str, values: Sequence[object], union_max: int = UNION_MAX) -> TQ:
     """Posting lists merged lazily (a union that can skip) for a few values; a term set, which builds a
-    bitset of every posting up front, for many."""
+    bitset of every posting up front, for many (more than `union_max`)."""
     sch = s.schema()
     distinct = sorted(set(values))  # type: ignore[type-var]
-    if len(distinct) > UNION_MAX:
+    if not distinct:
+        return TQ.empty_query()
+    if len(distinct) > union_max:
         return TQ.term_set_query(sch, field, distinct)
     terms = [TQ.term_query(sch, field, v, index_option="basic") for v in distinct]
     return terms[0] if len(terms) == 1 else TQ.boolean_query([(Occur.Should, t) for t in terms])
@@ -228,14 +230,7 @@ def any_of(field: str, values: Sequence[object]) -> TQ:
 
 def ids_query(ids: Sequence[int]) -> TQ:
     """The documents of these article ids (see ID_UNION_MAX)."""
-    sch = s.schema()
-    distinct = sorted(set(ids))
-    if not distinct:
-        return TQ.empty_query()
-    if len(distinct) > ID_UNION_MAX:
-        return TQ.term_set_query(sch, s.ID, distinct)
-    terms = [TQ.term_query(sch, s.ID, i, index_option="basic") for i in distinct]
-    return terms[0] if len(terms) == 1 else TQ.boolean_query([(Occur.Should, t) for t in terms])
+    return any_of(s.ID, ids, ID_UNION_MAX)
 
 
 def filter_query(f: Filters, bounds: tuple[int, int] | None = None) -> TQ | None:
