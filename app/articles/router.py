@@ -18,11 +18,7 @@ from ..schemas import Iso3
 from ..search.index import SearchDep, consistency_of
 from . import idempotency, service
 from .dependencies import ArticleDep
-from .schemas import ArticleCreate, ArticleRead, ArticleSummary, ArticleUpdate, BulkReport
-
-# The facet names (repository.ARTICLE_FACETS) as a schema can state them: a comma list, blanks allowed.
-_FACET = "(source|actor|language|actor_kind)?"
-FACETS_PATTERN = rf"^ *{_FACET} *(, *{_FACET} *)*$"
+from .schemas import FACETS_PATTERN, ArticleCreate, ArticleRead, ArticleSummary, ArticleUpdate, BulkReport
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=ERROR_RESPONSES)
 

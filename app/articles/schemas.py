@@ -15,6 +15,11 @@ Lang = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
+# The facet names (repository.ARTICLE_FACETS) as a schema can state them: a comma list, blanks allowed.
+_FACET = "(source|actor|language|actor_kind)?"
+FACETS_PATTERN = rf"^ *{_FACET} *(, *{_FACET} *)*$"
+
+
 def _check_url(v: str) -> str:
     from urllib.parse import urlsplit
 
