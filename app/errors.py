@@ -177,9 +177,14 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [{"loc": _clean_loc(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()]
 
 
+def app_error_response(exc: AppError) -> JSON:
+    """The problem response of an AppError (the app's handler; app/articles/fastpath.py answers with it too)."""
+    return problem_response(exc.status, exc.detail, exc.errors, exc.headers, exc.extra)
+
+
 async def _app_error(_: Request, exc: Exception) -> JSON:
     assert isinstance(exc, AppError)
-    return problem_response(exc.status, exc.detail, exc.errors, exc.headers, exc.extra)
+    return app_error_response(exc)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSON:

@@ -12,7 +12,7 @@ all of them still apply), it answers when reads need no key:
 - `GET /v1/articles` that the search index answers, with `q`, `actor`, `member_of` or `facets` besides
   those (and any `sort`, `consistency`), on either engine: the route's own call, `service.list_articles`
   on a session, sent by `list_response`. A problem the service raises (a bad query, an unknown actor, a
-  search past its deadline) is answered as the app's handler answers it (`errors.problem_response`).
+  search past its deadline) is answered as the app's handler answers it (`errors.app_error_response`).
 
 Everything else goes on to the app, which answers as it always does: another parameter, a value the
 route would refuse or read differently (blank, repeated, too long, out of range, a number for a date),
@@ -36,7 +36,7 @@ from starlette.requests import Request
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..errors import AppError, problem_response
+from ..errors import AppError, app_error_response
 from ..pagination import MAX_LIMIT, PageParams, list_response
 from ..responses import dumps
 from ..schemas import is_numeric
@@ -252,8 +252,8 @@ class ArticleReadFastPath:
                     app.state.search,
                     consistency_of(request, found.consistency),
                 )
-        except AppError as exc:  # what the app's handler answers (errors._app_error), without a second run
-            response: Any = problem_response(exc.status, exc.detail, exc.errors, exc.headers, exc.extra)
+        except AppError as exc:  # what the app's handler answers, without a second run on the route
+            response: Any = app_error_response(exc)
         except Exception:  # a database fault: the route answers it (503 and Retry-After, the health check)
             return False
         else:
