@@ -89,7 +89,14 @@ async def list_format(
     """The list's output: `format=`, else the Accept header (NDJSON or CSV stream every match)."""
     if format is not None:
         return format
-    accept = request.headers.get("accept", "")
+    return format_of_accept(request.headers.get("accept", ""))
+
+
+def format_of_accept(accept: str, geo: bool = False) -> str:
+    """The list format an Accept header asks for when `format=` is absent (`geo`: GeoJSON too, for the
+    lists that have places). app/articles/fastpath.py answers only what this calls json."""
+    if geo and GEOJSON in accept:
+        return "geojson"
     if NDJSON in accept or "application/ndjson" in accept:
         return "ndjson"
     if "text/csv" in accept and "application/json" not in accept:
@@ -113,9 +120,9 @@ async def geo_list_format(
     ] = None,
 ) -> str:
     """`format=` of the lists that have places (articles, events): the list formats and GeoJSON."""
-    if format == "geojson" or (format is None and GEOJSON in request.headers.get("accept", "")):
-        return "geojson"
-    return await list_format(request, format)  # type: ignore[arg-type]
+    if format is not None:
+        return format
+    return format_of_accept(request.headers.get("accept", ""), geo=True)
 
 
 GeoFormat = Annotated[str, Depends(geo_list_format)]

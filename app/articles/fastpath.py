@@ -38,6 +38,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import AppError, app_error_response
 from ..pagination import MAX_LIMIT, PageParams, list_response
+from ..params import format_of_accept
 from ..responses import dumps
 from ..schemas import is_numeric
 from ..search.index import consistency_of
@@ -167,6 +168,13 @@ def search_list(query_string: bytes) -> SearchList | None:
     return SearchList(filters, sort, page, facets, consistency)
 
 
+def _accepts_json(scope: Scope) -> bool:
+    """Whether the request's Accept header leaves a list in JSON (else the route streams NDJSON, CSV or
+    GeoJSON: params.geo_list_format)."""
+    accept = next((v for k, v in scope["headers"] if k == b"accept"), b"")
+    return format_of_accept(accept.decode("latin-1"), geo=True) == "json"
+
+
 class ArticleReadFastPath:
     """The ASGI middleware (see the module's docstring); `reads_open`: reads need no key."""
 
@@ -178,7 +186,7 @@ class ArticleReadFastPath:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.reads_open and scope["type"] == "http" and scope["method"] == "GET":
             path = scope["path"]
-            if path == _LIST_PATH:
+            if path == _LIST_PATH and _accepts_json(scope):
                 query_string = scope.get("query_string", b"")
                 plain = plain_page(query_string) if scope["app"].state.db.is_sqlite else None
                 if plain is not None:

@@ -189,3 +189,24 @@ def test_the_fast_search_is_counted_under_the_list_route(client, corpus, admin_h
     assert client.get("/v1/articles", params={"q": "talks"}).status_code == 200
     metrics = client.get("/metrics", headers=admin_headers).text
     assert 'route="/v1/articles",status="200"' in metrics
+
+
+@pytest.mark.parametrize(
+    ("accept", "ctype"),
+    [
+        ("application/x-ndjson", "application/x-ndjson"),
+        ("text/csv", "text/csv"),
+        ("application/geo+json", "application/geo+json"),
+        ("application/json, text/csv", "application/json"),
+    ],
+)
+@pytest.mark.parametrize("query", [{"actor": "japan"}, {"q": "sanctions"}, {"source": "search1.example"}])
+def test_a_list_in_another_format_by_accept_is_the_routes(client, corpus, answered, accept, ctype, query):
+    """The Accept header chooses a streamed format when `format=` is absent (params.geo_list_format): the
+    fast paths answer only what it leaves in JSON."""
+    r = client.get("/v1/articles", params=query, headers={"Accept": accept})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith(ctype), r.headers["content-type"]
+    if ctype == "application/json":
+        assert r.json()["items"]
+    assert bool(answered) == (ctype == "application/json" and "source" not in query)
