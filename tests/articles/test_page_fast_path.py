@@ -27,17 +27,21 @@ def corpus(client, write_headers) -> list[dict[str, Any]]:
         }
         for i in range(36)
     ]
+    return stored(client, write_headers, items)
+
+
+def stored(client, write_headers, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`items`, posted in one bulk body, every one created."""
     r = client.post("/v1/articles/bulk", json=items, headers=write_headers)
     assert r.status_code == 200, r.text
     assert r.json()["created"] == len(items), r.text
     return items
 
 
-@pytest.fixture
-def answered(monkeypatch) -> list[bytes]:
-    """The query strings the fast path answered."""
+def answered_by(monkeypatch, handler: str) -> list[bytes]:
+    """The query strings that ArticleReadFastPath's `handler` (`_page`, `_search`) answered."""
     seen: list[bytes] = []
-    original = ArticleReadFastPath._page
+    original = getattr(ArticleReadFastPath, handler)
 
     async def spy(self, scope, *args):  # type: ignore[no-untyped-def]
         done = await original(self, scope, *args)
@@ -45,8 +49,14 @@ def answered(monkeypatch) -> list[bytes]:
             seen.append(scope["query_string"])
         return done
 
-    monkeypatch.setattr(ArticleReadFastPath, "_page", spy)
+    monkeypatch.setattr(ArticleReadFastPath, handler, spy)
     return seen
+
+
+@pytest.fixture
+def answered(monkeypatch) -> list[bytes]:
+    """The query strings the plain page's fast path answered."""
+    return answered_by(monkeypatch, "_page")
 
 
 def _both(client, query: list[tuple[str, str]]) -> tuple[Any, Any]:

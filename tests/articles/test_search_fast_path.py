@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from app.articles.fastpath import ArticleReadFastPath, search_list
-from tests.articles.test_page_fast_path import _both, _same
+from app.articles.fastpath import search_list
+from tests.articles.test_page_fast_path import _both, _same, answered_by, stored
 
 TEXTS = [
     "Japan and Australia agreed on new defence cooperation in Tokyo, with Canberra sending ships.",
@@ -34,26 +34,13 @@ def corpus(client, write_headers) -> list[dict[str, Any]]:
         }
         for i in range(24)
     ]
-    r = client.post("/v1/articles/bulk", json=items, headers=write_headers)
-    assert r.status_code == 200, r.text
-    assert r.json()["created"] == len(items), r.text
-    return items
+    return stored(client, write_headers, items)
 
 
 @pytest.fixture
 def answered(monkeypatch) -> list[bytes]:
     """The query strings the search fast path answered."""
-    seen: list[bytes] = []
-    original = ArticleReadFastPath._search
-
-    async def spy(self, scope, *args):  # type: ignore[no-untyped-def]
-        done = await original(self, scope, *args)
-        if done:
-            seen.append(scope["query_string"])
-        return done
-
-    monkeypatch.setattr(ArticleReadFastPath, "_search", spy)
-    return seen
+    return answered_by(monkeypatch, "_search")
 
 
 # Date orders: every page's bytes are the route's (the cursors are deterministic).
