@@ -153,7 +153,22 @@ def app(settings: Settings) -> Any:
 @pytest.fixture
 def client(app: Any) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as c:
+        index_ready(app)
         yield c
+
+
+def index_ready(app: Any, within: float = 60.0) -> None:
+    """Wait until the app's search index has been built (it starts empty and builds in the background).
+
+    Until then every search is answered by SQL, which is right for a client but makes a test's answer
+    depend on how fast the machine built the index: the same request would be ranked by SQL in one run
+    and by the index in another (CI once saw a search by `member_of` answered by SQL, and a ranked walk
+    whose later pages the index ordered)."""
+    index = getattr(app.state, "search", None)
+    deadline = time.monotonic() + within
+    while index is not None and not index.usable and index.state != "failed":
+        assert time.monotonic() < deadline, f"the search index is still {index.state} after {within} s"
+        time.sleep(0.01)
 
 
 def make_key(settings: Settings, scope: str, name: str = "test") -> str:
