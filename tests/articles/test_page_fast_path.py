@@ -67,14 +67,26 @@ def _both(client, query: list[tuple[str, str]]) -> tuple[Any, Any]:
     return fast, routed
 
 
-def _same(fast, routed) -> None:
+def _same(fast, routed, client=None) -> None:
+    """`client`: say in a failure what the app's search index was doing (which engine answers depends
+    on it)."""
     assert fast.status_code == routed.status_code, (fast.text, routed.text)
     assert fast.content == routed.content
     for header in ("content-type", "content-length", "x-answered-by", "etag"):
-        assert fast.headers.get(header) == routed.headers.get(header), header
+        assert fast.headers.get(header) == routed.headers.get(header), (header, index_state(client))
     link = routed.headers.get("link")
     assert fast.headers.get("link") == (
         link.replace("via=route&", "").replace("&via=route", "") if link else None
+    )
+
+
+def index_state(client) -> str | None:
+    index = getattr(client.app.state, "search", None) if client is not None else None
+    if index is None:
+        return None
+    return (
+        f"index {index.state}, usable {index.usable}, seq {index.seq}, applied {index.applied}, "
+        f"log {index.hub.position}, indexer {index.indexer is not None}"
     )
 
 

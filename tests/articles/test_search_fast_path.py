@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 from app.articles.fastpath import search_list
-from tests.articles.test_page_fast_path import _both, _same, answered_by, stored
+from tests.articles.test_page_fast_path import _both, _same, answered_by, index_state, stored
 
 TEXTS = [
     "Japan and Australia agreed on new defence cooperation in Tokyo, with Canberra sending ships.",
@@ -62,7 +62,7 @@ def test_every_page_of_a_search_by_date_is_the_routes(client, corpus, answered, 
     fast, routed = _both(client, query)
     pages = 0
     while True:
-        _same(fast, routed)
+        _same(fast, routed, client)
         assert fast.status_code == 200
         assert fast.json()["items"], fast.text
         pages += 1
@@ -90,7 +90,7 @@ def test_a_ranked_search_is_the_routes(client, corpus, answered, query):
     """The first page's bytes are the route's; later pages (whose cursors name a snapshot of the ranking,
     one for each client that pages) list the same articles."""
     fast, routed = _both(client, query)
-    _same(fast, routed)
+    _same(fast, routed, client)
     assert fast.status_code == 200 and fast.json()["items"]
     assert all("<mark>" in (item["snippet"] or "") for item in fast.json()["items"])
     items = {"fast": [], "routed": []}
@@ -103,7 +103,7 @@ def test_a_ranked_search_is_the_routes(client, corpus, answered, query):
             extra = [("via", "route")] if name == "routed" else []
             response = client.get("/v1/articles?" + urlencode([*query, *extra, ("cursor", cursor)]))
             assert response.status_code == 200, response.text
-    assert items["fast"] == items["routed"]
+    assert items["fast"] == items["routed"], index_state(client)
     assert len(items["fast"]) == len(set(items["fast"]))
     assert len(answered) >= 1
 
