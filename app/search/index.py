@@ -303,4 +303,19 @@ async def answers(session: Any, index: SearchIndex | None, consistency: str) -> 
         return True
     head = await changes_repo.head(session)
     await session.rollback()  # hold no read transaction while waiting
-    return await index.caught_up(head, index.settings.search_strong_wait_s)
+    wait = index.settings.search_strong_wait_s
+    if await index.caught_up(head, wait):
+        return True
+    if not index.usable:  # a rebuild switched it out meanwhile: /readyz says so
+        return False
+    # SQL answers, correctly but slower at scale: say why (an indexer that stalls is an operator's problem).
+    log.warning(
+        "search index: a strong read waited %.1f s and the index still shows change %d of %d (%s, %s); "
+        "SQL answers it",
+        wait,
+        index.seq,
+        head,
+        index.state,
+        "indexing here" if index.indexer is not None else "another process indexes",
+    )
+    return False

@@ -108,6 +108,32 @@ def test_strong_reads_see_the_callers_write_at_once(client, settings):
         assert timeline["items"][0]["count"] >= 1
 
 
+def test_a_strong_read_the_index_cannot_catch_up_with_is_answered_by_sql(settings, monkeypatch, caplog):
+    """An indexer that stalls (here: it stops following the log) costs a strong read its bounded wait,
+    then SQL answers it — with the caller's write — and the log says why."""
+    from app.search.index import SearchIndex
+
+    app = create_app(settings.model_copy(update={"search_strong_wait_s": 0.3}))
+    with TestClient(app) as c:
+        assert _ready(c)["index"]["state"] == "ready"
+        made = _post(c, write_headers(settings))
+        r = c.get("/v1/articles", params={"q": made["word"], "consistency": "strong"})
+        assert r.headers["x-answered-by"] == "index"  # the indexer follows
+
+        async def stalled(self):  # type: ignore[no-untyped-def]
+            return None
+
+        monkeypatch.setattr(SearchIndex, "_follow", stalled)
+        made = _post(c, write_headers(settings))
+        with caplog.at_level("WARNING", logger="geonews.search"):
+            r = c.get("/v1/articles", params={"q": made["word"], "consistency": "strong"})
+        assert r.status_code == 200 and r.headers["x-answered-by"] == "sql", r.text
+        assert [a["id"] for a in r.json()["items"]] == [made["id"]]
+        assert any("SQL answers it" in m for m in caplog.messages), caplog.messages
+        eventual = c.get("/v1/articles", params={"q": made["word"], "consistency": "eventual"})
+        assert eventual.headers["x-answered-by"] == "index" and eventual.json()["items"] == []
+
+
 def test_consistency_is_validated(client):
     r = client.get("/v1/articles", params={"q": "talks", "consistency": "sometimes"})
     assert r.status_code == 400
