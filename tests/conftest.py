@@ -161,9 +161,10 @@ def index_ready(app: Any, within: float = 60.0) -> None:
     """Wait until the app's search index has been built (it starts empty and builds in the background).
 
     Until then every search is answered by SQL, which is right for a client but makes a test's answer
-    depend on how fast the machine built the index: the same request would be ranked by SQL in one run
-    and by the index in another (CI once saw a search by `member_of` answered by SQL, and a ranked walk
-    whose later pages the index ordered)."""
+    depend on how fast the machine built the index: the same request could be answered by SQL in one
+    run and by the index in another, and a build that overlaps a test's first writes has the follower
+    index those articles again, which moves BM25's statistics until Tantivy merges the copies away (CI
+    once saw two walks of one ranked search order tied articles differently)."""
     index = getattr(app.state, "search", None)
     deadline = time.monotonic() + within
     while index is not None and not index.usable and index.state != "failed":

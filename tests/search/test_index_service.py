@@ -4,6 +4,7 @@ one PostgreSQL database, and a crashed server catching up from the change log.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -121,7 +122,7 @@ def test_a_strong_read_the_index_cannot_catch_up_with_is_answered_by_sql(setting
         assert r.headers["x-answered-by"] == "index"  # the indexer follows
 
         async def stalled(self):  # type: ignore[no-untyped-def]
-            return None
+            await asyncio.sleep(3600)  # until the app stops
 
         monkeypatch.setattr(SearchIndex, "_follow", stalled)
         made = _post(c, write_headers(settings))
