@@ -158,7 +158,8 @@ def client(app: Any) -> Iterator[TestClient]:
 
 
 def index_ready(app: Any, within: float = 60.0) -> None:
-    """Wait until the app's search index has been built (it starts empty and builds in the background).
+    """Wait until the app's search index is built and followed (/readyz's `ready`; it starts empty and
+    builds in the background), or has failed.
 
     Until then every search is answered by SQL, which is right for a client but makes a test's answer
     depend on how fast the machine built the index: the same request could be answered by SQL in one
@@ -167,7 +168,7 @@ def index_ready(app: Any, within: float = 60.0) -> None:
     once saw two walks of one ranked search order tied articles differently)."""
     index = getattr(app.state, "search", None)
     deadline = time.monotonic() + within
-    while index is not None and not index.usable and index.state != "failed":
+    while index is not None and index.state not in ("ready", "failed"):
         assert time.monotonic() < deadline, f"the search index is still {index.state} after {within} s"
         time.sleep(0.01)
 

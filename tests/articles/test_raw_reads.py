@@ -4,16 +4,9 @@ SQLAlchemy statements answer; elsewhere that path steps aside."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from app.articles import repository
-
-
-def _ready(client) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.time() + 60
-    while client.get("/readyz").json().get("index", {}).get("state") != "ready" and time.time() < deadline:
-        time.sleep(0.2)
 
 
 def _pages(client, params: dict[str, Any]) -> list[Any]:  # type: ignore[no-untyped-def]
@@ -43,7 +36,6 @@ def test_search_pages_read_raw_are_those_read_by_sqlalchemy(client, write_header
     ]
     r = client.post("/v1/articles/bulk", json=items, headers=write_headers)
     assert r.status_code == 200, r.text
-    _ready(client)
     used: list[int] = []
     real = repository.fetch_raw
 

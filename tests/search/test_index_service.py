@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import make_key, start_server, stop_server
+from tests.conftest import index_ready, make_key, start_server, stop_server
 
 
 def write_headers(settings: Settings) -> dict[str, str]:
@@ -64,7 +64,7 @@ def all_ids(client, params, engine="index"):
 
 
 def test_index_answers_and_agrees_with_sql(client, settings):
-    body = _ready(client)
+    body = client.get("/readyz").json()  # the `client` fixture waited for the index (tests/conftest.py)
     assert body["index"]["state"] == "ready" and body["index"]["lag"] >= 0
     made = [_post(client, write_headers(settings)) for _ in range(3)]
     r = client.get("/v1/articles", params={"q": "zanzibarite", "sort": "-published_at"})
@@ -96,7 +96,6 @@ def test_index_answers_and_agrees_with_sql(client, settings):
 
 
 def test_strong_reads_see_the_callers_write_at_once(client, settings):
-    _ready(client)
     for _ in range(5):
         made = _post(client, write_headers(settings))
         r = client.get("/v1/articles", params={"q": made["word"], "consistency": "strong"})
@@ -116,7 +115,8 @@ def test_a_strong_read_the_index_cannot_catch_up_with_is_answered_by_sql(setting
 
     app = create_app(settings.model_copy(update={"search_strong_wait_s": 0.3}))
     with TestClient(app) as c:
-        assert _ready(c)["index"]["state"] == "ready"
+        index_ready(app)
+        assert c.get("/readyz").json()["index"]["state"] == "ready"
         made = _post(c, write_headers(settings))
         r = c.get("/v1/articles", params={"q": made["word"], "consistency": "strong"})
         assert r.headers["x-answered-by"] == "index"  # the indexer follows
@@ -142,7 +142,6 @@ def test_consistency_is_validated(client):
 
 
 def test_metrics_report_the_index(client, settings):
-    _ready(client)
     _post(client, write_headers(settings))
     admin = {"Authorization": f"Bearer {make_key(settings, 'admin')}"}
     deadline = time.time() + 20
