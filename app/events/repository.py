@@ -169,6 +169,22 @@ async def exists_id(session: AsyncSession, event_id: int) -> bool:
     return bool((await session.execute(select(exists().where(Event.id == event_id)))).scalar())
 
 
+async def is_ancestor(session: AsyncSession, candidate: int, event_id: int, *, max_depth: int = 1000) -> bool:
+    """Whether `candidate` is `event_id` or one of its ancestors (walked one parent at a time).
+
+    Hierarchies are shallow (a summit, its sessions, their statements), so a query a hop costs less than a
+    recursive CTE's plan; `max_depth` bounds a walk through a cycle written before cycles were refused.
+    """
+    seen: set[int] = set()
+    current: int | None = event_id
+    while current is not None and current not in seen and len(seen) < max_depth:
+        if current == candidate:
+            return True
+        seen.add(current)
+        current = (await session.execute(select(Event.parent_id).where(Event.id == current))).scalar()
+    return False
+
+
 async def participants(session: AsyncSession, event_id: int) -> list[dict[str, Any]]:
     stmt = (
         select(EventParticipant.role, Actor.id, Actor.slug, Actor.name, Actor.kind)

@@ -61,7 +61,13 @@ class EventUpdate(Strict):
     location: Location | None = None
     participants: list[ParticipantIn] | None = Field(default=None, max_length=500)
     articles: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(default=None, max_length=1000)
-    parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    parent_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="The event this one is part of; null detaches it. Events form a tree: the event itself "
+        "or one below it is a 422.",
+    )
     status: Status | None = None
     attributes: JSONObject | None = None
 

@@ -196,8 +196,16 @@ async def update_event(session: AsyncSession, event_id: int, data: EventUpdate) 
         event.lon = loc.lon if loc else None
     if "parent_id" in changes:
         if data.parent_id == event_id:
-            raise Unprocessable("An event cannot be its own parent.")
+            raise Unprocessable(
+                "An event cannot be its own parent.",
+                errors=[{"loc": ["body", "parent_id"], "msg": "the event itself"}],
+            )
         await _check_refs(session, None, data.parent_id)
+        if data.parent_id is not None and await repository.is_ancestor(session, event_id, data.parent_id):
+            raise Unprocessable(
+                f"Event {data.parent_id} is below this event: making it the parent would close a cycle.",
+                errors=[{"loc": ["body", "parent_id"], "msg": "a descendant of the event"}],
+            )
         event.parent_id = data.parent_id
     if event.end_date and event.end_date < event.start_date:
         raise Unprocessable("end_date must not be before start_date.")

@@ -75,3 +75,25 @@ def test_external_id_unique_per_source(client, write_headers):
     assert (
         client.post("/v1/events", json={**body, "source": "other"}, headers=write_headers).status_code == 201
     )
+
+
+def test_the_event_hierarchy_stays_a_tree(client, write_headers):
+    summit = factories.event(client, write_headers, title="Summit")
+    session = factories.event(client, write_headers, title="Session", parent_id=summit["id"])
+    statement = factories.event(client, write_headers, title="Statement", parent_id=session["id"])
+
+    def reparent(event_id: int, parent_id: int | None) -> object:
+        return client.patch(f"/v1/events/{event_id}", json={"parent_id": parent_id}, headers=write_headers)
+
+    r = reparent(summit["id"], summit["id"])
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "parent_id"]
+    for below in (session["id"], statement["id"]):  # a child, then a grandchild
+        r = reparent(summit["id"], below)
+        assert r.status_code == 422, r.text
+        assert "cycle" in r.json()["detail"] and r.json()["errors"][0]["loc"] == ["body", "parent_id"]
+    assert client.get(f"/v1/events/{summit['id']}").json()["parent_id"] is None  # nothing was written
+    # Moving a branch elsewhere, and detaching it, stay allowed.
+    other = factories.event(client, write_headers, title="Other summit")
+    assert reparent(session["id"], other["id"]).json()["parent_id"] == other["id"]
+    assert reparent(summit["id"], statement["id"]).json()["parent_id"] == statement["id"]
+    assert reparent(summit["id"], None).json()["parent_id"] is None

@@ -24,12 +24,17 @@ DELIBERATE = [
     Deliberate(
         "unknown-reference",
         "ST202",
-        r"Unknown (actor|event type|proposition|relation type|article|event|speaker|type)\b|No actor with",
+        r"Unknown (actor|event type|proposition|relation type|article|event|parent event|speaker|type)\b"
+        r"|No actor with|articles that do not exist",
     ),
     Deliberate("nul-byte", "ST202", r"NUL (byte|character)"),
     Deliberate(
-        "order-of-dates", "ST202", r"must be (before|after)|valid_to must be after|`from` .* after `to`"
+        "order-of-dates",
+        "ST202",
+        r"must (not )?be (before|after)|valid_to must be after|`from` .* after `to`|minlat must not exceed",
     ),
+    Deliberate("event-tree", "ST202", r"cannot be its own parent|would close a cycle"),
+    Deliberate("sort-needs-query", "ST202", r"sort=\w+ needs a full-text query"),
     Deliberate("digit-slug", "ST202", r"slug cannot be all digits"),
     Deliberate("article-needs-title", "ST202", r"(title|published_at): required unless the body"),
     Deliberate("webhook-target", "ST202", r"cannot receive webhooks"),

@@ -72,3 +72,45 @@ def test_every_deliberate_failure_is_documented():
     doc = (ROOT / "docs" / "clients.md").read_text()
     for d in DELIBERATE:
         assert f"`{d.id}`" in doc, d.id
+
+
+# Copied from a CI run's output (2026-12-03): the event-tree rule was reported as an unknown failure.
+EVENT_TREE = """
+=================================== FAILURES ===================================
+__________________________ PATCH /v1/events/{event_id} __________________________
+1. Test Case ID: 4mCYmR
+
+- ST202 Schema-valid request rejected
+
+    Valid data should have been accepted
+
+    Expected: 2xx, 3xx, 401, 403, 404, 409, 429, 5xx
+
+[422] Unprocessable Content:
+
+    `{"type":"https://geonews.dev/problems/validation-error","title":"Unprocessable Entity","status":422,"detail":"An event cannot be its own parent."}`
+
+Reproduce with:
+
+    curl -X PATCH -d '{"parent_id": 1}' http://127.0.0.1:1/v1/events/1
+
+2. Test Case ID: 5nDZnS
+
+- ST202 Schema-valid request rejected
+
+[422] Unprocessable Content:
+
+    `{"status":422,"detail":"end_date must not be before start_date."}`
+
+Reproduce with:
+
+    curl -X PATCH -d '{"end_date": "2000-01-01"}' http://127.0.0.1:1/v1/events/1
+
+=================================== SUMMARY ====================================
+"""
+
+
+def test_the_event_tree_and_the_order_of_an_events_dates_are_deliberate():
+    counts, other = classify(EVENT_TREE)
+    assert other == []
+    assert counts == {"event-tree": 1, "order-of-dates": 1}
