@@ -254,6 +254,11 @@ def test_a_boolean_is_not_an_id_and_a_number_is_not_a_date(client, write_headers
         "https://user@news.example.com/a",
         "https://-bad-.example.com/a",
         "https://exa mple.com/a",
+        "https://news.example.com/a\tb",  # any space str.isspace() knows, in the path too
+        "https://news.example.com/a\u00a0b",
+        "https://news.example.com/a\u2028b",
+        "https://news.example.com/a\x01b",  # control characters and DEL
+        "https://news.example.com/a\x7fb",
         "https://localhost/a",
         "https://news..example.com/a",
         "https://news.example.com:99999/a",
