@@ -234,7 +234,7 @@ JSONObject = Annotated[dict[str, Any], BeforeValidator(_check_free_json)]
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 # What str.isspace() calls a space (re's \s is the same predicate), control characters, DEL: one regex
-# scan instead of a generator over each character (~30 µs an article's URL in a bulk body).
+# scan instead of a generator over each character (~10 µs less to validate an article of a bulk body).
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
