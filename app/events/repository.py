@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -167,6 +167,19 @@ async def get(session: AsyncSession, event_id: int) -> dict[str, Any] | None:
 
 async def exists_id(session: AsyncSession, event_id: int) -> bool:
     return bool((await session.execute(select(exists().where(Event.id == event_id)))).scalar())
+
+
+# Any constant: the advisory lock that serialises changes of the event tree on PostgreSQL.
+TREE_LOCK = 7_311_002
+
+
+async def lock_tree(session: AsyncSession) -> None:
+    """Serialise changes of parents until the transaction ends: two concurrent PATCHes (A under B, B
+    under A) would each see no cycle under READ COMMITTED and close one together. SQLite's writers are
+    serialised already (BEGIN IMMEDIATE); on PostgreSQL each statement after the lock sees the commits of
+    the transaction that held it."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": TREE_LOCK})
 
 
 async def is_ancestor(session: AsyncSession, candidate: int, event_id: int, *, max_depth: int = 1000) -> bool:

@@ -201,6 +201,8 @@ async def update_event(session: AsyncSession, event_id: int, data: EventUpdate) 
                 errors=[{"loc": ["body", "parent_id"], "msg": "the event itself"}],
             )
         await _check_refs(session, None, data.parent_id)
+        if data.parent_id is not None:
+            await repository.lock_tree(session)
         if data.parent_id is not None and await repository.is_ancestor(session, event_id, data.parent_id):
             raise Unprocessable(
                 f"Event {data.parent_id} is below this event: making it the parent would close a cycle.",

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
 from tests import factories
+from tests.conftest import make_key
 
 
 def test_event_crud_with_participants_articles_and_parent(client, write_headers):
@@ -97,3 +102,33 @@ def test_the_event_hierarchy_stays_a_tree(client, write_headers):
     assert reparent(session["id"], other["id"]).json()["parent_id"] == other["id"]
     assert reparent(summit["id"], statement["id"]).json()["parent_id"] == statement["id"]
     assert reparent(summit["id"], None).json()["parent_id"] is None
+
+
+def test_concurrent_reparenting_never_closes_a_cycle(server, settings):  # `server`: two worker processes
+    """PATCH A.parent_id=B and B.parent_id=A sent at once, for many pairs: each pair gets one 200 and one
+    422, and no pair ends up each other's parent (on PostgreSQL the check and the write of concurrent
+    tree changes are serialised; SQLite's writers are)."""
+    headers = {"Authorization": f"Bearer {make_key(settings, 'write')}"}
+    pairs = 24
+    with httpx.Client(base_url=server, headers=headers, timeout=60) as c:
+        ids = []
+        for i in range(2 * pairs):
+            r = c.post("/v1/events", json={"type": "040", "title": f"Race {i}", "start_date": "2024-10-17"})
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+    moves = []
+    for k in range(pairs):
+        a, b = ids[2 * k], ids[2 * k + 1]
+        moves += [(a, b), (b, a)]
+
+    def patch(move: tuple[int, int]) -> int:
+        with httpx.Client(base_url=server, headers=headers, timeout=60) as c:
+            return c.patch(f"/v1/events/{move[0]}", json={"parent_id": move[1]}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(patch, moves))
+    with httpx.Client(base_url=server, timeout=30) as c:
+        parent = {i: c.get(f"/v1/events/{i}").json()["parent_id"] for i in ids}
+    cycles = [(a, b) for a, b in moves[::2] if parent[a] == b and parent[b] == a]
+    assert cycles == []
+    assert sorted(statuses[0::2] + statuses[1::2]) == [200] * pairs + [422] * pairs, statuses
