@@ -28,7 +28,7 @@ def _check_dates(valid_from: date | None, valid_to: date | None) -> None:
 class RelationCreate(Strict):
     subject: ActorRef
     type: TypeName
-    object: ActorRef
+    object: Annotated[ActorRef, Field(description="An actor's id or slug, not the subject's (422).")]
     title: Annotated[str, StringConstraints(max_length=512)] | None = None
     valid_from: date | None = None
     valid_to: date | None = None

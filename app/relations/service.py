@@ -66,6 +66,11 @@ async def create_relation(session: AsyncSession, data: RelationCreate) -> dict[s
     subject_id, object_id = await body_actor_ids(
         session, [(["body", "subject"], data.subject), (["body", "object"], data.object)]
     )
+    if subject_id == object_id:
+        raise Unprocessable(
+            "A relation is between two different actors.",
+            errors=[{"loc": ["body", "object"], "msg": "the subject itself"}],
+        )
     await _check_articles(session, data.evidence)
     rel = Relation(
         subject_id=subject_id,

@@ -34,6 +34,7 @@ DELIBERATE = [
         r"must (not )?be (before|after)|valid_to must be after|`from` .* after `to`|minlat must not exceed",
     ),
     Deliberate("event-tree", "ST202", r"cannot be its own parent|would close a cycle"),
+    Deliberate("self-relation", "ST202", r"A relation is between two different actors"),
     Deliberate("sort-needs-query", "ST202", r"sort=\w+ needs a full-text query"),
     Deliberate("digit-slug", "ST202", r"slug cannot be all digits"),
     Deliberate("article-needs-title", "ST202", r"(title|published_at): required unless the body"),

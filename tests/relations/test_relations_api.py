@@ -60,6 +60,7 @@ def test_relation_crud_as_of_and_direction(client, write_headers):
 
 def test_relation_validation(client, write_headers):
     a = factories.actor(client, write_headers)
+    b = factories.actor(client, write_headers)
     r = client.post(
         "/v1/relations",
         json={"subject": a["slug"], "type": "member_of", "object": "nope-nope"},
@@ -71,7 +72,7 @@ def test_relation_validation(client, write_headers):
         json={
             "subject": a["slug"],
             "type": "member_of",
-            "object": a["slug"],
+            "object": b["slug"],
             "valid_from": "2020-01-01",
             "valid_to": "2019-01-01",
         },
@@ -83,9 +84,18 @@ def test_relation_validation(client, write_headers):
         json={
             "subject": a["slug"],
             "type": "member_of",
-            "object": a["slug"],
+            "object": b["slug"],
             "evidence": [{"article_id": 987654}],
         },
         headers=write_headers,
     )
-    assert r.status_code == 422
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "evidence"]
+    # An actor in a relation with itself (by slug and by id), and nothing is stored.
+    for obj in (a["slug"], a["id"]):
+        r = client.post(
+            "/v1/relations",
+            json={"subject": a["slug"], "type": "member_of", "object": obj},
+            headers=write_headers,
+        )
+        assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "object"], r.text
+    assert client.get("/v1/relations", params={"actor": a["slug"]}).json()["items"] == []
