@@ -203,11 +203,11 @@ async def update_event(session: AsyncSession, event_id: int, data: EventUpdate) 
         await _check_refs(session, None, data.parent_id)
         if data.parent_id is not None:
             await repository.lock_tree(session)
-        if data.parent_id is not None and await repository.is_ancestor(session, event_id, data.parent_id):
-            raise Unprocessable(
-                f"Event {data.parent_id} is below this event: making it the parent would close a cycle.",
-                errors=[{"loc": ["body", "parent_id"], "msg": "a descendant of the event"}],
-            )
+            if await repository.is_ancestor(session, event_id, data.parent_id):
+                raise Unprocessable(
+                    f"Event {data.parent_id} is below this event: making it the parent would close a cycle.",
+                    errors=[{"loc": ["body", "parent_id"], "msg": "a descendant of the event"}],
+                )
         event.parent_id = data.parent_id
     if event.end_date and event.end_date < event.start_date:
         raise Unprocessable("end_date must not be before start_date.")
