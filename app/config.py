@@ -91,6 +91,13 @@ class Settings(BaseSettings):
         description="Seconds a SQLite write may queue (in-worker lock plus BEGIN IMMEDIATE retries) "
         "before a 503 'busy'.",
     )
+    sqlite_write_cache_mb: int = Field(
+        default=64,
+        ge=0,
+        description="SQLite page cache of a connection while it stores a batch of articles (given back "
+        "after; `geonews ingest` keeps it for its whole run); other work keeps 2 MiB a connection. 0: no "
+        "change.",
+    )
     rate_limit_enabled: bool = Field(default=True, description="Apply the rate limits below.")
     rate_limit_default: str = Field(
         default="1200/minute", description="Budget per API key (else per client address) for any request."

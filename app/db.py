@@ -40,7 +40,7 @@ from sqlalchemy.util.concurrency import await_, in_greenlet
 
 from . import outbox  # noqa: F401  (registers the before_commit hook that writes recorded changes)
 from .config import Settings
-from .dialect import immediate_writes
+from .dialect import READ_CACHE_KIB, immediate_writes
 from .errors import BUSY, UNAVAILABLE, ServiceUnavailable
 from .inline import InlineSessionMaker
 from .tasks import answered_within, cancel_and_wait
@@ -60,7 +60,7 @@ def _maybe(fn: Callable[[float], float]) -> Callable[[float | None], float | Non
     return lambda x: None if x is None else fn(x)
 
 
-def _install_sqlite_pragmas(sync_engine: Engine, settings: Settings) -> None:
+def _install_sqlite_pragmas(sync_engine: Engine, settings: Settings, cache_mib: int = 0) -> None:
     busy_timeout_ms = settings.sqlite_busy_timeout_ms
     limit = settings.db_statement_timeout_ms / 1000
 
@@ -72,9 +72,10 @@ def _install_sqlite_pragmas(sync_engine: Engine, settings: Settings) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        # 2 MiB of page cache a connection and no mmap: the OS page cache holds the hot pages once for
-        # every process, and the server's resident memory stays small (mapped pages count as RSS).
-        cur.execute("PRAGMA cache_size=-2048")
+        # 2 MiB of page cache a connection (unless the engine is a writer's, `cache_mib`) and no mmap: the
+        # OS page cache holds the hot pages once for every process, and the server's resident memory stays
+        # small (mapped pages count as RSS).
+        cur.execute(f"PRAGMA cache_size=-{max(READ_CACHE_KIB, cache_mib * 1024)}")
         cur.execute("PRAGMA temp_store=MEMORY")
         try:  # the geographic filters' haversine (app/geo.py); SQLite < 3.35 or built without math
             cur.execute("SELECT sin(0.5), cos(0.5)")
@@ -200,7 +201,9 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
     return engine
 
 
-def make_sync_engine(settings: Settings) -> Engine:
+def make_sync_engine(settings: Settings, cache_mib: int = 0) -> Engine:
+    """The synchronous engine. `cache_mib`: SQLite page cache of each of its connections, for a process
+    that exists to write (`geonews ingest`), instead of a reader's 2 MiB."""
     url = settings.sync_url
     if url.startswith("sqlite"):
         engine = create_engine(
@@ -212,7 +215,7 @@ def make_sync_engine(settings: Settings) -> Engine:
             max_overflow=-1,
             json_deserializer=_json_loads,
         )
-        _install_sqlite_pragmas(engine, settings)
+        _install_sqlite_pragmas(engine, settings, cache_mib)
         return engine
     return create_engine(url, pool_pre_ping=True, json_deserializer=_json_loads)
 

@@ -26,7 +26,8 @@ from ..actors import repository as actors_repo
 from ..actors.gazetteer import current_gazetteer
 from ..actors.service import filter_id, filter_ids
 from ..changes import repository as changes_repo
-from ..dialect import with_deadlock_retry
+from ..config import get_settings
+from ..dialect import with_deadlock_retry, write_cache
 from ..errors import BadRequest, Unprocessable
 from ..geo import Area
 from ..ingestion.fingerprint import NEAR_DUPLICATE_DISTANCE, earlier_near, to_unsigned64
@@ -852,8 +853,18 @@ def _classify(
     return outcomes, fresh, updates
 
 
-def store(session: Session, batch: Sequence[Prepared], _depth: int = 0) -> list[Outcome]:
+# A batch of at least this many articles is stored with SQLite's larger page cache (dialect.write_cache).
+WRITE_CACHE_MIN_BATCH = 16
+
+
+def store(session: Session, batch: Sequence[Prepared]) -> list[Outcome]:
     """Store a batch in the current transaction; each article is created, updated or left unchanged."""
+    mib = get_settings().sqlite_write_cache_mb if len(batch) >= WRITE_CACHE_MIN_BATCH else 0
+    with write_cache(session, mib):
+        return _store(session, batch)
+
+
+def _store(session: Session, batch: Sequence[Prepared], _depth: int = 0) -> list[Outcome]:
     outcomes, fresh, updates = _classify(session, batch)
     stored_dupes = _near_duplicates(session, fresh)  # index -> id of a stored original
     batch_dupes = _batch_duplicates(fresh, stored_dupes)  # index -> index of an original in the batch
@@ -928,6 +939,6 @@ def store(session: Session, batch: Sequence[Prepared], _depth: int = 0) -> list[
     if rest:
         if _depth >= 3:
             raise OperationalError("ingestion could not settle concurrent writes", None, Exception("retry"))
-        for o in store(session, rest, _depth=_depth + 1):
+        for o in _store(session, rest, _depth=_depth + 1):
             outcomes[o.index] = o
     return [outcomes[p.index] for p in batch]
