@@ -18,7 +18,7 @@ touched (entity "story": created, updated, merged) through the outbox, in the sa
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -148,6 +148,25 @@ def match(
     return dict(sorted(((s, v) for s, v in scores.items() if v >= JOIN), key=lambda x: -x[1]))
 
 
+def _near(
+    art: NewArticle, done: list[tuple[NewArticle, int]], done_keys: list[tuple[datetime, int]]
+) -> list[tuple[NewArticle, int]]:
+    """The batch's articles given a story before `art` that can be among its candidates: published
+    within WINDOW before it (`done` is in date order, so they are its tail) and sharing an actor with it,
+    the newest CANDIDATES of them (match() keeps no more of them), newest first. Walked from the newest,
+    so a batch of a live feed, whose articles all share a window and an actor or two, costs at most
+    about CANDIDATES checks an article, not one for every earlier article of the batch."""
+    lo = bisect_left(done_keys, (art.published_at - WINDOW,))
+    out: list[tuple[NewArticle, int]] = []
+    for k in range(len(done) - 1, lo - 1, -1):
+        other = done[k]
+        if not other[0].actor_ids.isdisjoint(art.actor_ids):
+            out.append(other)
+            if len(out) == CANDIDATES:
+                break
+    return out
+
+
 def assign(session: Session, arts: Sequence[NewArticle]) -> None:
     """Give each new article a story (oldest first, so a batch clusters as a stream would), merging the
     stories an article bridges; then store the batch's assignments in one statement, recount the
@@ -164,7 +183,8 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
     # once from stories.article_count and carried through this batch's merges; for the largest of the
     # stories an article bridges, which survives the merge.
     stored_size: dict[int, int] = {}
-    by_actor: dict[int, list[int]] = {}  # actor -> positions in `done` of the articles that mention it
+    # (published_at, id) of `done`'s articles: ascending, as they are given stories oldest first.
+    done_keys: list[tuple[datetime, int]] = []
     stored = _Stored(session, arts)
     for art in sorted(arts, key=lambda a: (a.published_at, a.id)):
         story = None
@@ -172,9 +192,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
             in_batch = {a.id: s for a, s in done}
             story = in_batch.get(art.duplicate_of) or repository.story_of(session, art.duplicate_of)
         if story is None:
-            # Only the batch's articles sharing an actor can be candidates (match() checks the rest).
-            near = {k for a in art.actor_ids for k in by_actor.get(a, ())}
-            found = match(art, stored.of(art), [done[k] for k in sorted(near)]) if art.actor_ids else {}
+            found = match(art, stored.of(art), _near(art, done, done_keys)) if art.actor_ids else {}
             if not found:
                 story = repository.create(session, art.title, art.published_at)
                 created.add(story)
@@ -204,8 +222,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
                         merged_by[loser] = {*touched.get(loser, ()), *art.actor_ids}
                         touched.setdefault(story, set()).update(touched.pop(loser, ()))
                         created.discard(loser)
-        for a in art.actor_ids:
-            by_actor.setdefault(a, []).append(len(done))
+        done_keys.append((art.published_at, art.id))
         done.append((art, story))
         touched.setdefault(story, set()).update(art.actor_ids)
     repository.set_stories(session, [(a.id, s) for a, s in done])
