@@ -7,7 +7,18 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -95,7 +106,10 @@ _POOL = (
         _articles.published_at >= bindparam("since"),
         _articles.published_at <= bindparam("until"),
         _articles.story_id.is_not(None),
-        _mentions.actor_id.in_(bindparam("actors", expanding=True)),
+        # `+ 0`: the actors are a test on each mention, not a seek. SQLite otherwise sought the (article_id,
+        # actor_id) index once per actor of the batch for every article of the window (150 actors, 6,300
+        # articles of a 12-day window at 1M: 115 ms; reading each article's ~8 mentions instead: 38 ms).
+        (_mentions.actor_id + literal_column("0")).in_(bindparam("actors", expanding=True)),
     )
 )
 
