@@ -7,7 +7,7 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app.db import make_sync_engine
@@ -78,5 +78,37 @@ def test_a_dense_window_is_asked_per_article(client, write_headers, settings, mo
             assert _Stored(session, probes).pool is None
             monkeypatch.setattr(service, "POOL_PER_ARTICLE", 40)
             assert _Stored(session, probes).pool is not None
+    finally:
+        engine.dispose()
+
+
+def test_an_actor_found_common_is_not_counted_again(client, write_headers, settings, monkeypatch):
+    """Which actors are common is counted once per database for those found common (their mentions only
+    grow); the others are counted again, since they may become common. Both plans find the same rows."""
+    post_bulk(client, write_headers, labelled()[:40])
+    engine = make_sync_engine(settings)
+    try:
+        with Session(engine) as session:
+            counts = session.execute(
+                select(Mention.actor_id, func.count())
+                .group_by(Mention.actor_id)
+                .order_by(func.count().desc())
+            ).all()
+            assert counts[0][1] >= 3 and counts[-1][1] < 3, counts
+            monkeypatch.setattr(repository, "COMMON_MENTIONS", 3)
+            monkeypatch.setattr(repository, "_common", {})
+            sent: list[int] = []
+
+            @event.listens_for(engine, "before_cursor_execute")
+            def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+                if "count(" in statement.lower():
+                    sent.append(1)
+
+            every = [a for a, _ in counts]
+            common = {a for a, n in counts if n >= 3}
+            assert repository.common_actors(session, every) == common
+            assert len(sent) == len(every)
+            assert repository.common_actors(session, every) == common
+            assert len(sent) == 2 * len(every) - len(common)  # the common ones were not counted again
     finally:
         engine.dispose()
