@@ -124,11 +124,18 @@ class Sketch:
     def similarities(self, others: Sequence[bytes | None]) -> list[float]:
         """`similarity` with each of many packed sketches (as stored), in one pass of numpy: the same
         values, ~4x faster for the hundreds of candidates of an arriving article."""
+        return [float(x) for x in self.similarity_array(others)]
+
+    def similarity_array(self, others: Sequence[bytes | None]) -> np.ndarray:
+        """`similarities` as a float64 array."""
         n = len(others)
         if not n or not self.sorted:
-            return [0.0] * n
-        lengths = np.fromiter((len(b) // 4 if b else 0 for b in others), dtype=np.int64, count=n)
-        packed = b"".join((b or b"").ljust(4 * K, b"\0") for b in others)
+            return np.zeros(n)
+        blobs = [b or b"" for b in others]
+        lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=n) // 4
+        # Most sketches are full (K hashes): joined as they are; others padded to K.
+        full = bool((lengths == K).all())
+        packed = b"".join(blobs if full else (b.ljust(4 * K, b"\0") for b in blobs))
         theirs = np.frombuffer(packed, dtype=">u4").reshape(n, K).astype(np.int64)
         held = np.arange(K) < lengths[:, None]  # the padding is no hash
         mine = np.asarray(self.sorted, dtype=np.int64)
@@ -139,5 +146,4 @@ class Sketch:
         tau = np.minimum(their_top, self.top if self.top is not None else big)
         below = np.searchsorted(mine, tau, side="right") + ((theirs <= tau[:, None]) & held).sum(axis=1)
         union = np.where(tau == big, len(mine) + lengths, below) - common
-        out = np.where(lengths > 0, common / np.maximum(union, 1), 0.0)
-        return [float(x) for x in out]
+        return np.asarray(np.where(lengths > 0, common / np.maximum(union, 1), 0.0), dtype=np.float64)

@@ -22,8 +22,10 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
+import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -128,24 +130,43 @@ def match(
     stored: list[tuple[datetime, int, int, bytes | None]],
     earlier: Sequence[tuple[NewArticle, int]] = (),
 ) -> dict[int, float]:
-    """story id -> its score, for the stories scoring at least JOIN (best first). `stored`: the article's
-    stored candidates (_Stored.of); `earlier`: the articles of this batch already given a story (not
-    stored yet)."""
-    since, until = art.published_at - WINDOW, art.published_at + WINDOW
-    near = [
-        (other.published_at, other.id, story, other.story_sig)
-        for other, story in earlier
-        if other.actor_ids & art.actor_ids and since <= other.published_at <= until
-    ]
+    """story id -> its score, for the stories scoring at least JOIN (best first; ties in the order the
+    stories first appear among the candidates, newest first). `stored`: the article's stored candidates
+    (_Stored.of); `earlier`: the articles of this batch already given a story that share an actor with it
+    and were published within WINDOW of it (`_near`)."""
+    near = [(other.published_at, other.id, story, other.story_sig) for other, story in earlier]
     # The newest CANDIDATES of the stored ones and of this batch's together.
-    both = sorted([*stored, *near], key=lambda c: (c[0], c[1]), reverse=True)
-    others = [(story, sig) for _, aid, story, sig in both[:CANDIDATES] if aid != art.id]
-    similar = Sketch(unpack(art.story_sig)).similarities([sig for _, sig in others])
-    per_story: dict[int, list[float]] = {}
-    for (story, _), similarity in zip(others, similar, strict=True):
-        per_story.setdefault(story, []).append(similarity)
-    scores = {sid: score(sims) for sid, sims in per_story.items()}
-    return dict(sorted(((s, v) for s, v in scores.items() if v >= JOIN), key=lambda x: -x[1]))
+    both = sorted([*stored, *near], key=_BY_DATE, reverse=True)[:CANDIDATES]
+    others = [c for c in both if c[1] != art.id]
+    if not others:
+        return {}
+    similar = Sketch(unpack(art.story_sig)).similarity_array([c[3] for c in others])
+    return _scores(np.fromiter((c[2] for c in others), dtype=np.int64, count=len(others)), similar)
+
+
+_BY_DATE = itemgetter(0, 1)  # (published_at, id)
+
+
+def _scores(stories: np.ndarray, similar: np.ndarray) -> dict[int, float]:
+    """`score` of each story over its candidates' similarities, in numpy: story id -> the mean of its TOP
+    best, for those at least JOIN, best first and ties in the order the stories first appear in `stories`.
+    The same floats as `score` (each mean is summed from 0.0 best first, then divided), at a tenth of
+    the cost for the ~150 stories of an article's 200 candidates in a live feed."""
+    n = len(stories)
+    order = np.lexsort((-similar, stories))  # by story, then best first
+    by_story, values = stories[order], similar[order]
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(by_story[1:], by_story[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
+    kept = (np.arange(n) - starts[group]) < TOP
+    sums = np.bincount(group[kept], weights=values[kept], minlength=len(starts))
+    means = sums / np.minimum(np.diff(np.append(starts, n)), TOP)
+    first = np.minimum.reduceat(order, starts)  # where each story first appears
+    good = np.flatnonzero(means >= JOIN)
+    ranked = good[np.lexsort((first[good], -means[good]))]
+    return {int(by_story[starts[g]]): float(means[g]) for g in ranked}
 
 
 def _near(
