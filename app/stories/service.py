@@ -150,8 +150,8 @@ _BY_DATE = itemgetter(0, 1)  # (published_at, id)
 def _scores(stories: np.ndarray, similar: np.ndarray) -> dict[int, float]:
     """`score` of each story over its candidates' similarities, in numpy: story id -> the mean of its TOP
     best, for those at least JOIN, best first and ties in the order the stories first appear in `stories`.
-    The same floats as `score` (each mean is summed from 0.0 best first, then divided), at a tenth of
-    the cost for the ~150 stories of an article's 200 candidates in a live feed."""
+    The same floats as `score` (each mean is summed from 0.0 best first, then divided), in a few numpy
+    calls instead of a sorted() for each of the ~150 stories of an article's candidates in a live feed."""
     n = len(stories)
     order = np.lexsort((-similar, stories))  # by story, then best first
     by_story, values = stories[order], similar[order]
