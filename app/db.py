@@ -40,7 +40,7 @@ from sqlalchemy.util.concurrency import await_, in_greenlet
 
 from . import outbox  # noqa: F401  (registers the before_commit hook that writes recorded changes)
 from .config import Settings
-from .dialect import READ_CACHE_KIB, immediate_writes
+from .dialect import READ_CACHE_KIB, WRITE_CACHE_MIB, immediate_writes
 from .errors import BUSY, UNAVAILABLE, ServiceUnavailable
 from .inline import InlineSessionMaker
 from .tasks import answered_within, cancel_and_wait
@@ -77,6 +77,7 @@ def _install_sqlite_pragmas(sync_engine: Engine, settings: Settings, cache_mib: 
         # small (mapped pages count as RSS).
         cur.execute(f"PRAGMA cache_size=-{max(READ_CACHE_KIB, cache_mib * 1024)}")
         cur.execute("PRAGMA temp_store=MEMORY")
+        record.info[WRITE_CACHE_MIB] = settings.sqlite_write_cache_mb  # what dialect.write_cache raises it to
         try:  # the geographic filters' haversine (app/geo.py); SQLite < 3.35 or built without math
             cur.execute("SELECT sin(0.5), cos(0.5)")
         except Exception:  # noqa: BLE001 - any driver's "no such function"

@@ -48,6 +48,8 @@ Bind = TypeVar("Bind")
 # Page cache of a SQLite connection (KiB, app.db sets it on connect): small, so that the readers' memory
 # stays small; `write_cache` raises it while a batch of articles is stored.
 READ_CACHE_KIB = 2048
+# Where app.db keeps, on each SQLite connection's info, the cache `write_cache` raises it to (MiB).
+WRITE_CACHE_MIB = "write_cache_mib"
 
 
 def insert(table: Table, dialect_name: str) -> postgresql.Insert | sqlite.Insert:
@@ -83,9 +85,10 @@ def immediate_writes(bind: Bind) -> Bind:
 
 
 @contextlib.contextmanager
-def write_cache(session: Any, mib: int) -> Iterator[None]:
-    """At least `mib` MiB of SQLite page cache while `session`'s connection stores a batch; the
-    connection's own size again after.
+def write_cache(session: Any) -> Iterator[None]:
+    """At least the engine's GEONEWS_SQLITE_WRITE_CACHE_MB of SQLite page cache while `session`'s
+    connection stores a batch (app.db puts the size on the connection's info); the connection's own size
+    again after.
 
     A batch of articles inserts into a dozen indexes of `articles` (four of them on random simhash bands),
     into `mentions`, FTS5 and the change log, and with a reader's READ_CACHE_KIB those pages were read
@@ -94,7 +97,8 @@ def write_cache(session: Any, mib: int) -> Iterator[None]:
     app.db.make_sync_engine's `cache_mib`). Given back after, so that a pooled connection of the server
     does not keep the memory (SQLite frees the pages past the new size). Nothing on PostgreSQL."""
     conn = session.connection()
-    if mib <= 0 or conn.dialect.name != "sqlite":
+    mib = int(conn.info.get(WRITE_CACHE_MIB, 0)) if conn.dialect.name == "sqlite" else 0
+    if mib <= 0:
         yield
         return
     raw = conn.connection.dbapi_connection  # pysqlite, or SQLAlchemy's aiosqlite adapter (in its greenlet)

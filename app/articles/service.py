@@ -26,7 +26,6 @@ from ..actors import repository as actors_repo
 from ..actors.gazetteer import current_gazetteer
 from ..actors.service import filter_id, filter_ids
 from ..changes import repository as changes_repo
-from ..config import get_settings
 from ..dialect import with_deadlock_retry, write_cache
 from ..errors import BadRequest, Unprocessable
 from ..geo import Area
@@ -859,8 +858,7 @@ WRITE_CACHE_MIN_BATCH = 16
 
 def store(session: Session, batch: Sequence[Prepared]) -> list[Outcome]:
     """Store a batch in the current transaction; each article is created, updated or left unchanged."""
-    mib = get_settings().sqlite_write_cache_mb if len(batch) >= WRITE_CACHE_MIN_BATCH else 0
-    with write_cache(session, mib):
+    with write_cache(session) if len(batch) >= WRITE_CACHE_MIN_BATCH else nullcontext():
         return _store(session, batch)
 
 

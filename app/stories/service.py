@@ -61,11 +61,6 @@ class NewArticle:
     duplicate_of: int | None = None
 
 
-def score(similarities: list[float]) -> float:
-    best = sorted(similarities, reverse=True)[:TOP]
-    return sum(best) / len(best)
-
-
 class _Stored:
     """The stored candidates of a batch's articles: each article's CANDIDATES newest assigned articles
     published within WINDOW of it that mention one of its actors, newest first, as (published_at, id,
@@ -148,10 +143,11 @@ _BY_DATE = itemgetter(0, 1)  # (published_at, id)
 
 
 def _scores(stories: np.ndarray, similar: np.ndarray) -> dict[int, float]:
-    """`score` of each story over its candidates' similarities, in numpy: story id -> the mean of its TOP
+    """Each story's score over its candidates' similarities, in numpy: story id -> the mean of its TOP
     best, for those at least JOIN, best first and ties in the order the stories first appear in `stories`.
-    The same floats as `score` (each mean is summed from 0.0 best first, then divided), in a few numpy
-    calls instead of a sorted() for each of the ~150 stories of an article's candidates in a live feed."""
+    The same floats as that mean taken in Python (each is summed from 0.0 best first, then divided), in a
+    few numpy calls instead of a sorted() for each of the ~150 stories of an article's candidates in a
+    live feed."""
     n = len(stories)
     order = np.lexsort((-similar, stories))  # by story, then best first
     by_story, values = stories[order], similar[order]
@@ -169,15 +165,13 @@ def _scores(stories: np.ndarray, similar: np.ndarray) -> dict[int, float]:
     return {int(by_story[starts[g]]): float(means[g]) for g in ranked}
 
 
-def _near(
-    art: NewArticle, done: list[tuple[NewArticle, int]], done_keys: list[tuple[datetime, int]]
-) -> list[tuple[NewArticle, int]]:
+def _near(art: NewArticle, done: list[tuple[NewArticle, int]]) -> list[tuple[NewArticle, int]]:
     """The batch's articles given a story before `art` that can be among its candidates: published
     within WINDOW before it (`done` is in date order, so they are its tail) and sharing an actor with it,
     the newest CANDIDATES of them (match() keeps no more of them), newest first. Walked from the newest,
     so a batch of a live feed, whose articles all share a window and an actor or two, costs at most
     about CANDIDATES checks an article, not one for every earlier article of the batch."""
-    lo = bisect_left(done_keys, (art.published_at - WINDOW,))
+    lo = bisect_left(done, art.published_at - WINDOW, key=lambda d: d[0].published_at)
     out: list[tuple[NewArticle, int]] = []
     for k in range(len(done) - 1, lo - 1, -1):
         other = done[k]
@@ -204,8 +198,6 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
     # once from stories.article_count and carried through this batch's merges; for the largest of the
     # stories an article bridges, which survives the merge.
     stored_size: dict[int, int] = {}
-    # (published_at, id) of `done`'s articles: ascending, as they are given stories oldest first.
-    done_keys: list[tuple[datetime, int]] = []
     stored = _Stored(session, arts)
     for art in sorted(arts, key=lambda a: (a.published_at, a.id)):
         story = None
@@ -213,7 +205,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
             in_batch = {a.id: s for a, s in done}
             story = in_batch.get(art.duplicate_of) or repository.story_of(session, art.duplicate_of)
         if story is None:
-            found = match(art, stored.of(art), _near(art, done, done_keys)) if art.actor_ids else {}
+            found = match(art, stored.of(art), _near(art, done)) if art.actor_ids else {}
             if not found:
                 story = repository.create(session, art.title, art.published_at)
                 created.add(story)
@@ -243,7 +235,6 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
                         merged_by[loser] = {*touched.get(loser, ()), *art.actor_ids}
                         touched.setdefault(story, set()).update(touched.pop(loser, ()))
                         created.discard(loser)
-        done_keys.append((art.published_at, art.id))
         done.append((art, story))
         touched.setdefault(story, set()).update(art.actor_ids)
     repository.set_stories(session, [(a.id, s) for a, s in done])

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.articles import repository, service
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.db import make_sync_engine
 from app.dialect import READ_CACHE_KIB
 from app.ingestion.linker import Gazetteer
@@ -52,10 +52,10 @@ def _cache_size(session: Session) -> int:
 def test_a_batch_is_stored_with_the_write_cache_and_gives_it_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int, mib: int, during: int
 ) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/cache.db", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        database_url=f"sqlite:///{tmp_path}/cache.db", sqlite_write_cache_mb=mib, _env_file=None
+    )
     migrate.upgrade(settings)
-    monkeypatch.setenv("GEONEWS_SQLITE_WRITE_CACHE_MB", str(mib))
-    get_settings.cache_clear()
     engine = make_sync_engine(settings)
     seen: list[int] = []
     insert_new = repository.insert_new
@@ -74,7 +74,6 @@ def test_a_batch_is_stored_with_the_write_cache_and_gives_it_back(
         assert seen == [during]
     finally:
         engine.dispose()
-        get_settings.cache_clear()
 
 
 def test_a_writer_engine_keeps_its_cache_and_a_batch_leaves_it(tmp_path: Path) -> None:
@@ -117,4 +116,4 @@ def test_a_bulk_post_is_stored_with_the_write_cache(client, write_headers, setti
     r = client.post("/v1/articles/bulk", json=items, headers=write_headers)
     assert r.status_code == 200, r.text
     assert r.json()["created"] == 20
-    assert seen == ([-get_settings().sqlite_write_cache_mb * 1024] if sqlite else [])
+    assert seen == ([-settings.sqlite_write_cache_mb * 1024] if sqlite else [])

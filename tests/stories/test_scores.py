@@ -1,5 +1,5 @@
 """The scores of an article's candidate stories, computed in numpy (`_scores`), are what the rule says:
-each story's mean of its TOP best similarities (`score`), those at least JOIN, best first, and stories
+each story's mean of its TOP best similarities, those at least JOIN, best first, and stories
 tied on score in the order they first appear among the candidates. Compared with that rule written out
 in Python, over random candidates with many ties (similarities on a coarse grid)."""
 
@@ -10,7 +10,12 @@ import random
 import numpy as np
 import pytest
 
-from app.stories.service import JOIN, _scores, score
+from app.stories.service import JOIN, TOP, _scores
+
+
+def score(similarities: list[float]) -> float:
+    best = sorted(similarities, reverse=True)[:TOP]
+    return sum(best) / len(best)
 
 
 def _rule(stories: list[int], similar: list[float]) -> list[tuple[int, float]]:
