@@ -6,12 +6,14 @@ the planner as it is and with one of its rules undone:
 
 - `rare text`: a text matching at most RARE_TEXT_SHARE of the index is intersected with filters other
   than member_of (without it: its best hits are post-filtered);
-- `conjunction fetch`: a text of several clauses fetches CONJUNCTION_FETCH times k of its best hits for
-  the post-filter (without it: k, then the whole intersection when too few pass);
+- `post-filter fetch`: the post-filter fetches POSTFILTER_FETCH times k of the text's best hits (without
+  it: k, then the whole intersection when too few pass);
+- `window columns`: a date window alone is read off the text's best hits by their dates (without it: the
+  text is intersected with the window);
 - `disjunction first`: the best few hits of a conjunction of common words, without filters or under
   filters on who is mentioned, sources and languages, are taken from the best hits of any of its words
   when those can tell (Reader._loose_top; without it: the conjunction's own search, or the post-filter);
-- `all`: the three undone.
+- `all`: the four undone.
 
     python bench/plans.py bench/data/1M.db q_actor,q_member_of --paths 200
     python bench/plans.py bench/data/1M.db q_words,facets_q --paths 200
@@ -42,17 +44,19 @@ from bench.steps import _workload_paths, served  # noqa: E402
 def undone(rule: str | None) -> Iterator[None]:
     from app.search.engine import reader
 
-    saved = (reader._rare_text, reader.CONJUNCTION_FETCH, reader.LOOSE_MAX)
+    saved = (reader._rare_text, reader.POSTFILTER_FETCH, reader.LOOSE_MAX, reader._windowed)
     if rule in ("rare text", "all"):
         reader._rare_text = lambda *args: False  # type: ignore[assignment]
-    if rule in ("conjunction fetch", "all"):
-        reader.CONJUNCTION_FETCH = 1  # fetch = k: one chunk, as before
+    if rule in ("post-filter fetch", "all"):
+        reader.POSTFILTER_FETCH = 1  # fetch = k: one chunk
+    if rule in ("window columns", "all"):
+        reader._windowed = lambda *args: False  # type: ignore[assignment]
     if rule in ("disjunction first", "all"):
         reader.LOOSE_MAX = 0  # never: the conjunction's own search
     try:
         yield
     finally:
-        reader._rare_text, reader.CONJUNCTION_FETCH, reader.LOOSE_MAX = saved  # type: ignore[assignment]
+        reader._rare_text, reader.POSTFILTER_FETCH, reader.LOOSE_MAX, reader._windowed = saved  # type: ignore[assignment]
 
 
 def capture(db: Path, workloads: list[str], paths: int) -> dict[str, list[tuple[str, Any, Any, Any, dict]]]:
@@ -98,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     from app.search.engine.reader import Reader
 
-    variants = (None, "rare text", "conjunction fetch", "disjunction first", "all")
+    variants = (None, "rare text", "post-filter fetch", "window columns", "disjunction first", "all")
     for name, searches in capture(args.db, args.workloads.split(","), args.paths).items():
         print(f"{name}: {len(searches)} searches (CPU ms: sum, p50, p99, max; pages differing)")
         pages: dict[str, list[Any]] = {}

@@ -63,7 +63,7 @@ POSTFILTER_MAX_K = 2_000
 # Relevance over a text matching at most this share of the index is intersected with the filters (see
 # _rare_text).
 RARE_TEXT_SHARE = 0.1
-CONJUNCTION_FETCH = 4  # a conjunction's text hits fetched per one checked first (see _post_filtered)
+POSTFILTER_FETCH = 2  # a text's best hits fetched per one checked first (see _post_filtered)
 # The best few hits of a conjunction whose every clause matches at least LOOSE_MIN_SHARE of the index, under
 # filters keeping at least POSTFILTER_SHARE of it, are taken from the best LOOSE_FETCH x want + 16 of any
 # of its words (twice as many a hit over the filters' share with filters; at most LOOSE_CANDIDATES_MAX;
@@ -268,8 +268,12 @@ class Reader:
                     and share >= POSTFILTER_SHARE
                     and not _rare_text(searcher, q, filters)
                 ):
-                    flat = len(q.positive) > 1  # a conjunction of clauses (see _post_filtered)
-                    found = self._post_filtered(searcher, text, fq, offset + limit + 1, share, flat)
+                    found = self._post_filtered(searcher, text, fq, offset + limit + 1, share)
+                    if found is not None:
+                        total = _count(searcher, tq) if count else None
+                        return self._page(searcher, found, limit, offset, total)
+                if text is not None and filters is not None and _windowed(searcher, q, filters, bounds):
+                    found = self._window_filtered(searcher, text, filters, offset + limit + 1, bounds)
                     if found is not None:
                         total = _count(searcher, tq) if count else None
                         return self._page(searcher, found, limit, offset, total)
@@ -350,7 +354,7 @@ class Reader:
         return Result(page, total, more=len(rows) > offset + limit)
 
     def _post_filtered(
-        self, searcher: tantivy.Searcher, text: TQ, fq: TQ, want: int, share: float, flat: bool = False
+        self, searcher: tantivy.Searcher, text: TQ, fq: TQ, want: int, share: float
     ) -> list[Any] | None:
         """The best `want` hits of text AND filters, taken from the best hits of the text alone (a
         search Tantivy prunes) that pass the filters; None when too few pass (the caller then scores the
@@ -358,16 +362,20 @@ class Reader:
         6-12 ms of CPU this way, 17 ms scoring the whole intersection. Exact but for hits tied on score
         at the cut.
 
-        `flat`: the text is a conjunction of clauses, whose best hits Tantivy finds by scoring every
-        document of the intersection, so its best 400 cost what its best 100 do (~31 ms for `ceasefire
-        talks` at 1M). Then CONJUNCTION_FETCH times as many are fetched at once, and those past the
-        first k are checked only when the first k fall short: a share estimated from document
-        frequencies (0.54 for five-eyes) far above the real one among the text's best hits (~0.19) no
-        longer costs the text's search and then the whole intersection's (76.3 -> 51.2 ms of CPU)."""
+        The k the estimated `share` asks for are checked first, but POSTFILTER_FETCH times as many are
+        fetched at once, and those past the first k are checked only when the first k fall short: more
+        of a text's best hits cost little more than fewer (a word's best 400 at 1M: 3.9 ms of CPU, its
+        best 100: 3.5; a conjunction's, whose best Tantivy finds by scoring every document of the
+        intersection, the same), while a share estimated from document frequencies far above the real one
+        among the text's best hits (aukus under `nuclear`: 0.53 guessed, 0.2 passed; five-eyes under
+        `ceasefire talks`: 0.54, 0.19) would otherwise cost the text's search and then the whole
+        intersection's (`q=nuclear&member_of=aukus`: 20.1 -> 9.2 ms of CPU, five-eyes 16.4 -> 5.7).
+        Twice as many, not four times: bench/http.py's q_member_of searches took 618 ms of CPU in all with
+        two, 649 with four (631 fetching k alone)."""
         k = min(POSTFILTER_MAX_K, int(want / share * 2) + 16)
         if k < want:
             return None
-        fetch = min(POSTFILTER_MAX_K, k * CONJUNCTION_FETCH) if flat else k
+        fetch = min(POSTFILTER_MAX_K, k * POSTFILTER_FETCH)
         hits = searcher.search(text, fetch, count=False).hits
         ids = self._ids(searcher, [a for _, a in hits])
         kept: list[Any] = []
@@ -381,6 +389,49 @@ class Reader:
                 return kept
         if len(hits) < fetch:  # every match of the text was checked
             return kept
+        return None
+
+    def _window_filtered(
+        self,
+        searcher: tantivy.Searcher,
+        text: TQ,
+        f: Filters,
+        want: int,
+        bounds: tuple[int, int] | None,
+    ) -> list[Any] | None:
+        """The best `want` hits of the text published within the filters' date window (and with ids up
+        to `max_id`), read off the text's best hits (a pruned search) by their `published_at` and `id`
+        columns: no second search checks them. None when too few pass (the caller intersects).
+
+        A one-year window at 1M (a fifth of the index) over a word matching half of it costs 4.6-7 ms
+        of CPU this way wherever the year lies, against 3.1-10.4 ms intersected (a window near the end
+        of the corpus costs the intersection most: `inflation` over 2024-07 to 2025-07 10.4 ms, 4.9 this
+        way). The window's share is estimated from the index's first and last dates as if articles were
+        spread evenly; where they are not, the share that passed sizes one more fetch."""
+        share = _selectivity(searcher, f, bounds)
+        lo = s.to_micros(f.published_after) if f.published_after is not None else None
+        hi = s.to_micros(f.published_before) if f.published_before is not None else None
+        k = min(POSTFILTER_MAX_K, int(want / max(share, 1e-9) * 2) + 16)
+        for attempt in range(2):
+            if k < want:
+                return None
+            hits = searcher.search(text, k, count=False).hits
+            addrs = [a for _, a in hits]
+            pubs = _ints(searcher, s.PUBLISHED, addrs)
+            ids = _ints(searcher, s.ID, addrs) if f.max_id is not None else None
+            kept = [
+                h
+                for j, (h, p) in enumerate(zip(hits, pubs, strict=True))
+                if (lo is None or p >= lo)
+                and (hi is None or p < hi)
+                and (ids is None or f.max_id is None or ids[j] <= f.max_id)
+            ]
+            if len(kept) >= want or len(hits) < k:  # enough, or every match of the text was read
+                return kept
+            if attempt or k >= POSTFILTER_MAX_K:
+                return None
+            passed = max(len(kept), 1) / len(hits)
+            k = min(POSTFILTER_MAX_K, int(want / passed * 1.5) + 16)
         return None
 
     def _passing(self, searcher: tantivy.Searcher, ids: list[int], fq: TQ) -> set[int]:
@@ -676,8 +727,9 @@ def _ints(searcher: tantivy.Searcher, field: str, addrs: list[Any]) -> list[int]
 
 def _postfilterable(f: Filters | None) -> bool:
     """Filters worth checking on the text's best hits rather than intersecting: those on actors, events,
-    sources and languages. A date window alone is cheaper to intersect (measured at 1M: 8.9 ms
-    intersected, 12.5 ms post-filtered for a one-year window over `sanctions`)."""
+    sources and languages. A date window alone is read off the text's best hits by their dates, with no
+    search to check them (see _windowed): checked by a search it cost more than intersecting (at 1M, 12.5
+    against 8.9 ms for a one-year window over `sanctions`)."""
     if f is None:
         return False
     return bool(
@@ -690,6 +742,26 @@ def _postfilterable(f: Filters | None) -> bool:
         or f.event_id is not None
         or f.member_of is not None
     )
+
+
+def _windowed(searcher: tantivy.Searcher, q: Query, f: Filters, bounds: tuple[int, int] | None) -> bool:
+    """Whether to take a relevance page from the text's best hits by their date (Reader._window_filtered)
+    rather than intersecting: a date window is the only filter besides max_id, keeping at least
+    POSTFILTER_SHARE of the index; the text is one clause (the best hits of a conjunction cost Tantivy its
+    whole intersection: `ceasefire talks` over a year at 1M, 14.7 ms read off its best hits against 12.6
+    intersected) and not rare (a text matching at most RARE_TEXT_SHARE of the index intersects in under
+    a millisecond)."""
+    if f.published_after is None and f.published_before is None:
+        return False
+    if (
+        _postfilterable(f)  # actors, kinds, countries, sources, languages, an event, member_of
+        or f.place_ids is not None
+        or f.exclude_duplicates
+    ):
+        return False
+    if len(q.positive) != 1 or _selectivity(searcher, f, bounds) < POSTFILTER_SHARE:
+        return False
+    return text_matches_bound(searcher, q) > RARE_TEXT_SHARE * searcher.num_docs
 
 
 def _rare_text(searcher: tantivy.Searcher, q: Query, f: Filters | None) -> bool:

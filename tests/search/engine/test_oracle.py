@@ -4,6 +4,7 @@ for relevance (the engines score differently; the SQL ranking window covers this
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from app.models import Article, Place
 from app.search.engine import MAX_TOP, Filters, member_spans
 from app.search.engine.reader import POSTFILTER_SHARE, RARE_TEXT_SHARE, _postfilterable, _selectivity
+from app.search.engine.schema import to_micros
 from app.search.engine.translate import (
     combine,
     filter_query,
@@ -256,21 +258,32 @@ def test_relevance_pages_are_the_head_of_the_full_ranking(world, name):
         assert page.more == (len(full) > offset + limit)
 
 
+@pytest.mark.parametrize("q", ["sanctions talks", "sanctions"])
 @pytest.mark.parametrize("actor", ["iran", "china"])
-def test_a_conjunction_checks_more_of_its_best_hits_before_scoring_the_intersection(world, actor):
-    """A text of two clauses (Tantivy scores every document of their intersection to find the best, so
-    fetching more of them costs nothing) with a filter rarer among its best hits than the planner's
-    estimate: the first k candidates fall short, which without `flat` sends the planner to score the
-    whole intersection; with it, the rest of the fetched hits are checked and give the head of the
-    filtered ranking."""
-    _, q, filters = resolve(world, {"q": "sanctions talks", "actor": [actor]})
+def test_the_post_filter_checks_more_of_its_best_hits_before_scoring_the_intersection(
+    world, monkeypatch, q, actor
+):
+    """A filter rarer among the text's best hits than the planner's estimate: the first k candidates fall
+    short, which with one fetch of k sends the planner to score the whole intersection; with
+    POSTFILTER_FETCH times k fetched, the rest are checked and give the head of the filtered ranking
+    (for a word, whose best hits Tantivy prunes, as for a conjunction, whose it does not)."""
+    from app.search.engine import reader as reader_module
+
+    _, query, filters = resolve(world, {"q": q, "actor": [actor]})
     searcher, bounds = world.reader.snapshot()
-    text, fq = text_query(searcher, q), filter_query(filters, bounds)
-    full = world.reader.search(q, filters, sort="relevance", limit=MAX_TOP).hits
-    want, share = 6, 1.0  # the filter's share overestimated: k = 2 * 6 + 16 = 28 candidates first
+    text, fq = text_query(searcher, query), filter_query(filters, bounds)
+    full = world.reader.search(query, filters, sort="relevance", limit=MAX_TOP).hits
+    # The filter's share among the text's best hits, overestimated fourfold: of the first k = 2 * want /
+    # share + 16 candidates, about want / 2 (+ 16 x the share) pass; of twice k, about want (+ 32 x).
+    want = 6
+    best = searcher.search(text, 400, count=False).hits
+    ids = world.reader._ids(searcher, [a for _, a in best])
+    real = len(world.reader._passing(searcher, ids, fq)) / len(ids)
+    share = min(1.0, 4 * real)
+    found = world.reader._post_filtered(searcher, text, fq, want, share)
+    monkeypatch.setattr(reader_module, "POSTFILTER_FETCH", 1)
     short = world.reader._post_filtered(searcher, text, fq, want, share)
-    found = world.reader._post_filtered(searcher, text, fq, want, share, flat=True)
-    assert len(full) >= want and short is None, "the case must send the plain plan to the intersection"
+    assert len(full) >= want and short is None, "the case must send a single fetch to the intersection"
     assert found is not None and len(found) >= want
     ids = world.reader._ids(searcher, [a for _, a in found])
     scores = [round(float(sc), 4) for sc, _ in found][:want]
@@ -279,26 +292,6 @@ def test_a_conjunction_checks_more_of_its_best_hits_before_scoring_the_intersect
     assert {i for i, (sc, _) in zip(ids, found, strict=True) if float(sc) > cut + 1e-6} == {
         h.id for h in full[:want] if h.score > cut + 1e-6
     }
-
-
-def test_the_planner_marks_a_text_of_several_clauses_as_a_conjunction(world, monkeypatch):
-    """Where the words' disjunction is not used (here: their clauses are taken as rare), a conjunction
-    goes to the post-filter marked as one."""
-    from app.search.engine import reader as reader_module
-
-    monkeypatch.setattr(reader_module, "LOOSE_MIN_SHARE", 1.01)
-    seen: list[bool] = []
-    plain = type(world.reader)._post_filtered
-
-    def spy(self, searcher, text, fq, want, share, flat=False):
-        seen.append(flat)
-        return plain(self, searcher, text, fq, want, share, flat)
-
-    monkeypatch.setattr(type(world.reader), "_post_filtered", spy)
-    for q, conjunction in (("sanctions talks", True), ("sanctions", False), ("talks OR sanctions", False)):
-        _, query, filters = resolve(world, {"q": q, "member_of": "nato"})
-        world.reader.search(query, filters, sort="relevance", limit=5)
-        assert seen.pop() is conjunction, q
 
 
 @pytest.mark.parametrize(
@@ -439,6 +432,95 @@ def test_a_filter_rarer_than_guessed_takes_a_second_round(world):
     assert len(sizes) == 2 and sizes[1] > sizes[0], sizes
     assert found is not None
     assert_head(world, searcher, found, searcher.search(tq, MAX_TOP, count=False).hits, want)
+
+
+WINDOW = {"published_after": "2022-01-01T00:00:00", "published_before": "2023-01-01T00:00:00"}
+
+
+@pytest.mark.parametrize("text", ["sanctions", "talks OR sanctions", "sanc*", "sanctions -drone"])
+def test_a_date_window_is_read_off_the_texts_best_hits(world, monkeypatch, text):
+    """A date window as the only filter over one clause: the page comes from the text's best hits kept
+    by their dates (no intersection), and is the head of the ranking of every match in the window;
+    with max_id (a frozen ranking) too."""
+    from app.search.engine import reader as reader_module
+
+    _, q, filters = resolve(world, {"q": text, **WINDOW})
+    searcher, bounds = world.reader.snapshot()
+    assert reader_module._windowed(searcher, q, filters, bounds), "the case must take the window plan"
+    used: list[int] = []
+    plain = type(world.reader)._window_filtered
+
+    def spy(self, *args, **kwargs):
+        found = plain(self, *args, **kwargs)
+        used.append(-1 if found is None else len(found))
+        return found
+
+    monkeypatch.setattr(type(world.reader), "_window_filtered", spy)
+    ids = sorted(h.id for h in world.reader.search(q, filters, sort="relevance", limit=MAX_TOP).hits)
+    assert all(u == -1 for u in used), "a ranking of every match is intersected (past the fetch limit)"
+    for flt in (filters, replace(filters, max_id=ids[len(ids) // 2])):
+        full = world.reader.search(q, flt, sort="relevance", limit=MAX_TOP).hits
+        for limit, offset in ((5, 0), (10, 10), (1, 0)):
+            used.clear()
+            page = world.reader.search(q, flt, sort="relevance", limit=limit, offset=offset)
+            assert used and used[0] >= 0, "the window plan answered"
+            want = full[offset : offset + limit]
+            assert [round(h.score, 4) for h in page.hits] == [round(h.score, 4) for h in want]
+            cut = want[-1].score
+            assert {h.id for h in page.hits if h.score != cut} == {h.id for h in want if h.score != cut}
+            assert all(flt.published_after <= h.published_at < flt.published_before for h in page.hits)
+            assert flt.max_id is None or all(h.id <= flt.max_id for h in page.hits)
+            assert page.more == (len(full) > offset + limit)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        {"q": "sanctions talks", **WINDOW},  # a conjunction: its best hits are its whole intersection
+        {"q": "sanctions", "actor": ["iran"], **WINDOW},  # another filter: the post-filter's or intersected
+        {"q": "wheat", **WINDOW},  # a rare text: intersected
+        {
+            "q": "sanctions",
+            "published_after": "2022-01-01T00:00:00",
+            "published_before": "2022-01-20T00:00:00",
+        },
+    ],
+)
+def test_what_is_not_read_off_by_date(world, case):
+    _, q, filters = resolve(world, case)
+    searcher, bounds = world.reader.snapshot()
+    if case["q"] == "wheat":
+        assert 0 < text_matches_bound(searcher, q) <= RARE_TEXT_SHARE * searcher.num_docs
+    from app.search.engine.reader import _windowed
+
+    assert not _windowed(searcher, q, filters, bounds)
+
+
+def test_a_window_holding_fewer_articles_than_guessed_takes_a_second_round(world):
+    """Dates are not spread evenly in a real corpus: with the window's share overestimated (here: the
+    index's dates given as the window's own), the first fetch falls short and a second, sized by the
+    share that passed, finds the head of the ranking."""
+    half_year = {"published_after": "2022-01-01T00:00:00", "published_before": "2022-07-01T00:00:00"}
+    _, q, filters = resolve(world, {"q": "sanctions", **half_year})
+    searcher, _ = world.reader.snapshot()
+    skewed = (to_micros(filters.published_after), to_micros(filters.published_before))
+    sizes: list[int] = []
+    plain = type(searcher).search
+
+    class Spy:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(searcher, name)
+
+        def search(self, query: Any, n: int, **kw: Any) -> Any:
+            sizes.append(n)
+            return plain(searcher, query, n, **kw)
+
+    want = 6
+    found = world.reader._window_filtered(Spy(), text_query(searcher, q), filters, want, skewed)
+    assert len(sizes) == 2 and sizes[1] > sizes[0], sizes
+    assert found is not None and len(found) >= want
+    tq = combine(text_query(searcher, q), filter_query(filters))
+    assert_head(world, searcher, found[:want], searcher.search(tq, MAX_TOP, count=False).hits, want)
 
 
 def test_ids_query_finds_exactly_its_articles_as_a_union_or_a_term_set(world, monkeypatch):
