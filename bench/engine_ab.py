@@ -7,6 +7,9 @@ version's beyond the last place (hits tied on score at the cut may differ betwee
 
     git worktree add /tmp/before HEAD~1
     python bench/engine_ab.py bench/data/1M.db q_member_of,q_actor,q_window --src /tmp/before --src .
+    # versions whose index schemas differ: each reads its own index of the same corpus
+    python bench/engine_ab.py bench/data/1M.db q_words --src /tmp/before --src-index /tmp/old.index \
+        --src . --src-index bench/data/1M.db.index
 
 On a machine whose speed drifts, alternating rounds spread the drift over both versions; a workload whose
 plan did not change shows the noise that is left.
@@ -75,12 +78,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=3, help="alternating runs of each version (default 3)")
     p.add_argument("--repeat", type=int, default=3, help="runs of a search per round, the best kept")
     p.add_argument("--index", type=Path, help="the index directory (default: the database's)")
+    p.add_argument("--src-index", action="append", type=Path, default=[], help="the index directory of each "
+                   "--src in turn (a version with another schema), instead of --index")  # fmt: skip
     p.add_argument("--_run", nargs=3, metavar=("SEARCHES", "INDEX", "OUT"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args._run:
         run(Path(args._run[0]), Path(args._run[1]), args.repeat, Path(args._run[2]))
         return 0
     index = args.index or args.db.resolve().with_name(args.db.name + ".index")  # as app.search.index does
+    if args.src_index and len(args.src_index) != len(args.src):
+        p.error("give one --src-index for each --src")
+    indexes = args.src_index or [index] * len(args.src)
     with tempfile.TemporaryDirectory() as tmp:
         searches = Path(tmp) / "searches.pkl"
         capture(args.db, args.workloads.split(","), args.paths, searches)
@@ -94,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                     "from bench.engine_ab import main; "
                     f"sys.path.insert(0, {str(src.resolve())!r}); "
                     f"main([{str(args.db)!r}, '', '--src', '.', '--repeat', '{args.repeat}', "
-                    f"'--_run', {str(searches)!r}, {str(index)!r}, {str(out)!r}])"
+                    f"'--_run', {str(searches)!r}, {str(indexes[i])!r}, {str(out)!r}])"
                 )
                 subprocess.run([sys.executable, "-c", code], check=True, cwd=src)
                 for name, rows in json.loads(out.read_text()).items():

@@ -20,7 +20,7 @@ from pathlib import Path
 import tantivy
 
 # Bump on any change of fields, options or analyzer: an index with another version is rebuilt.
-SCHEMA_VERSION = 3  # 2: word pairs; 3: places
+SCHEMA_VERSION = 4  # 2: word pairs; 3: places; 4: the body field holds the title too
 
 ANALYZER = "en_geonews"
 # Pair fields hold ready-made terms separated by spaces: split on whitespace, nothing else.

@@ -102,21 +102,42 @@ def _term_query(searcher: tantivy.Searcher, term: Term) -> TQ | None:
 
 
 def text_query(searcher: tantivy.Searcher, query: Query) -> TQ:
-    """Needs a searcher: prefix terms are expanded against its term dictionary."""
+    """Needs a searcher: prefix terms are expanded against its term dictionary.
+
+    The body field holds the title too (schema version 4), so a term matches a document exactly where it
+    matches its body field, and the title only adds to the score. One clause is a disjunction of (title
+    boosted, body) per term, which Tantivy prunes (block-max WAND). Several clauses are their body queries
+    intersected, every title query optional: the same score (a sum over the matching term queries either
+    way) from an intersection of plain postings instead of disjunctions (`ceasefire talks` over a year at
+    1M: 12.4 -> 7 ms of CPU for its best 21)."""
     parts: list[tuple[Occur, TQ]] = []
-    for clause in query.positive:
-        alternatives = [q for q in (_term_query(searcher, t) for t in clause) if q is not None]
+    if len(query.positive) == 1:
+        alternatives = [q for q in (_term_query(searcher, t) for t in query.positive[0]) if q is not None]
         if not alternatives:
-            return TQ.empty_query()  # a clause with nothing searchable left can match nothing
+            return TQ.empty_query()  # nothing searchable left: matches nothing
         if len(alternatives) == 1:
             parts.append((Occur.Must, alternatives[0]))
         else:
             parts.append((Occur.Must, TQ.boolean_query([(Occur.Should, a) for a in alternatives])))
+    else:
+        titles: list[tuple[Occur, TQ]] = []
+        for clause in query.positive:
+            bodies: list[TQ] = []
+            for term in clause:
+                title, body = _field_query(searcher, s.TITLE, term), _field_query(searcher, s.BODY, term)
+                if title is None or body is None:
+                    continue
+                bodies.append(body)
+                titles.append((Occur.Should, TQ.boost_query(title, s.TITLE_BOOST)))
+            if not bodies:
+                return TQ.empty_query()  # a clause with nothing searchable left can match nothing
+            match = bodies[0] if len(bodies) == 1 else TQ.boolean_query([(Occur.Should, b) for b in bodies])
+            parts.append((Occur.Must, match))
+        parts += titles
     for term in query.negative:
-        for field in s.TEXT_FIELDS:
-            q = _field_query(searcher, field, term)
-            if q is not None:
-                parts.append((Occur.MustNot, q))
+        q = _field_query(searcher, s.BODY, term)  # the body holds the title
+        if q is not None:
+            parts.append((Occur.MustNot, q))
     if len(parts) == 1:
         return parts[0][1]
     return TQ.boolean_query(parts)
@@ -159,13 +180,10 @@ def _term_matches_bound(searcher: tantivy.Searcher, term: Term, n: int) -> int:
     tokens = _tokens(term)
     if not tokens:
         return 0
-    total = 0
-    for field in s.TEXT_FIELDS:
-        if len(tokens) == 2:
-            total += searcher.doc_freq(s.PAIR_FIELDS[field], s.pair(*tokens))
-        else:  # one word, or a phrase: no more documents than its rarest word
-            total += min(searcher.doc_freq(field, tok) for tok in tokens)
-    return total
+    # The body field holds the title too: its document frequencies bound the matches.
+    if len(tokens) == 2:
+        return int(searcher.doc_freq(s.BODY_PAIRS, s.pair(*tokens)))
+    return min(int(searcher.doc_freq(s.BODY, tok)) for tok in tokens)  # no more than its rarest word
 
 
 def _day_start(value: date) -> int:
