@@ -203,11 +203,14 @@ def micros_range(field: str, lo: int | None, hi: int | None) -> TQ:
     )
 
 
-def _member_of(spans: Sequence[MemberSpan], bounds: tuple[int, int] | None) -> TQ:
-    """A disjunction of (mentions a member AND published within its span). A span bound outside the
-    index's dates (`bounds`: its first and last published_at) is dropped, and spans with the same dates
-    are merged into one term set: NATO's 32 members, who joined between 1949 and 2024, are 3 clauses
-    over a corpus of 2021-2025, not 32 (measured 22 ms -> 2 ms at 1M articles)."""
+def member_groups(
+    spans: Sequence[MemberSpan], bounds: tuple[int, int] | None
+) -> list[tuple[int | None, int | None, list[int]]]:
+    """member_of's spans as (lo, hi, actor ids): published_at (µs) from lo (inclusive) to hi (exclusive),
+    either open, for the actors whose spans have those dates. A span bound outside the index's dates
+    (`bounds`: its first and last published_at) is dropped, and spans with the same dates are merged into
+    one group: NATO's 32 members, who joined between 1949 and 2024, are 3 groups over a corpus of
+    2021-2025, not 32 (measured 22 ms -> 2 ms at 1M articles). Ordered by (lo, hi), open bounds first."""
     by_span: dict[tuple[int | None, int | None], list[int]] = defaultdict(list)
     for actor_id, valid_from, valid_to in spans:
         lo = _day_start(valid_from) if valid_from is not None else None
@@ -220,8 +223,14 @@ def _member_of(spans: Sequence[MemberSpan], bounds: tuple[int, int] | None) -> T
             if hi is not None and hi > bounds[1]:
                 hi = None
         by_span[(lo, hi)].append(actor_id)
+    return [(lo, hi, actor_ids) for (lo, hi), actor_ids in sorted(by_span.items(), key=lambda kv: str(kv[0]))]
+
+
+def _member_of(spans: Sequence[MemberSpan], bounds: tuple[int, int] | None) -> TQ:
+    """A disjunction of (mentions a member AND published within its span), one clause a group of
+    `member_groups`."""
     clauses: list[tuple[Occur, TQ]] = []
-    for (lo, hi), actor_ids in sorted(by_span.items(), key=lambda kv: str(kv[0])):
+    for lo, hi, actor_ids in member_groups(spans, bounds):
         mentions = any_of(s.ACTORS, actor_ids)
         if lo is None and hi is None:
             clauses.append((Occur.Should, mentions))

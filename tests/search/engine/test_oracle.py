@@ -271,7 +271,7 @@ def test_the_post_filter_checks_more_of_its_best_hits_before_scoring_the_interse
 
     _, query, filters = resolve(world, {"q": q, "actor": [actor]})
     searcher, bounds = world.reader.snapshot()
-    text, fq = text_query(searcher, query), filter_query(filters, bounds)
+    text = text_query(searcher, query)
     full = world.reader.search(query, filters, sort="relevance", limit=MAX_TOP).hits
     # A share overestimated so far that the first k = 2 * want / share + 16 candidates fall short of
     # `want` passing, but not so far that twice k does: the largest such share of a few tried.
@@ -279,9 +279,9 @@ def test_the_post_filter_checks_more_of_its_best_hits_before_scoring_the_interse
     found = short = None
     for share in (1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1):
         monkeypatch.setattr(reader_module, "POSTFILTER_FETCH", 1)
-        short = world.reader._post_filtered(searcher, text, fq, want, share)
+        short = world.reader._post_filtered(searcher, text, filters, want, share, bounds)
         monkeypatch.setattr(reader_module, "POSTFILTER_FETCH", 2)
-        found = world.reader._post_filtered(searcher, text, fq, want, share)
+        found = world.reader._post_filtered(searcher, text, filters, want, share, bounds)
         if short is None and found is not None:
             break
     assert len(full) >= want and short is None, "the case must send a single fetch to the intersection"
@@ -393,7 +393,8 @@ def test_a_filtered_conjunctions_best_hits_taken_from_its_words_are_exact(world,
     wrong page."""
     _, q, filters = resolve(world, {"q": text, **case})
     searcher, bounds = world.reader.snapshot()
-    tq = combine(text_query(searcher, q), filter_query(filters, bounds))
+    text_q = text_query(searcher, q)
+    tq = combine(text_q, filter_query(filters, bounds))
     loose = loose_query(searcher, q)
     assert loose is not None
     full = searcher.search(tq, MAX_TOP, count=False).hits
@@ -401,7 +402,7 @@ def test_a_filtered_conjunctions_best_hits_taken_from_its_words_are_exact(world,
     told = 0
     for want in (1, 6, 21):
         for share in (1.0, 0.5, _selectivity(searcher, filters, bounds), 0.1):
-            found = world.reader._loose_top(searcher, tq, loose, want, share)
+            found = world.reader._loose_top(searcher, text_q, loose, want, filters, share, bounds)
             if found is None:
                 continue
             told += 1
@@ -414,7 +415,8 @@ def test_a_filter_rarer_than_guessed_takes_a_second_round(world):
     falls short, the second is sized by the share that passed and finds the head of the ranking."""
     _, q, filters = resolve(world, {"q": "sanctions talks", "actor": ["iran"]})
     searcher, bounds = world.reader.snapshot()
-    tq = combine(text_query(searcher, q), filter_query(filters, bounds))
+    text_q = text_query(searcher, q)
+    tq = combine(text_q, filter_query(filters, bounds))
     loose = loose_query(searcher, q)
     sizes: list[int] = []
     plain = type(searcher).search
@@ -429,10 +431,44 @@ def test_a_filter_rarer_than_guessed_takes_a_second_round(world):
             return plain(searcher, query, n, **kw)
 
     want = 6
-    found = world.reader._loose_top(Spy(), tq, loose, want, 1.0)
+    found = world.reader._loose_top(Spy(), text_q, loose, want, filters, 1.0, bounds)
     assert len(sizes) == 2 and sizes[1] > sizes[0], sizes
     assert found is not None
     assert_head(world, searcher, found, searcher.search(tq, MAX_TOP, count=False).hits, want)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        {"member_of": "nato"},
+        {
+            "member_of": "nato",
+            "published_after": "2023-03-01T00:00:00",
+            "published_before": "2024-06-01T00:00:00",
+        },
+        {"member_of": "nato", "language": ["en"], "actor_kind": ["country"]},
+        {"actor": ["russia", "united-states", "china"], "published_after": "2021-06-01T00:00:00"},
+        {"published_before": "2023-06-15T12:00:00.250000"},
+        {"source": ["TOP0", "TOP1"], "published_after": "2022-01-01T00:00:00"},
+        {"language": ["fr", "de"]},
+    ],
+)
+def test_candidates_pass_the_filters_exactly_as_a_search_would_tell(world, case):
+    """Reader._passing_filters reads dates off the column and probes the rest per member_of group: the
+    same candidates pass as when one search checks them against every filter at once."""
+    _, _, filters = resolve(world, case)
+    searcher, bounds = world.reader.snapshot()
+    hits = searcher.search(
+        text_query(searcher, parse("talks OR sanctions OR summit")), 3_000, count=False
+    ).hits
+    addrs = [a for _, a in hits]
+    ids = world.reader._ids(searcher, addrs)
+    expected = world.reader._passing(searcher, ids, filter_query(filters, bounds))
+    assert 0 < len(expected) < len(ids), "the case must keep some candidates and drop others"
+    assert world.reader._passing_filters(searcher, addrs, ids, filters, bounds) == expected
+    assert world.reader._passing_filters(searcher, addrs[:50], ids[:50], filters, bounds) == expected & set(
+        ids[:50]
+    )
 
 
 WINDOW = {"published_after": "2022-01-01T00:00:00", "published_before": "2023-01-01T00:00:00"}
@@ -555,9 +591,9 @@ def test_the_planner_takes_a_few_best_hits_of_common_words_from_their_disjunctio
     calls: list[int] = []
     plain = type(world.reader)._loose_top
 
-    def spy(self, searcher, tq, loose, want, share=None):
+    def spy(self, searcher, text, loose, want, *args):
         calls.append(want)
-        return plain(self, searcher, tq, loose, want, share)
+        return plain(self, searcher, text, loose, want, *args)
 
     expected = world.reader.search(parse("sanctions talks"), sort="relevance", limit=5).hits
     monkeypatch.setattr(type(world.reader), "_loose_top", spy)
