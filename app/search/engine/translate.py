@@ -210,7 +210,7 @@ def member_groups(
     either open, for the actors whose spans have those dates. A span bound outside the index's dates
     (`bounds`: its first and last published_at) is dropped, and spans with the same dates are merged into
     one group: NATO's 32 members, who joined between 1949 and 2024, are 3 groups over a corpus of
-    2021-2025, not 32 (measured 22 ms -> 2 ms at 1M articles). Ordered by (lo, hi), open bounds first."""
+    2021-2025, not 32 (measured 22 ms -> 2 ms at 1M articles). In a fixed order."""
     by_span: dict[tuple[int | None, int | None], list[int]] = defaultdict(list)
     for actor_id, valid_from, valid_to in spans:
         lo = _day_start(valid_from) if valid_from is not None else None
