@@ -638,7 +638,9 @@ async def _from_index(
             result = await ranked()
             counts = await counting
         finally:
-            if not counting.done():  # the page failed, or the request was cancelled: nobody waits for it
+            if counting.done():
+                _forget(counting)  # its outcome read, also when the page failed first
+            else:  # the page failed, or the request was cancelled: nobody waits for it
                 counting.cancel()
                 counting.add_done_callback(_forget)
         result.facets = await _label_facets(session, counts)
