@@ -4,8 +4,9 @@ Both engines are first class, so a statement is written once and the few constru
 here: the upsert (``INSERT … ON CONFLICT``, whose construct lives in each dialect's package), a membership
 test over a long list of values, the write lock SQLite needs at ``BEGIN``, SQLite's page cache while a
 batch is stored, the SQLite database file, the retry of a transaction PostgreSQL aborted, and date
-arithmetic in SQL (the day of a timestamp, the first day of its week or month). Full text has its own module, app/search/dialect.py. Everything here is small,
-general and free of domain knowledge: this module imports only SQLAlchemy.
+arithmetic in SQL (the day of a timestamp, the first day of its week or month). Full text has its own
+module, app/search/dialect.py. Everything here is small, general and free of domain knowledge: this module
+imports only SQLAlchemy.
 """
 
 from __future__ import annotations

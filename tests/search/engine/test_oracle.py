@@ -410,14 +410,8 @@ def test_a_filtered_conjunctions_best_hits_taken_from_its_words_are_exact(world,
     assert told, (text, case)
 
 
-def test_a_filter_rarer_than_guessed_takes_a_second_round(world):
-    """One candidate in several passes a rare actor filter: the first round (sized by a share of 1)
-    falls short, the second is sized by the share that passed and finds the head of the ranking."""
-    _, q, filters = resolve(world, {"q": "sanctions talks", "actor": ["iran"]})
-    searcher, bounds = world.reader.snapshot()
-    text_q = text_query(searcher, q)
-    tq = combine(text_q, filter_query(filters, bounds))
-    loose = loose_query(searcher, q)
+def sizing(searcher: Any, only: Any = None) -> tuple[Any, list[int]]:
+    """The searcher behind a spy that notes how many hits each search asks for (of `only`, if given)."""
     sizes: list[int] = []
     plain = type(searcher).search
 
@@ -426,12 +420,24 @@ def test_a_filter_rarer_than_guessed_takes_a_second_round(world):
             return getattr(searcher, name)
 
         def search(self, query: Any, n: int, **kw: Any) -> Any:
-            if query is loose:
+            if only is None or query is only:
                 sizes.append(n)
             return plain(searcher, query, n, **kw)
 
+    return Spy(), sizes
+
+
+def test_a_filter_rarer_than_guessed_takes_a_second_round(world):
+    """One candidate in several passes a rare actor filter: the first round (sized by a share of 1)
+    falls short, the second is sized by the share that passed and finds the head of the ranking."""
+    _, q, filters = resolve(world, {"q": "sanctions talks", "actor": ["iran"]})
+    searcher, bounds = world.reader.snapshot()
+    text_q = text_query(searcher, q)
+    tq = combine(text_q, filter_query(filters, bounds))
+    loose = loose_query(searcher, q)
+    spy, sizes = sizing(searcher, only=loose)
     want = 6
-    found = world.reader._loose_top(Spy(), text_q, loose, want, filters, 1.0, bounds)
+    found = world.reader._loose_top(spy, text_q, loose, want, filters, 1.0, bounds)
     assert len(sizes) == 2 and sizes[1] > sizes[0], sizes
     assert found is not None
     assert_head(world, searcher, found, searcher.search(tq, MAX_TOP, count=False).hits, want)
@@ -541,19 +547,9 @@ def test_a_window_holding_fewer_articles_than_guessed_takes_a_second_round(world
     _, q, filters = resolve(world, {"q": "sanctions", **half_year})
     searcher, _ = world.reader.snapshot()
     skewed = (to_micros(filters.published_after), to_micros(filters.published_before))
-    sizes: list[int] = []
-    plain = type(searcher).search
-
-    class Spy:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(searcher, name)
-
-        def search(self, query: Any, n: int, **kw: Any) -> Any:
-            sizes.append(n)
-            return plain(searcher, query, n, **kw)
-
+    spy, sizes = sizing(searcher)
     want = 6
-    found = world.reader._window_filtered(Spy(), text_query(searcher, q), filters, want, skewed)
+    found = world.reader._window_filtered(spy, text_query(searcher, q), filters, want, skewed)
     assert len(sizes) == 2 and sizes[1] > sizes[0], sizes
     assert found is not None and len(found) >= want
     tq = combine(text_query(searcher, q), filter_query(filters))
