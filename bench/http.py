@@ -373,6 +373,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     info = introspect(db)
     dbname = db.stem
     workloads = build_workloads(info, dbname, lean=not args.datasette_defaults)
+    if args.workloads:
+        chosen = args.workloads.split(",")
+        unknown = sorted(set(chosen) - {w.name for w in workloads})
+        if unknown:
+            raise SystemExit(f"unknown workloads: {', '.join(unknown)}")
+        workloads = [w for w in workloads if w.name in chosen]
     only = set(args.only.split(",")) if args.only else {"geonews", "datasette", "ceiling"}
     logs = OUT / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -597,6 +603,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2],
                    help="geonews/ceiling worker counts to try, comma list (default 1,2)")  # fmt: skip
     p.add_argument("--only", help="comma list of geonews, datasette, ceiling")
+    p.add_argument("--workloads", help="comma list of workload names to run (default: all)")
     p.add_argument("--pg", help="serve geonews from this PostgreSQL database instead: the same corpus generated "
                    "there by bench/generate.py (same --articles and --seed); request paths come from the SQLite "
                    "file; geonews only")  # fmt: skip
