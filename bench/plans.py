@@ -13,7 +13,9 @@ the planner as it is and with one of its rules undone:
 - `disjunction first`: the best few hits of a conjunction of common words, without filters or under
   filters on who is mentioned, sources and languages, are taken from the best hits of any of its words
   when those can tell (Reader._loose_top; without it: the conjunction's own search, or the post-filter);
-- `all`: the four undone.
+- `title tier`: the best few hits of a conjunction of plain words whose rarest is in few titles are looked
+  for among the documents with every word in the title (Reader._title_tier; without it: the rules above);
+- `all`: the five undone.
 
     python bench/plans.py bench/data/1M.db q_actor,q_member_of --paths 200
     python bench/plans.py bench/data/1M.db q_words,facets_q --paths 200
@@ -44,7 +46,13 @@ from bench.steps import _workload_paths, served  # noqa: E402
 def undone(rule: str | None) -> Iterator[None]:
     from app.search.engine import reader
 
-    saved = (reader._rare_text, reader.POSTFILTER_FETCH, reader.LOOSE_MAX, reader._windowed)
+    saved = (
+        reader._rare_text,
+        reader.POSTFILTER_FETCH,
+        reader.LOOSE_MAX,
+        reader._windowed,
+        reader.TITLE_TIER_SHARE,
+    )
     if rule in ("rare text", "all"):
         reader._rare_text = lambda *args: False  # type: ignore[assignment]
     if rule in ("post-filter fetch", "all"):
@@ -53,10 +61,13 @@ def undone(rule: str | None) -> Iterator[None]:
         reader._windowed = lambda *args: False  # type: ignore[assignment]
     if rule in ("disjunction first", "all"):
         reader.LOOSE_MAX = 0  # never: the conjunction's own search
+    if rule in ("title tier", "all"):
+        reader.TITLE_TIER_SHARE = -1.0  # never
     try:
         yield
     finally:
-        reader._rare_text, reader.POSTFILTER_FETCH, reader.LOOSE_MAX, reader._windowed = saved  # type: ignore[assignment]
+        (reader._rare_text, reader.POSTFILTER_FETCH, reader.LOOSE_MAX, reader._windowed,
+         reader.TITLE_TIER_SHARE) = saved  # type: ignore[assignment]  # fmt: skip
 
 
 def capture(db: Path, workloads: list[str], paths: int) -> dict[str, list[tuple[str, Any, Any, Any, dict]]]:
@@ -102,7 +113,15 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     from app.search.engine.reader import Reader
 
-    variants = (None, "rare text", "post-filter fetch", "window columns", "disjunction first", "all")
+    variants = (
+        None,
+        "rare text",
+        "post-filter fetch",
+        "window columns",
+        "disjunction first",
+        "title tier",
+        "all",
+    )
     for name, searches in capture(args.db, args.workloads.split(","), args.paths).items():
         print(f"{name}: {len(searches)} searches (CPU ms: sum, p50, p99, max; pages differing)")
         pages: dict[str, list[Any]] = {}

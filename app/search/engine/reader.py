@@ -21,13 +21,15 @@ Sorts
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import tantivy
 from tantivy import FieldType, Occur, Order
@@ -38,6 +40,7 @@ from . import layout
 from . import schema as s
 from .translate import (
     Filters,
+    analyze,
     any_of,
     combine,
     filter_query,
@@ -76,6 +79,12 @@ LOOSE_FETCH = 2
 LOOSE_CANDIDATES_MAX = 1_000
 # Scores of one document summed in another order may differ in the last bits (f32): a margin for that.
 LOOSE_MARGIN = 1e-5
+# The best few hits of a conjunction of plain words, the rarest of which is in the titles of at most this
+# share of the index, are looked for among the documents with every word in the title first (see
+# _title_tier). Tantivy's BM25: k1 (its score of a term never reaches idf * (k1 + 1)).
+TITLE_TIER_SHARE = 0.05
+BM25_K1 = 1.2
+TIER_MARGIN = 1e-3
 HYBRID_MAX_K = 20_000
 
 FACET_FIELDS = {
@@ -142,6 +151,14 @@ def recency(published_us: int, now_us: int) -> float:
     return FLOOR + (1.0 - FLOOR) * 2.0 ** (-age_days / HALF_LIFE_DAYS)
 
 
+class _Snapshot(NamedTuple):
+    searcher: tantivy.Searcher
+    bounds: tuple[int, int] | None  # first and last published_at (µs)
+    top: int  # the highest article id
+    version: int
+    max_doc: int | None  # documents in its segments, deleted ones included (None: unknown)
+
+
 class Reader:
     def __init__(self, index_dir: str | os.PathLike[str]) -> None:
         self.root = Path(index_dir)
@@ -152,6 +169,9 @@ class Reader:
         self._bounds: tuple[int, int] | None = None
         self._top_id = 0  # the highest article id indexed
         self._version = 0  # counts the snapshots reload() opened
+        # Documents in the snapshot's segments, deleted ones included: the N of Tantivy's BM25 (None: not
+        # known for this snapshot).
+        self._max_doc: int | None = None
         self.meta: layout.IndexMeta | None = None
         # Every value's count of a facet over the whole index, for one snapshot (see facet_totals); a facet
         # whose values do not fit TOTALS_SIZE maps to None.
@@ -195,11 +215,15 @@ class Reader:
             # The sidecar first: it is written after Tantivy's commit, so the seq read now is never ahead
             # of the segments opened next.
             meta = layout.read_meta(gen)
+            counted = _max_doc(gen)
             if gen != self._gen or self._index is None:
                 self._index = s.open_index(gen)
                 self._gen = gen
             else:
                 self._index.reload()
+            # Tantivy replaces meta.json (a new file) at every commit: the same file before and after the
+            # reload is the commit the searcher opened.
+            self._max_doc = counted[0] if counted is not None and _inode(gen) == counted[1] else None
             self._stamp = stamp
             self._bounds, self._top_id = _bounds(self._index.searcher())
             self.meta = meta
@@ -213,15 +237,15 @@ class Reader:
 
     def _snapshot(self) -> tuple[tantivy.Searcher, tuple[int, int] | None, int]:
         """... and the highest id it sees."""
-        searcher, bounds, top, _ = self._versioned()
-        return searcher, bounds, top
+        snap = self._versioned()
+        return snap.searcher, snap.bounds, snap.top
 
-    def _versioned(self) -> tuple[tantivy.Searcher, tuple[int, int] | None, int, int]:
+    def _versioned(self) -> _Snapshot:
         """... and which snapshot it is (a number that grows with every reload that changed something)."""
         with self._lock:
             if self._index is None:
                 raise EngineError(f"There is no search index in {self.root} yet; build one with a rebuild.")
-            return self._index.searcher(), self._bounds, self._top_id, self._version
+            return _Snapshot(self._index.searcher(), self._bounds, self._top_id, self._version, self._max_doc)
 
     def searcher(self) -> tantivy.Searcher:
         return self.snapshot()[0]
@@ -260,7 +284,8 @@ class Reader:
             raise EngineError(f"Unknown sort {sort!r}.")
         if not 1 <= limit <= MAX_TOP or not 0 <= offset <= MAX_TOP - limit:
             raise EngineError(f"At most the top {MAX_TOP} hits can be fetched.")
-        searcher, bounds = self.snapshot()
+        snap = self._versioned()
+        searcher, bounds = snap.searcher, snap.bounds
         text = text_query(searcher, q) if q is not None else None
         fq = filter_query(filters or Filters(), bounds)
         tq = combine(text, fq)
@@ -280,7 +305,10 @@ class Reader:
                 loose = _loose(searcher, q, offset + limit + 1) if fq is None or postfilterable else None
                 if loose is not None and text is not None:
                     checked = None if fq is None else filters
-                    found = self._loose_top(searcher, text, loose, offset + limit + 1, checked, share, bounds)
+                    want = offset + limit + 1
+                    found = self._title_tier(searcher, q, text, want, checked, share, bounds, snap.max_doc)
+                    if found is None:
+                        found = self._loose_top(searcher, text, loose, want, checked, share, bounds)
                     if found is not None:
                         total = _count(searcher, tq) if count else None
                         return self._page(searcher, found, limit, offset, total)
@@ -381,6 +409,67 @@ class Reader:
             passed = max(len(found), 1) / len(candidates)  # measured on this text's best: no margin
             m = min(LOOSE_CANDIDATES_MAX, int(LOOSE_FETCH * want / passed) + 16)
         return None
+
+    def _title_tier(
+        self,
+        searcher: tantivy.Searcher,
+        q: Query,
+        text: TQ,
+        want: int,
+        f: Filters | None,
+        share: float,
+        bounds: tuple[int, int] | None,
+        max_doc: int | None,
+    ) -> list[Any] | None:
+        """The best `want` hits of `text`, a conjunction of plain words (q), under the filters `f` (None:
+        none), found among the documents with every word in the title; None when those cannot tell.
+
+        A word common in bodies is often rare in titles (`energy prices` at 1M: 72 % of bodies, 1.4 % of
+        titles), and the title's boost decides the ranking. Any match outside that set misses at least one
+        title word, so it scores at most tau = the sum of the words' body maxima (idf * (k1 + 1), with
+        Tantivy's N and document frequencies) plus the sum of the words' title maxima (each word's best
+        title score, a pruned search of a small posting list) less the smallest of them. When `want` of
+        the set pass the filters scoring above tau, they are the text's best (ties at the cut aside). The
+        set's best come from an intersection led by the title postings, not from the words' disjunction
+        whose pruning still seeks through the bodies' long postings (at 1M, CPU: `q=energy prices` 6.9 ->
+        1.9 ms, with member_of=nato 8.9 -> 3.7). Filters with dates are checked on the hits
+        (_passing_filters), others in the search."""
+        if max_doc is None or (f is not None and share < POSTFILTER_SHARE):
+            return None
+        words = []
+        for clause in q.positive:
+            term = clause[0]
+            tokens = (
+                [t for w in term.words for t in analyze(w)] if len(clause) == 1 and not term.prefix else []
+            )
+            if len(tokens) != 1:
+                return None
+            words.append(tokens[0])
+        if min(searcher.doc_freq(s.TITLE, w) for w in words) > TITLE_TIER_SHARE * searcher.num_docs:
+            return None
+        tau = _tier_bound(searcher, words, max_doc)
+        if tau is None:
+            return None
+        sch = s.schema()
+        dated = f is not None and _dated(f, bounds)
+        every_title = [(Occur.Must, TQ.term_query(sch, s.TITLE, w, index_option="basic")) for w in words]
+        fq = filter_query(f, bounds) if f is not None and not dated else None
+        if fq is not None:
+            every_title.append((Occur.Must, fq))
+        m = want if f is None else min(LOOSE_CANDIDATES_MAX, int(2 * LOOSE_FETCH * want / share) + 16)
+        hits = searcher.search(combine(text, TQ.boolean_query(every_title)), m, count=False).hits
+        found = hits
+        if f is not None and dated and hits:
+            addrs = [a for _, a in hits]
+            ids = self._ids(searcher, addrs)
+            through = self._passing_filters(searcher, addrs, ids, f, bounds)
+            found = [h for h, i in zip(hits, ids, strict=True) if i in through]
+        if len(found) < want:
+            return None
+        # Hits of the set not fetched score no more than those fetched (ties at the cut aside).
+        if float(found[want - 1][0]) <= tau:
+            return None
+        return found[:want]
 
     def _page(
         self, searcher: tantivy.Searcher, hits: list[Any], limit: int, offset: int, total: int | None
@@ -683,7 +772,7 @@ class Reader:
         if not names:
             return {}
         names = list(dict.fromkeys(names))
-        searcher, bounds, _, version = self._versioned()
+        searcher, bounds, _, version, _ = self._versioned()
         text = text_query(searcher, q) if q is not None else None
         fq = filter_query(filters or Filters(), bounds)
         counts: dict[str, dict[Any, int]] | None = None
@@ -714,7 +803,7 @@ class Reader:
         current one), counted once a snapshot and kept until the next; None when a facet has more values
         than TOTALS_SIZE."""
         if searcher is None or version is None:
-            searcher, _, _, version = self._versioned()
+            searcher, _, _, version, _ = self._versioned()
         cached, missing = self._totals_of(version, names)
         if missing:
             result = searcher.aggregate(TQ.all_query(), _facet_aggs(missing, TOTALS_SIZE, TOTALS_SIZE))
@@ -1017,6 +1106,51 @@ def _selectivity(searcher: tantivy.Searcher, f: Filters | None, bounds: tuple[in
         hi = s.to_micros(f.published_before) if f.published_before is not None else bounds[1]
         est *= max(0.0, min(hi, bounds[1]) - max(lo, bounds[0])) / max(1, bounds[1] - bounds[0])
     return est
+
+
+def _tier_bound(searcher: tantivy.Searcher, words: list[str], max_doc: int) -> float | None:
+    """What a match of these words (every one in the body) that misses one of them in its title scores
+    at most, as text_query scores it; None when no document has all of them in its title. The body's
+    score of a word never reaches idf * (k1 + 1) (Tantivy's N: max_doc); its title score is read off its
+    best title hit (a pruned search over the title postings)."""
+    sch = s.schema()
+    title_max = []
+    for w in words:
+        best = searcher.search(TQ.boost_query(TQ.term_query(sch, s.TITLE, w), s.TITLE_BOOST), 1, count=False)
+        if not best.hits:
+            return None
+        title_max.append(float(best.hits[0][0]))
+    body_max = 0.0
+    for w in words:
+        df = int(searcher.doc_freq(s.BODY, w))
+        if df > max_doc:
+            return None  # not the statistics Tantivy scores with
+        body_max += _idf(df, max_doc) * (1 + BM25_K1)
+    return (body_max + sum(title_max) - min(title_max)) * (1 + TIER_MARGIN)
+
+
+def _idf(df: int, n: int) -> float:
+    """Tantivy's BM25 idf of a term in df of n documents."""
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+def _max_doc(gen: Path) -> tuple[int, int] | None:
+    """The documents of the commit meta.json names (its segments' max_doc, deleted documents included),
+    and the file's inode."""
+    try:
+        with open(gen / "meta.json", "rb") as fh:
+            inode = os.fstat(fh.fileno()).st_ino
+            data = json.loads(fh.read())
+        return sum(int(seg["max_doc"]) for seg in data["segments"]), inode
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _inode(gen: Path) -> int | None:
+    try:
+        return os.stat(gen / "meta.json").st_ino
+    except OSError:
+        return None
 
 
 def _bounds(searcher: tantivy.Searcher) -> tuple[tuple[int, int] | None, int]:
