@@ -105,8 +105,9 @@ FACET_MARGIN = 50
 # actor facet reads ~7.5 values a document. At 1M (CPU, facets source,actor,language): `border` (81 % of
 # the index) 33.8 -> 15.5 ms, `energy prices` (72 %) 33.6 -> 20.4; the two cost the same near 58 %.
 COMPLEMENT_SHARE = 0.6
-# Buckets asked for when every value of a facet is counted (the whole index, or a text's complement);
-# tantivy refuses more than 65,000 in one request. A facet with more values is counted directly.
+# Buckets asked for when every value of the facets is counted (the whole index, or a text's complement),
+# shared by the facets asked for; tantivy refuses more than 65,000 in one request. A facet with more
+# values is counted directly.
 TOTALS_SIZE = 60_000
 _MISSING = "\x00none"
 INTERVALS = ("day", "week", "month")
@@ -806,8 +807,7 @@ class Reader:
             searcher, _, _, version, _ = self._versioned()
         cached, missing = self._totals_of(version, names)
         if missing:
-            result = searcher.aggregate(TQ.all_query(), _facet_aggs(missing, TOTALS_SIZE, TOTALS_SIZE))
-            counted = {name: _complete_counts(name, result[name]) for name in missing}
+            counted = _every_value(searcher, TQ.all_query(), missing)
             cached.update(counted)
             with self._lock:
                 if self._totals[0] < version:
@@ -905,15 +905,26 @@ def _bucket_counts(name: str, result: dict[str, Any]) -> dict[Any, int]:
     return out
 
 
-def _complete_counts(name: str, result: dict[str, Any]) -> dict[Any, int] | None:
-    """Every value's count, or None when the aggregation left some out (more values than it returns)."""
-    if (
-        len(result["buckets"]) >= TOTALS_SIZE
-        or result.get("sum_other_doc_count", 0)
-        or result.get("doc_count_error_upper_bound", 0)
-    ):
-        return None
-    return _bucket_counts(name, result)
+def _every_value(
+    searcher: tantivy.Searcher, tq: TQ, names: Sequence[str]
+) -> dict[str, dict[Any, int] | None]:
+    """Every value's count of each facet over the matches of `tq`; None for a facet with more values than
+    its share of TOTALS_SIZE (the aggregation would leave some out)."""
+    size = TOTALS_SIZE // max(1, len(names))
+    try:
+        result = searcher.aggregate(tq, _facet_aggs(names, size, size))
+    except ValueError:  # tantivy's bucket limit, should the values outgrow it
+        return dict.fromkeys(names)
+    out: dict[str, dict[Any, int] | None] = {}
+    for name in names:
+        r = result[name]
+        complete = not (
+            len(r["buckets"]) >= size
+            or r.get("sum_other_doc_count", 0)
+            or r.get("doc_count_error_upper_bound", 0)
+        )
+        out[name] = _bucket_counts(name, r) if complete else None
+    return out
 
 
 def _complement_counts(
@@ -922,10 +933,8 @@ def _complement_counts(
     """The counts over the text's matches as the index's totals less the counts over every other
     document; None if those could not all be counted."""
     rest = TQ.boolean_query([(Occur.Must, TQ.all_query()), (Occur.MustNot, text)])
-    result = searcher.aggregate(rest, _facet_aggs(names, TOTALS_SIZE, TOTALS_SIZE))
     out: dict[str, dict[Any, int]] = {}
-    for name in names:
-        others = _complete_counts(name, result[name])
+    for name, others in _every_value(searcher, rest, names).items():
         if others is None:
             return None
         out[name] = {v: c - others.get(v, 0) for v, c in totals[name].items() if c > others.get(v, 0)}

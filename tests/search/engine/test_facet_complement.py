@@ -126,3 +126,18 @@ def test_a_new_snapshot_never_uses_the_last_ones_totals(world, monkeypatch, tmp_
     assert sum(f["count"] for f in after["source"]) == sum(f["count"] for f in before["source"]) - len(
         victims
     )
+
+
+def test_a_facet_with_more_values_than_kept_is_counted_directly(world, monkeypatch):
+    """Totals are kept only while every value fits: with room for fewer values than the actors mentioned,
+    the actor facet has no totals, and a common word's facets are counted over its matches."""
+    reader = Reader(world.index_dir)
+    q = common_query(reader)
+    expected = direct(reader, q, monkeypatch, top=10_000)
+    monkeypatch.setattr(reader_module, "TOTALS_SIZE", 2 * 10)  # ten values a facet, for two facets
+    assert reader.facet_totals(["source", "actor"]) is None
+    calls = spy_complement(monkeypatch)
+    got = reader.facets(q, None, ["source", "actor"], top=10_000)
+    assert calls == []
+    assert got == {name: expected[name] for name in ("source", "actor")}
+    assert len(got["actor"]) > 10
