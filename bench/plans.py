@@ -12,7 +12,8 @@ the planner as it is and with one of its rules undone:
   text is intersected with the window);
 - `disjunction first`: the best few hits of a conjunction of common words, without filters or under
   filters on who is mentioned, sources and languages, are taken from the best hits of any of its words
-  when those can tell (Reader._loose_top; without it: the conjunction's own search, or the post-filter);
+  when those can tell (Reader._loose_top; without it: the conjunction's own search, or the post-filter;
+  the title tier, asked at the same place, goes with it);
 - `title tier`: the best few hits of a conjunction of plain words whose rarest is in few titles are looked
   for among the documents with every word in the title (Reader._title_tier; without it: the rules above);
 - `all`: the five undone.
