@@ -300,15 +300,22 @@ class Reader:
             if sort == "relevance":
                 postfilterable = _postfilterable(filters)
                 share = _selectivity(searcher, filters, bounds) if postfilterable else 0.0
-                # A conjunction's best hits from its words' (Reader._loose_top): without filters, or with
-                # filters on who is mentioned, sources, languages; under a date window alone its
-                # intersection is cheaper (common words over a year at 1M: 15 ms, 36 ms from its words).
-                loose = _loose(searcher, q, offset + limit + 1) if fq is None or postfilterable else None
+                want = offset + limit + 1
+                checked = None if fq is None else filters
+                # A few best hits of a conjunction of common words: from the articles with every word in
+                # the title (Reader._title_tier), under any filters; else from its words' disjunction
+                # (Reader._loose_top), without filters or with filters on who is mentioned, sources,
+                # languages (under a date window alone its intersection is cheaper: common words over a
+                # year at 1M, 15 ms, 36 ms from its words).
+                loose = _loose(searcher, q, want) if text is not None else None
                 if loose is not None and text is not None:
-                    checked = None if fq is None else filters
-                    want = offset + limit + 1
-                    found = self._title_tier(searcher, q, text, want, checked, share, bounds, snap.max_doc)
-                    if found is None:
+                    tier_share = (
+                        share if fq is None or postfilterable else _selectivity(searcher, filters, bounds)
+                    )
+                    found = self._title_tier(
+                        searcher, q, text, want, checked, tier_share, bounds, snap.max_doc
+                    )
+                    if found is None and (fq is None or postfilterable):
                         found = self._loose_top(searcher, text, loose, want, checked, share, bounds)
                     if found is not None:
                         total = _count(searcher, tq) if count else None

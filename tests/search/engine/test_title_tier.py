@@ -45,6 +45,7 @@ def tiered(monkeypatch: pytest.MonkeyPatch) -> None:
         {"member_of": "nato"},  # dates: checked on the hits
         {"language": ["en", "de"], "actor_kind": ["country"]},
         {"source": ["TOP0", "TOP1"], "published_after": "2022-01-01T00:00:00"},
+        {"published_after": "2022-01-01T00:00:00", "published_before": "2024-01-01T00:00:00"},  # dates alone
     ],
 )
 @pytest.mark.parametrize("text", TEXTS)
@@ -139,6 +140,12 @@ def test_the_planner_asks_the_title_tier_first(world, tiered, monkeypatch):
     expected = world.reader.search(q, filtered, sort="relevance", limit=MAX_TOP).hits
     page = world.reader.search(q, filtered, sort="relevance", limit=5)
     assert calls == [True, True]
+    assert [round(h.score, 4) for h in page.hits] == [round(h.score, 4) for h in expected[:5]]
+    # A date window alone (which the words' disjunction does not take): the tier, dates read off the hits.
+    window = Filters(published_after=datetime(2021, 6, 1))
+    expected = world.reader.search(q, window, sort="relevance", limit=MAX_TOP).hits
+    page = world.reader.search(q, window, sort="relevance", limit=5)
+    assert calls == [True, True, True]
     assert [round(h.score, 4) for h in page.hits] == [round(h.score, 4) for h in expected[:5]]
     calls.clear()
     monkeypatch.setattr(reader_module, "TITLE_TIER_SHARE", 0.0)  # its rarest title word too common
