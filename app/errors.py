@@ -13,10 +13,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import exc as orm_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .responses import JSON
-from .routes import allowed_methods
+from .routes import allowed_methods, literal_methods
 
 log = logging.getLogger("geonews.errors")
 
@@ -187,15 +188,23 @@ async def _app_error(_: Request, exc: Exception) -> JSON:
     return app_error_response(exc)
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSON:
+async def _validation_error(request: Request, exc: Exception) -> JSON:
     assert isinstance(exc, RequestValidationError)
     raw = exc.errors()
     errors = _validation_errors(exc)
+    places = {str(e.get("loc", ("",))[0]) for e in raw}
+    if "path" in places:
+        # A path parameter that does not parse: the path names no resource of this route, whatever the
+        # body says. When a route without parameters has this very path (`/v1/articles/bulk` beside
+        # `/v1/articles/{article_id}`), the path exists and does not answer this method.
+        literal = literal_methods(request.app, request.scope.get("path", request.url.path))
+        if literal and request.method not in literal:
+            allow = ", ".join(literal)
+            detail = f"This method is not allowed on this path; it answers {allow}."
+            return problem_response(405, detail, headers={"Allow": allow})
+        return problem_response(404, "No such resource.", errors)
     if any(e.get("type") == "json_invalid" for e in raw):
         return problem_response(400, "The request body is not valid JSON.", errors)
-    places = {str(e.get("loc", ("",))[0]) for e in raw}
-    if places and places <= {"path"}:
-        return problem_response(404, "No such resource.", errors)
     if "body" in places:
         return problem_response(422, "The request body is invalid.", errors)
     return problem_response(400, "A request parameter is invalid.", errors)
@@ -208,8 +217,12 @@ async def _http_error(request: Request, exc: Exception) -> JSON:
     if exc.status_code == 404 and detail == "Not Found":
         detail = "No route matches this path."
     if exc.status_code == 405:
-        # The router names only the methods of the first route that has the path; a client needs all.
-        methods = allowed_methods(request.app, request.url.path) or ["GET", "HEAD"]  # static files
+        # The router names only the methods of the first route that has the path; a client needs all. A
+        # path that a route without parameters has is that route's (`/v1/articles/bulk`: POST), not its
+        # parameterised neighbours' (`/v1/articles/{article_id}` cannot read `bulk` as an id).
+        path = request.scope.get("path", request.url.path)
+        static = ["GET", "HEAD"]  # no route: a static file's path
+        methods = literal_methods(request.app, path) or allowed_methods(request.app, path) or static
         headers["Allow"] = ", ".join(methods)
         detail = f"This method is not allowed on this path; it answers {', '.join(methods)}."
     return problem_response(exc.status_code, detail, headers=headers or None)
@@ -222,6 +235,7 @@ async def _http_error(request: Request, exc: Exception) -> JSON:
 BUSY = "The database is busy; try again shortly."
 UNAVAILABLE = "The database is unavailable; try again shortly."
 TOO_SLOW = "The query took longer than the server allows; narrow it or try again later."
+STALE = "Another request changed or deleted this resource while this one ran; read it again."
 
 _CONNECTION_STATES = ("08", "53", "57P", "58")  # connection, resources, shutdown/starting, system errors
 _SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
@@ -287,6 +301,8 @@ def database_fault(exc: BaseException) -> AppError | None:
             return ServiceUnavailable(UNAVAILABLE)
     if isinstance(exc, sa_exc.IntegrityError):
         return Conflict("The request conflicts with stored data (a unique value is already taken).")
+    if isinstance(exc, orm_exc.StaleDataError):  # the row went away between this request's read and write
+        return Conflict(STALE)
     if isinstance(exc, sa_exc.DataError | OverflowError):
         return Unprocessable("A value is out of range, too long or not storable for its field.")
     if isinstance(exc, sa_exc.OperationalError):

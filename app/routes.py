@@ -46,3 +46,21 @@ def allowed_methods(app: Any, path: str) -> list[str]:
         found.add("HEAD")
     order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     return sorted(found, key=lambda m: (order.index(m) if m in order else len(order), m))
+
+
+def literal_methods(app: Any, path: str) -> list[str]:
+    """The methods of the routes whose path is exactly `path`, without parameters (`/v1/articles/bulk`
+    beside `/v1/articles/{article_id}`), HEAD wherever GET is, in allowed_methods' order; empty when none."""
+    table = getattr(app.state, "_literal_table", None)
+    if table is None:
+        table = {}
+        for route in iter_routes(app):
+            route_path, methods = getattr(route, "path", None), getattr(route, "methods", None)
+            if route_path and methods and "{" not in route_path:
+                table.setdefault(route_path, set()).update(methods)
+        app.state._literal_table = table
+    found = set(table.get(path, ()))
+    if "GET" in found:
+        found.add("HEAD")
+    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return sorted(found, key=lambda m: (order.index(m) if m in order else len(order), m))

@@ -116,6 +116,22 @@ def test_unknown_route_and_wrong_method(client):
     assert_problem(client.put("/v1/articles"), 405)
 
 
+def test_a_method_a_fixed_path_does_not_answer_is_405_not_its_neighbours_validation(client, write_headers):
+    """`/v1/articles/bulk` answers POST; `/v1/articles/{article_id}` answers GET, PATCH and DELETE and would
+    read `bulk` as an id that does not parse: the path exists, so any other method is a 405 naming POST
+    (schemathesis's ST204 saw a 422 from the article route's body validation)."""
+    for method in ("GET", "PUT", "PATCH", "DELETE"):
+        r = client.request(method, "/v1/articles/bulk", json={"title": 5}, headers=write_headers)
+        assert_problem(r, 405)
+        assert r.headers["allow"] == "POST"
+        assert (
+            client.request(r.headers["allow"], "/v1/articles/bulk", headers=write_headers).status_code != 405
+        )
+    # A path that only a parameterised route has: an id that does not parse names no article, body or not.
+    assert_problem(client.get("/v1/articles/not-a-number"), 404)
+    assert_problem(client.patch("/v1/articles/not-a-number", json={"title": 5}, headers=write_headers), 404)
+
+
 def test_malformed_json_is_400_and_invalid_body_422(client, write_headers):
     h = {**write_headers, "content-type": "application/json"}
     assert_problem(client.post("/v1/actors", content=b'{"kind": ', headers=h), 400)

@@ -68,3 +68,33 @@ def test_claims_and_propositions(client, write_headers):
         headers=write_headers,
     )
     assert r.status_code == 422
+
+
+def test_a_claim_deleted_while_it_is_updated_is_a_409(client, write_headers, monkeypatch):
+    """PATCH reads the claim, then writes it: a DELETE committed in between (schemathesis's stateful run
+    on PostgreSQL) left the UPDATE matching no row, which was a 500. Here the row goes in the PATCH's own
+    transaction, just after its read."""
+    from sqlalchemy import text
+
+    from app.claims import repository
+
+    speaker = factories.actor(client, write_headers, kind="person", name="Stale Speaker")
+    art = factories.article(client, write_headers)
+    said = {"speaker": speaker["slug"], "text": "Soon", "stance": "asserts", "article_id": art["id"]}
+    made = client.post("/v1/claims", json=said, headers=write_headers)
+    assert made.status_code == 201, made.text
+    claim_id = made.json()["id"]
+    get_orm = repository.get_orm
+
+    async def read_then_deleted(session, cid):
+        claim = await get_orm(session, cid)
+        # As another request's DELETE would: a plain statement, which the session's objects know nothing of.
+        await session.execute(text("DELETE FROM claims WHERE id = :id"), {"id": cid})
+        return claim
+
+    monkeypatch.setattr(repository, "get_orm", read_then_deleted)
+    r = client.patch(f"/v1/claims/{claim_id}", json={"text": "Later"}, headers=write_headers)
+    assert r.status_code == 409, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    monkeypatch.undo()
+    assert client.get(f"/v1/claims/{claim_id}").json()["text"] == "Soon"  # nothing of the PATCH was kept
