@@ -42,10 +42,7 @@ def allowed_methods(app: Any, path: str) -> list[str]:
     for regex, methods in _table(app):
         if regex.match(path):
             found |= methods
-    if "GET" in found:
-        found.add("HEAD")
-    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-    return sorted(found, key=lambda m: (order.index(m) if m in order else len(order), m))
+    return _ordered(found)
 
 
 def literal_methods(app: Any, path: str) -> list[str]:
@@ -59,8 +56,14 @@ def literal_methods(app: Any, path: str) -> list[str]:
             if route_path and methods and "{" not in route_path:
                 table.setdefault(route_path, set()).update(methods)
         app.state._literal_table = table
-    found = set(table.get(path, ()))
-    if "GET" in found:
-        found.add("HEAD")
-    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-    return sorted(found, key=lambda m: (order.index(m) if m in order else len(order), m))
+    return _ordered(set(table.get(path, ())))
+
+
+_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def _ordered(methods: set[str]) -> list[str]:
+    """HEAD wherever GET is (app/middleware.py's HeadAsGet), in a stable order."""
+    if "GET" in methods:
+        methods = methods | {"HEAD"}
+    return sorted(methods, key=lambda m: (_ORDER.index(m) if m in _ORDER else len(_ORDER), m))
