@@ -721,7 +721,10 @@ class Reader:
             start = s.to_micros(after[0]) if after is not None else (hi if desc else lo)
             width = max(1_000_000, (hi - lo) * WINDOW_DOCS // searcher.num_docs)
         while True:
-            if start is None:
+            # A window reaching past the first (last) date holds every match: no range then, which also
+            # keeps its bound within the column's i64 (dates from year 1 to 9999 over a few documents make
+            # the first width alone larger than that).
+            if start is None or (desc and start - width <= lo) or (not desc and start + width >= hi):
                 windowed = tq
             elif desc:
                 windowed = combine(tq, micros_range(s.PUBLISHED, start - width, None))

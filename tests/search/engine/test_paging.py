@@ -91,3 +91,34 @@ def test_bad_requests_are_engine_errors(world):
         r.histogram(None, None, "day", date(2020, 1, 1), date(2024, 1, 1))  # > 1,000 buckets
     empty = Filters(published_after=datetime(2024, 1, 2), published_before=datetime(2024, 1, 1))
     assert r.count(None, empty) == 0
+
+
+@pytest.mark.parametrize("sort", ["-published_at", "published_at"])
+def test_a_few_articles_from_year_1_to_9999_page_by_date(tmp_path, sort):
+    """The first date window is the index's span over a few documents times WINDOW_DOCS: with articles
+    dated from year 1 to 9999 its bound left the column's i64 and Tantivy refused the range (a 500 the fuzz
+    job found on GET /v1/articles). Every page is read, in order."""
+    from app.search.engine import Reader
+    from app.search.engine.documents import ArticleDoc
+    from app.search.engine.indexer import Indexer
+
+    dates = [datetime(1, 1, 1), datetime(1999, 5, 1), datetime(2024, 3, 1, 12), datetime(9999, 12, 31, 23)]
+    docs = [
+        ArticleDoc(i + 1, f"Dated {i}", "Troops and talks.", "example.org", "en", d)
+        for i, d in enumerate(dates)
+    ]
+    root = tmp_path / "index"
+    with Indexer.open(root) as indexer:
+        indexer.upsert(docs)
+        indexer.commit(1)
+    reader = Reader(root)
+    expected = [4, 3, 2, 1] if sort == "-published_at" else [1, 2, 3, 4]
+    seen, after = [], None
+    while True:
+        page = reader.search(None, Filters(), sort=sort, limit=1, after=after)  # type: ignore[arg-type]
+        seen += [h.id for h in page.hits]
+        if not page.more:
+            break
+        after = page.after
+    assert seen == expected
+    assert [h.id for h in reader.search(parse("troops"), sort=sort, limit=10).hits] == expected
