@@ -40,7 +40,6 @@ from . import layout
 from . import schema as s
 from .translate import (
     Filters,
-    analyze,
     any_of,
     combine,
     filter_query,
@@ -48,6 +47,7 @@ from .translate import (
     loose_query,
     member_groups,
     micros_range,
+    term_tokens,
     text_matches_bound,
     text_query,
 )
@@ -402,10 +402,7 @@ class Reader:
             ids = self._ids(searcher, [a for _, a in candidates])
             found = searcher.search(combine(tq, ids_query(ids)), len(ids), count=False).hits
             if f is not None and dated and found:
-                addrs = [a for _, a in found]
-                matched = self._ids(searcher, addrs)
-                through = self._passing_filters(searcher, addrs, matched, f, bounds)
-                found = [h for h, i in zip(found, matched, strict=True) if i in through]
+                found = self._through(searcher, found, f, bounds)
             if len(candidates) < m:  # every document with any of the words was a candidate
                 return found[:want]
             if len(found) >= want and float(found[want - 1][0]) > float(candidates[-1][0]) * (
@@ -447,9 +444,7 @@ class Reader:
         words = []
         for clause in q.positive:
             term = clause[0]
-            tokens = (
-                [t for w in term.words for t in analyze(w)] if len(clause) == 1 and not term.prefix else []
-            )
+            tokens = term_tokens(term) if len(clause) == 1 and not term.prefix else []
             if len(tokens) != 1:
                 return None
             words.append(tokens[0])
@@ -468,10 +463,7 @@ class Reader:
         hits = searcher.search(combine(text, TQ.boolean_query(every_title)), m, count=False).hits
         found = hits
         if f is not None and dated and hits:
-            addrs = [a for _, a in hits]
-            ids = self._ids(searcher, addrs)
-            through = self._passing_filters(searcher, addrs, ids, f, bounds)
-            found = [h for h, i in zip(hits, ids, strict=True) if i in through]
+            found = self._through(searcher, hits, f, bounds)
         if len(found) < want:
             return None
         # Hits of the set not fetched score no more than those fetched (ties at the cut aside).
@@ -557,10 +549,7 @@ class Reader:
             if k < want:
                 return None
             hits = searcher.search(text, k, count=False).hits
-            addrs = [a for _, a in hits]
-            ids = self._ids(searcher, addrs)
-            passed = self._passing_filters(searcher, addrs, ids, f, bounds)  # the columns alone: no search
-            kept = [h for h, i in zip(hits, ids, strict=True) if i in passed]
+            kept = self._through(searcher, hits, f, bounds)  # the columns alone: no search
             if len(kept) >= want or len(hits) < k:  # enough, or every match of the text was read
                 return kept
             if attempt or k >= POSTFILTER_MAX_K:
@@ -568,6 +557,15 @@ class Reader:
             passed_share = max(len(kept), 1) / len(hits)
             k = min(POSTFILTER_MAX_K, int(want / passed_share * 1.5) + 16)
         return None
+
+    def _through(
+        self, searcher: tantivy.Searcher, hits: list[Any], f: Filters, bounds: tuple[int, int] | None
+    ) -> list[Any]:
+        """The hits (in their order) whose documents pass the filters `f` (see _passing_filters)."""
+        addrs = [a for _, a in hits]
+        ids = self._ids(searcher, addrs)
+        through = self._passing_filters(searcher, addrs, ids, f, bounds)
+        return [h for h, i in zip(hits, ids, strict=True) if i in through]
 
     def _passing(self, searcher: tantivy.Searcher, ids: list[int], fq: TQ) -> set[int]:
         """Which of these article ids pass the filters. The candidates lead the intersection (a union

@@ -59,13 +59,13 @@ def analyze(word: str) -> list[str]:
     return s.analyzer().analyze(word)
 
 
-def _tokens(term: Term) -> list[str]:
+def term_tokens(term: Term) -> list[str]:
     return [tok for word in term.words for tok in analyze(word)]
 
 
 def _field_query(searcher: tantivy.Searcher, field: str, term: Term) -> TQ | None:
     sch = s.schema()
-    tokens = _tokens(term)
+    tokens = term_tokens(term)
     if not tokens:
         return None
     if term.prefix:
@@ -177,7 +177,7 @@ def text_matches_bound(searcher: tantivy.Searcher, query: Query) -> int:
 def _term_matches_bound(searcher: tantivy.Searcher, term: Term, n: int) -> int:
     if term.prefix:
         return n
-    tokens = _tokens(term)
+    tokens = term_tokens(term)
     if not tokens:
         return 0
     # The body field holds the title too: its document frequencies bound the matches.
