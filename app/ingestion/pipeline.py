@@ -20,6 +20,7 @@ Fragments and feed summaries keep going through the fragment cleaner.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -89,9 +90,41 @@ def prepare(
     """Extract, clean, canonicalise, fingerprint, detect the language, link actors and (with `places`) places:
     no I/O.
     A ValueError says why the article cannot be stored (no title, no date, no text in the page)."""
-    page: Extracted | None = None
-    if wants_extraction(item):
-        page = extract(item.body, item.url)
+    (result,) = prepare_many([(index, item)], gazetteer, places)
+    if isinstance(result, Prepared):
+        return result
+    raise ValueError(result[1])
+
+
+class _Draft:
+    """An article between the stages of `prepare_many`."""
+
+    __slots__ = (
+        "index",
+        "item",
+        "page",
+        "title",
+        "body",
+        "published_at",
+        "date_source",
+        "language",
+        "confidence",
+    )
+
+    def __init__(self, index: int, item: ArticleInput) -> None:
+        self.index, self.item = index, item
+        self.page: Extracted | None = None
+        self.title = self.body = ""
+        self.published_at: datetime | None = None
+        self.date_source = "published"
+        self.language: str | None = None
+        self.confidence: float | None = None
+
+
+def _read(draft: _Draft) -> None:
+    """Extract (a whole page), clean the title and body, and settle the date: a ValueError says why not."""
+    item = draft.item
+    page = extract(item.body, item.url) if wants_extraction(item) else None
     raw_title = item.title or (page.title if page else None)
     if not raw_title or not raw_title.strip():
         raise ValueError("title: missing, and the page has none")
@@ -106,43 +139,76 @@ def prepare(
         published_at, date_source = page.published, "extracted"
     if published_at is None:
         raise ValueError("published_at: missing, and the page declares no date")
-    date_source = date_source or "published"
+    draft.page, draft.title, draft.body = page, title, body
+    draft.published_at, draft.date_source = published_at, date_source or "published"
+    draft.language = item.language or (page.language if page else None)
 
-    language = item.language or (page.language if page else None)
-    confidence: float | None = None
-    if language is None:
-        detected = detect(f"{title}. {body[:LANGUAGE_SAMPLE]}")
-        language, confidence = detected.language, detected.confidence
 
-    canonical = canonicalize_url(item.url)
-    values = {
-        "url": item.url,
-        "canonical_url": canonical,
-        "title": title,
-        "body": body,
-        "summary": _tidy(clean_text(item.summary)) if item.summary else None,
-        "source": item.source or (urlsplit(canonical).hostname or "").removeprefix("www."),
-        "language": language,
-        "language_confidence": confidence,
-        "published_at": published_at,
-        "date_source": date_source,
-        "feed_title": _tidy(item.feed_title),
-        "tags": item.tags,
-        **fingerprints(title, body),
-        "story_sig": sketch(title, body),
-        "is_stub": False,
-    }
-    matches = gazetteer.find(body)
-    mentions = mention_rows(matches)
-    place_rows = [
-        {"place_id": p.place_id, "start_offset": p.start, "end_offset": p.end, "text": p.text[:255]}
-        for p in (places.find(body, matches) if places is not None else ())
+def prepare_many(
+    items: Iterable[tuple[int, ArticleInput]], gazetteer: Gazetteer, places: PlaceLinker | None = None
+) -> list[Prepared | tuple[int, str]]:
+    """`prepare` for many articles: each (index, article) prepared, or (index, why not) for one that cannot
+    be stored, in order.
+
+    Stage by stage over all of them, not article by article: each stage (the language model, the linkers'
+    automata and tables, the hash caches) then stays in the CPU's caches while it runs through the batch.
+    Measured on 3,000 generated articles, thread CPU: 526 µs an article one by one, 355 µs stage by stage
+    (bench/steps.py prepare)."""
+    results: list[Prepared | tuple[int, str] | None] = []
+    drafts: list[_Draft] = []
+    slots: list[int] = []  # where each draft's result goes
+    for index, item in items:
+        draft = _Draft(index, item)
+        try:
+            _read(draft)
+        except ValueError as exc:
+            results.append((index, str(exc)))
+        else:
+            slots.append(len(results))
+            results.append(None)
+            drafts.append(draft)
+    for d in drafts:
+        if d.language is None:
+            detected = detect(f"{d.title}. {d.body[:LANGUAGE_SAMPLE]}")
+            d.language, d.confidence = detected.language, detected.confidence
+    canonicals = [canonicalize_url(d.item.url) for d in drafts]
+    prints = [fingerprints(d.title, d.body) for d in drafts]
+    sketches = [sketch(d.title, d.body) for d in drafts]
+    matches = [gazetteer.find(d.body) for d in drafts]
+    found = [
+        places.find(d.body, m) if places is not None else () for d, m in zip(drafts, matches, strict=True)
     ]
-    raw = item.body if item.keep_raw and item.body else None
-    return Prepared(index, values, mentions, raw, place_rows)
+    for slot, d, canonical, prints_, sig, m, place_matches in zip(
+        slots, drafts, canonicals, prints, sketches, matches, found, strict=True
+    ):
+        item = d.item
+        values = {
+            "url": item.url,
+            "canonical_url": canonical,
+            "title": d.title,
+            "body": d.body,
+            "summary": _tidy(clean_text(item.summary)) if item.summary else None,
+            "source": item.source or (urlsplit(canonical).hostname or "").removeprefix("www."),
+            "language": d.language,
+            "language_confidence": d.confidence,
+            "published_at": d.published_at,
+            "date_source": d.date_source,
+            "feed_title": _tidy(item.feed_title),
+            "tags": item.tags,
+            **prints_,
+            "story_sig": sig,
+            "is_stub": False,
+        }
+        place_rows = [
+            {"place_id": p.place_id, "start_offset": p.start, "end_offset": p.end, "text": p.text[:255]}
+            for p in place_matches
+        ]
+        raw = item.body if item.keep_raw and item.body else None
+        results[slot] = Prepared(d.index, values, mention_rows(m), raw, place_rows)
+    return [r for r in results if r is not None]
 
 
-__all__ = ["DATE_SOURCES", "ArticleInput", "Prepared", "prepare", "wants_extraction"]
+__all__ = ["DATE_SOURCES", "ArticleInput", "Prepared", "prepare", "prepare_many", "wants_extraction"]
 
 
 def mention_rows(matches: Any, **extra: Any) -> list[dict[str, Any]]:

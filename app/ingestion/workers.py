@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .linker import Gazetteer, GazetteerEntry
-from .pipeline import ArticleInput, Prepared, prepare
+from .pipeline import ArticleInput, Prepared, prepare_many
 from .places import PlaceLinker
 
 _gazetteer: Gazetteer | None = None
@@ -36,13 +36,7 @@ def prepare_items(
     items: list[tuple[int, ArticleInput]], gazetteer: Any, places: Any
 ) -> list[Prepared | tuple[int, str]]:
     """Each (index, article) prepared, or (index, why not) for one that cannot be stored."""
-    out: list[Prepared | tuple[int, str]] = []
-    for index, item in items:
-        try:
-            out.append(prepare(index, item, gazetteer, places))
-        except ValueError as exc:
-            out.append((index, str(exc)))
-    return out
+    return prepare_many(items, gazetteer, places)
 
 
 def prepare_chunk(chunk: list[tuple[int, ArticleInput]]) -> list[Prepared | tuple[int, str]]:

@@ -9,9 +9,11 @@ from itertools import combinations
 import pytest
 
 from app.ingestion.fingerprint import (
+    _EDGE_PUNCT,
     NEAR_DUPLICATE_DISTANCE,
     content_hash,
     earlier_near,
+    fingerprints,
     hamming,
     is_near_duplicate,
     simhash64,
@@ -183,3 +185,37 @@ def test_earlier_near_matches_pairwise_hamming() -> None:
     assert expected  # the set has near pairs to find
     assert earlier_near(hashes) == expected
     assert earlier_near(hashes[:1]) == {}
+
+
+def _simhash_written_out(text: str) -> int:
+    """The rule of the module docstring in plain Python: a bit is set when more than half the features
+    (each word's T0, each adjacent pair's T1 ^ T2) have it."""
+    words = [w.strip(_EDGE_PUNCT) for w in text.casefold().split()]
+    words = [w for w in words if w]
+    if not words:
+        return 0
+    digests = [hashlib.blake2b(w.encode(), digest_size=24, person=b"geonews-simhash").digest() for w in words]
+    t = [[int.from_bytes(d[8 * k : 8 * k + 8], "little") for k in range(3)] for d in digests]
+    features = [row[0] for row in t] + [a[1] ^ b[2] for a, b in zip(t, t[1:], strict=False)]
+    value = sum(1 << bit for bit in range(64) if 2 * sum(f >> bit & 1 for f in features) > len(features))
+    return to_signed64(value)
+
+
+def test_simhash_equals_the_rule_written_out() -> None:
+    rng = random.Random(7)
+    vocabulary = ARTICLE.split() + ["—", "...", "«Kyiv»", "Ünïcode", "数字", "a.b", "'", "(NATO)"]
+    texts = [ARTICLE, UNRELATED, "one", "— one —", "x y", "\t tabs\nand  lines "]
+    texts += [" ".join(rng.choices(vocabulary, k=rng.randint(1, 600))) for _ in range(40)]
+    for text in texts:
+        assert simhash64(text) == _simhash_written_out(text), text[:60]
+        assert simhash64(text) == _simhash_written_out(text)  # its words cached now
+
+
+def test_fingerprints_are_the_hashes_of_title_and_body() -> None:
+    for title, body in [("North Korea", ARTICLE), ("— «A» —", " ... "), ("", "one two"), ("Ü", "\tx\ny ")]:
+        sim = simhash64(f"{title}\n{body}")
+        assert fingerprints(title, body) == {
+            "content_hash": content_hash(title, body),
+            "simhash": sim,
+            **{f"sh{i}": b for i, b in enumerate(simhash_bands(sim))},
+        }

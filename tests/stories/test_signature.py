@@ -69,3 +69,33 @@ def test_similarities_in_one_pass_equal_the_pairwise_ones() -> None:
         got = Sketch(mine).similarities(blobs)
         assert got == [Sketch(mine).similarity(h) for h in sketches]
     assert Sketch(sketches[5]).similarities([]) == []
+
+
+def test_sketch_is_the_smallest_hashes_of_the_features():
+    # sketch() caches each word's hash: its blob must stay that of the rule, cached or not.
+    rng = random.Random(3)
+    vocabulary = [
+        "the",
+        "Sanctions",
+        "sanctioned",
+        "2024",
+        "12",
+        "a5",
+        "of",
+        "Tankers",
+        "Geneva",
+        "said",
+        "9",
+        "x_y",
+        "naïve",
+        "ÉTÉ",
+        "北京",
+        "re-run",
+    ]
+    for _ in range(60):
+        title = " ".join(rng.choices(vocabulary, k=rng.randint(0, 8)))
+        body = " ".join(rng.choices(vocabulary, k=rng.randint(0, 400)))
+        hashes = sorted({zlib.crc32(f.encode()) for f in features(title, body)})[:K]
+        expected = struct.pack(f">{len(hashes)}I", *hashes)
+        assert sketch(title, body) == expected
+        assert sketch(title, body) == expected
