@@ -26,6 +26,7 @@ STEM = 6
 LEAD_CHARS = 1500
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_ASCII_NON_ALNUM = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
 
 # English function words, and the words almost every political news story uses.
 _STOPWORDS_TEXT = """
@@ -75,9 +76,13 @@ def _word_hash(word: str) -> int:
 def sketch(title: str, body: str) -> bytes:
     """The K smallest CRC-32 hashes of the article's features, packed big-endian (each word's hash
     cached: the same as hashing `features`, in 3/4 of the time)."""
+    text = f"{title} {body[:LEAD_CHARS]}".casefold()
+    # An ASCII text's words: every character but a letter or digit made a space (what _WORD finds, in
+    # half its time).
+    words = text.translate(_ASCII_NON_ALNUM).split() if text.isascii() else _WORD.findall(text)
     get = _hash_cache.get
     hashes = set()
-    for w in _WORD.findall(f"{title} {body[:LEAD_CHARS]}".casefold()):
+    for w in words:
         h = get(w)
         hashes.add(_word_hash(w) if h is None else h)
     hashes.discard(-1)

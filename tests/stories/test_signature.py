@@ -74,7 +74,7 @@ def test_similarities_in_one_pass_equal_the_pairwise_ones() -> None:
 def test_sketch_is_the_smallest_hashes_of_the_features():
     # sketch() caches each word's hash: its blob must stay that of the rule, cached or not.
     rng = random.Random(3)
-    vocabulary = [
+    ascii_words = [
         "the",
         "Sanctions",
         "sanctioned",
@@ -87,12 +87,16 @@ def test_sketch_is_the_smallest_hashes_of_the_features():
         "said",
         "9",
         "x_y",
-        "naïve",
-        "ÉTÉ",
-        "北京",
         "re-run",
+        "(NATO),",
+        "'s",
+        "U.S.",
+        "\tA\n",
     ]
-    for _ in range(60):
+    other_words = [*ascii_words, "naïve", "ÉTÉ", "北京", "«Kyiv»"]
+    # ASCII texts (split without a regex) and others, in turn.
+    for k in range(120):
+        vocabulary = ascii_words if k % 2 else other_words
         title = " ".join(rng.choices(vocabulary, k=rng.randint(0, 8)))
         body = " ".join(rng.choices(vocabulary, k=rng.randint(0, 400)))
         hashes = sorted({zlib.crc32(f.encode()) for f in features(title, body)})[:K]
