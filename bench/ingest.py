@@ -201,7 +201,12 @@ def bulk_supported(base: str, key: str) -> str | None:
     return None
 
 
-def post_batches(base: str, key: str, ndjson: Path, batch: int, time_limit: float) -> dict[str, Any]:
+def post_batches(
+    base: str, key: str, ndjson: Path, batch: int, time_limit: float, in_flight: int = 1
+) -> dict[str, Any]:
+    """POST the file in batches, `in_flight` requests at a time (1: one after another)."""
+    import threading
+
     import httpx
 
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/x-ndjson"}
@@ -209,22 +214,40 @@ def post_batches(base: str, key: str, ndjson: Path, batch: int, time_limit: floa
     counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
     latencies: list[float] = []
     sent = 0
+    starts = iter(range(0, len(lines), batch))
+    lock = threading.Lock()
+    errors: list[str] = []
     started = time.perf_counter()
-    with httpx.Client(base_url=base, headers=headers, timeout=300) as client:
-        for i in range(0, len(lines), batch):
-            chunk = lines[i : i + batch]
-            t = time.perf_counter()
-            r = client.post(BULK, content=b"".join(chunk))
-            latencies.append(time.perf_counter() - t)
-            if r.status_code != 200:
-                raise RuntimeError(f"bulk batch {i // batch} answered {r.status_code}: {r.text[:300]}")
-            rep = r.json()
-            for k in ("created", "updated", "unchanged"):
-                counts[k] += int(rep.get(k, 0))
-            counts["failed"] += len(rep.get("failed", []))
-            sent += len(chunk)
-            if time.perf_counter() - started > time_limit:
-                break
+
+    def sender() -> None:
+        nonlocal sent
+        with httpx.Client(base_url=base, headers=headers, timeout=300) as client:
+            while not errors and time.perf_counter() - started <= time_limit:
+                with lock:
+                    i = next(starts, None)
+                if i is None:
+                    return
+                chunk = lines[i : i + batch]
+                t = time.perf_counter()
+                r = client.post(BULK, content=b"".join(chunk))
+                with lock:
+                    latencies.append(time.perf_counter() - t)
+                    if r.status_code != 200:
+                        errors.append(f"bulk batch {i // batch} answered {r.status_code}: {r.text[:300]}")
+                        return
+                    rep = r.json()
+                    for k in ("created", "updated", "unchanged"):
+                        counts[k] += int(rep.get(k, 0))
+                    counts["failed"] += len(rep.get("failed", []))
+                    sent += len(chunk)
+
+    threads = [threading.Thread(target=sender) for _ in range(max(1, in_flight))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    if errors:
+        raise RuntimeError(errors[0])
     elapsed = time.perf_counter() - started
     latencies.sort()
     return {
@@ -233,6 +256,7 @@ def post_batches(base: str, key: str, ndjson: Path, batch: int, time_limit: floa
         "seconds": round(elapsed, 2),
         "articles_per_s": round(sent / elapsed, 1) if elapsed else None,
         "batch": batch,
+        "in_flight": in_flight,
         "batch_p50_s": round(latencies[len(latencies) // 2], 3) if latencies else None,
         "batch_max_s": round(latencies[-1], 3) if latencies else None,
         "complete": sent == len(lines),
@@ -335,7 +359,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     if why:
                         res["http_bulk"] = {"skipped": why}
                     else:
-                        res["http_bulk"] = post_batches(srv.url, key, ndjson, args.batch, args.time_limit)
+                        res["http_bulk"] = post_batches(
+                            srv.url, key, ndjson, args.batch, args.time_limit, args.in_flight
+                        )
                         res["http_bulk"]["server_rss"] = srv.rss()
                         res["http_bulk"]["workers"] = args.workers
             except Exception as exc:  # a failure here must not hide the other figures
@@ -427,6 +453,8 @@ def main(argv: list[str] | None = None) -> int:
         "--articles", type=int, default=5000, help="articles to ingest per measurement (default 5000)"
     )
     p.add_argument("--batch", type=int, default=500, help="articles per request / CLI batch (default 500)")
+    p.add_argument("--in-flight", type=int, default=1, help="HTTP bulk requests sent at a time by the one "
+                   "client (default 1: each batch after the answer to the one before)")  # fmt: skip
     p.add_argument("--pg", help="PostgreSQL server URL whose user may create databases")
     p.add_argument("--into", type=Path, help="SQLite only: ingest into copies of this file (and its index), "
                    "e.g. bench/data/1M.db, instead of fresh seeded databases")  # fmt: skip
