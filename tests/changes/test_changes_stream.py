@@ -306,3 +306,49 @@ def test_an_idle_hub_on_sqlite_reads_the_log_only_after_a_commit(settings):
             await db.dispose()
 
     asyncio.run(run())
+
+
+def test_a_hub_without_subscribers_moves_to_the_head_without_reading_the_changes(settings, monkeypatch):
+    """Nobody to offer them to: the hub learns the head (long-polls, webhooks and the index lag need only
+    that) and reads no change; once someone subscribes, it reads and offers what comes after."""
+    from app.changes import hub as hub_module
+
+    read: list[int] = []
+    newer = hub_module.repository.newer
+
+    async def counting(session, after, limit):  # type: ignore[no-untyped-def]
+        rows = await newer(session, after, limit)
+        read.extend(r["seq"] for r in rows)
+        return rows
+
+    monkeypatch.setattr(hub_module.repository, "newer", counting)
+
+    def write(n: int, first: int) -> None:
+        engine = make_sync_engine(settings)
+        with Session(engine) as s, s.begin():
+            for i in range(n):
+                outbox.record(s, "actor", "updated", 1, {"i": first + i}, actor_ids=[1])
+        engine.dispose()
+
+    async def run() -> None:
+        db = Database(settings)
+        hub = ChangeHub(db, poll_interval=0.02)
+        await hub.start()
+        try:
+            await hub.wait_beyond(hub_module.UNKNOWN, 5)
+            start = hub.position
+            write(30, 0)
+            hub.nudge()
+            assert await hub.wait_beyond(start + 29, 5), "the hub did not move to the head"
+            assert hub.position == start + 30 and read == []
+            sub = await hub.subscribe(ChangeFilter())
+            write(2, 30)
+            hub.nudge()
+            got = [await sub.get(5), await sub.get(5)]
+            assert [g["data"]["i"] for g in got] == [30, 31]
+            assert read == [start + 31, start + 32]
+        finally:
+            await hub.stop()
+            await db.dispose()
+
+    asyncio.run(run())
