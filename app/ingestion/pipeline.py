@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .cleaning import clean_text
-from .extract import Extracted, extract, is_whole_document
+from .extract import extract, is_whole_document
 from .fingerprint import fingerprints
 from .language import detect
 from .linker import Gazetteer
@@ -102,7 +102,6 @@ class _Draft:
     __slots__ = (
         "index",
         "item",
-        "page",
         "title",
         "body",
         "published_at",
@@ -113,7 +112,6 @@ class _Draft:
 
     def __init__(self, index: int, item: ArticleInput) -> None:
         self.index, self.item = index, item
-        self.page: Extracted | None = None
         self.title = self.body = ""
         self.published_at: datetime | None = None
         self.date_source = "published"
@@ -139,7 +137,7 @@ def _read(draft: _Draft) -> None:
         published_at, date_source = page.published, "extracted"
     if published_at is None:
         raise ValueError("published_at: missing, and the page declares no date")
-    draft.page, draft.title, draft.body = page, title, body
+    draft.title, draft.body = title, body
     draft.published_at, draft.date_source = published_at, date_source or "published"
     draft.language = item.language or (page.language if page else None)
 

@@ -57,7 +57,7 @@ def features(title: str, body: str) -> set[str]:
     return out
 
 
-_HASH_CACHE_MAX = 200_000
+_HASH_CACHE_MAX = 100_000  # ~12 MB at most
 _hash_cache: dict[str, int] = {}  # a word -> its feature's hash, -1 for a word that is no feature
 
 
