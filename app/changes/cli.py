@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.console import Console
 
@@ -46,6 +45,8 @@ def follow(
     key: str | None = None,
 ) -> int:
     """Print each change as one JSON line; reconnect with Last-Event-ID when the connection drops."""
+    import httpx  # here: every `geonews` command imports this module, few follow a server
+
     last = after
     printed = 0
     delay = 0.5

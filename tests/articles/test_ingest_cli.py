@@ -224,3 +224,11 @@ def test_json_records_are_numbered_and_nothing_stored_fails_the_run(client, sett
     )
     assert "record 2 of " in out.stderr and "not a JSON object" in out.stderr
     assert "record 3 of " in out.stderr and "url: Value error" not in out.stderr and "url:" in out.stderr
+
+
+def test_the_cli_starts_without_an_http_client():
+    """`geonews ingest FILE` writes to the database: importing the CLI (every command's start) must not
+    import httpx, which only `--server` and `changes follow` use (~0.12 s of each start)."""
+    code = "import sys, app.cli, app.articles.cli; print('httpx' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "False", out.stderr
