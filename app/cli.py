@@ -161,6 +161,16 @@ def ingest(
         str | None, typer.Option(envvar="GEONEWS_API_KEY", help="A write key for --server.")
     ] = None,
     batch: Annotated[int, typer.Option(min=1, max=10000, help="Articles per batch.")] = 500,
+    in_flight: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=16,
+            help="With --server: bulk requests sent at a time (the server prepares one while it stores "
+            "another). With more than 1 the server may store batches out of file order: which of two "
+            "copies of an article in different batches is kept as the original can change.",
+        ),
+    ] = 1,
     allow_empty: Annotated[
         bool,
         typer.Option(help="Empty, ill-formed or unreadable files are warnings only, not a failed run."),
@@ -181,7 +191,13 @@ def ingest(
     if server is None:  # into the database: migrated and seeded like `serve` (actors to link against)
         _prepare(seed_if_empty=True)
     report = run_ingest(
-        files, server=server, key=key, batch=batch, console=err, undated_as_ingested=undated_as_ingested
+        files,
+        server=server,
+        key=key,
+        batch=batch,
+        console=err,
+        undated_as_ingested=undated_as_ingested,
+        in_flight=in_flight,
     )
     counts = report.counts()
     typer.echo(

@@ -95,6 +95,7 @@ def run_ingest(
     batch: int,
     console: Console,
     undated_as_ingested: bool = False,
+    in_flight: int = 1,
 ) -> IngestReport:
     report = IngestReport()
     inputs = expand(files, report.warnings)
@@ -106,7 +107,7 @@ def run_ingest(
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("articles", total=total)
         if server:
-            _to_server(batches, server, key, report, progress, task, console)
+            _to_server(batches, server, key, report, progress, task, console, in_flight)
         else:
             _to_database(batches, report, progress, task, console)
     elapsed = time.perf_counter() - started
@@ -180,26 +181,44 @@ def _count(report: IngestReport, status: str, duplicate_of: int | None) -> None:
         report.unchanged += 1
 
 
-def _to_server(batches, server, key, report, progress, task, console) -> None:  # type: ignore[no-untyped-def]
+def _to_server(batches, server, key, report, progress, task, console, in_flight: int = 1) -> None:  # type: ignore[no-untyped-def]
+    """POST each batch to /v1/articles/bulk, `in_flight` requests at a time. Answers are read in the order
+    the batches were sent; with more than one in flight the server may store them in another order."""
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     import httpx  # here: only --server needs it (~0.12 s of every `geonews` command's start)
 
     headers = {"Content-Type": "application/x-ndjson"}
     if key:
         headers["Authorization"] = f"Bearer {key}"
-    with httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=120) as client:
+    sent: deque[tuple[list[tuple[Record, ArticleCreate]], int, Future[Any] | None]] = deque()
+
+    def settle(valid: list[tuple[Record, ArticleCreate]], size: int, answer: Future[Any] | None) -> None:
+        if answer is not None:
+            r = answer.result()
+            if r.status_code != 200:
+                raise SystemExit(f"server answered {r.status_code}: {r.text[:500]}")
+            body = r.json()
+            for item in body["results"]:
+                _count(report, item["status"], item.get("duplicate_of"))
+            for f in body["failed"]:
+                _fail(report, console, valid[f["index"]][0].where, f["detail"])
+        progress.advance(task, size)
+
+    with (
+        httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=120) as client,
+        ThreadPoolExecutor(max(1, in_flight), thread_name_prefix="geonews-ingest-post") as senders,
+    ):
         for chunk in batches:
-            valid = _validate(chunk, report, console)
-            if valid:
-                lines = [orjson.dumps(r.data) for r, _ in valid]
-                r = client.post("/v1/articles/bulk", content=b"\n".join(lines))
-                if r.status_code != 200:
-                    raise SystemExit(f"server answered {r.status_code}: {r.text[:500]}")
-                answer = r.json()
-                for item in answer["results"]:
-                    _count(report, item["status"], item.get("duplicate_of"))
-                for f in answer["failed"]:
-                    _fail(report, console, valid[f["index"]][0].where, f["detail"])
-            progress.advance(task, len(chunk))
+            valid = _validate(chunk, report, console)  # while the batches before it are on their way
+            while len(sent) >= max(1, in_flight):
+                settle(*sent.popleft())
+            body = b"\n".join(orjson.dumps(r.data) for r, _ in valid)
+            answer = senders.submit(client.post, "/v1/articles/bulk", content=body) if valid else None
+            sent.append((valid, len(chunk), answer))
+        while sent:
+            settle(*sent.popleft())
 
 
 def _to_database(batches, report, progress, task, console, workers: int = 0) -> None:  # type: ignore[no-untyped-def]

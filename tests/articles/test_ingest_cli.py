@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 from tests.conftest import make_key
 
@@ -89,7 +90,8 @@ def test_ingest_rss_straight_into_the_database(client, settings, tmp_path):
     assert "created 0, updated 0, unchanged 3" in again.stdout
 
 
-def test_ingest_ndjson_to_a_server_names_each_bad_line(server, settings, tmp_path):
+@pytest.mark.parametrize("in_flight", [1, 3])
+def test_ingest_ndjson_to_a_server_names_each_bad_line(server, settings, tmp_path, in_flight):
     path = tmp_path / "articles.ndjson"
     lines = [
         orjson.dumps(
@@ -107,15 +109,25 @@ def test_ingest_ndjson_to_a_server_names_each_bad_line(server, settings, tmp_pat
         orjson.dumps({"url": "https://nd.example.com/x", "title": "bad date", "published_at": "2024-13-01"})
     )
     lines.append(b"[1, 2]")
+    # Valid for the client (a whole page may bring its own title), refused by the server (this one has
+    # none): named by its line whichever batch's answer comes back first.
+    page = (
+        "<html><head></head><body><article><p>Moscow and Kyiv traded accusations.</p></article></body></html>"
+    )
+    lines.insert(
+        4, orjson.dumps({"url": "https://nd.example.com/t", "body": page, "published_at": "2024-10-18"})
+    )
     path.write_bytes(b"\n".join(lines))
     key = make_key(settings, "write")
     env = {**os.environ, "GEONEWS_DATABASE_URL": "sqlite:////nonexistent/unused.db", "COLUMNS": "200"}
-    out = _run(["ingest", "articles.ndjson", "--server", server, "--key", key, "--batch", "3"], env, tmp_path)
+    args = ["ingest", "articles.ndjson", "--server", server, "--key", key, "--batch", "3"]
+    out = _run([*args, "--in-flight", str(in_flight)], env, tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "created 5, updated 0, unchanged 0, failed 3" in out.stdout
+    assert "created 5, updated 0, unchanged 0, failed 4" in out.stdout
     assert "line 3 of articles.ndjson: not valid JSON" in out.stderr
-    assert "line 7 of articles.ndjson: published_at:" in out.stderr
-    assert "line 8 of articles.ndjson: not a JSON object" in out.stderr
+    assert "line 5 of articles.ndjson: title: missing, and the page has none" in out.stderr
+    assert "line 8 of articles.ndjson: published_at:" in out.stderr
+    assert "line 9 of articles.ndjson: not a JSON object" in out.stderr
 
 
 def _feed_directory(tmp_path: Path) -> Path:
