@@ -23,14 +23,15 @@ def iter_routes(app: Any) -> Iterator[Any]:
         yield from app.routes
 
 
-def _table(app: Any) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+def _table(app: Any) -> list[tuple[re.Pattern[str], frozenset[str], str | None]]:
+    """(path regex, methods, the path itself when it has no parameters) of every route, built once."""
     table = getattr(app.state, "_allow_table", None)
     if table is None:
         table = []
         for route in iter_routes(app):
             path, methods = getattr(route, "path", None), getattr(route, "methods", None)
             if path and methods:
-                table.append((compile_path(path)[0], frozenset(methods)))
+                table.append((compile_path(path)[0], frozenset(methods), None if "{" in path else path))
         app.state._allow_table = table
     return table
 
@@ -39,7 +40,7 @@ def allowed_methods(app: Any, path: str) -> list[str]:
     """Every method some route of `path` answers, HEAD wherever GET is (app/middleware.py's HeadAsGet),
     in a stable order; empty when no route has the path."""
     found: set[str] = set()
-    for regex, methods in _table(app):
+    for regex, methods, _ in _table(app):
         if regex.match(path):
             found |= methods
     return _ordered(found)
@@ -48,15 +49,11 @@ def allowed_methods(app: Any, path: str) -> list[str]:
 def literal_methods(app: Any, path: str) -> list[str]:
     """The methods of the routes whose path is exactly `path`, without parameters (`/v1/articles/bulk`
     beside `/v1/articles/{article_id}`), HEAD wherever GET is, in allowed_methods' order; empty when none."""
-    table = getattr(app.state, "_literal_table", None)
-    if table is None:
-        table = {}
-        for route in iter_routes(app):
-            route_path, methods = getattr(route, "path", None), getattr(route, "methods", None)
-            if route_path and methods and "{" not in route_path:
-                table.setdefault(route_path, set()).update(methods)
-        app.state._literal_table = table
-    return _ordered(set(table.get(path, ())))
+    found: set[str] = set()
+    for _, methods, literal in _table(app):
+        if literal == path:
+            found |= methods
+    return _ordered(found)
 
 
 _ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
