@@ -299,7 +299,7 @@ class Reader:
                 )
             if sort == "relevance":
                 postfilterable = _postfilterable(filters)
-                share = _selectivity(searcher, filters, bounds) if postfilterable else 0.0
+                share = _selectivity(searcher, filters, bounds)  # term dictionary lookups: microseconds
                 want = offset + limit + 1
                 checked = None if fq is None else filters
                 # A few best hits of a conjunction of common words: from the articles with every word in
@@ -308,13 +308,8 @@ class Reader:
                 # languages (under a date window alone its intersection is cheaper: common words over a
                 # year at 1M, 15 ms, 36 ms from its words).
                 loose = _loose(searcher, q, want) if text is not None else None
-                if loose is not None and text is not None:
-                    tier_share = (
-                        share if fq is None or postfilterable else _selectivity(searcher, filters, bounds)
-                    )
-                    found = self._title_tier(
-                        searcher, q, text, want, checked, tier_share, bounds, snap.max_doc
-                    )
+                if loose is not None and text is not None:  # (text: for the type checker)
+                    found = self._title_tier(searcher, q, text, want, checked, share, bounds, snap.max_doc)
                     if found is None and (fq is None or postfilterable):
                         found = self._loose_top(searcher, text, loose, want, checked, share, bounds)
                     if found is not None:
@@ -322,17 +317,18 @@ class Reader:
                         return self._page(searcher, found, limit, offset, total)
                 if (
                     fq is not None
+                    and postfilterable
                     and text is not None
                     and share >= POSTFILTER_SHARE
                     and not _rare_text(searcher, q, filters)
                 ):
                     assert filters is not None  # fq is not None
-                    found = self._post_filtered(searcher, text, filters, offset + limit + 1, share, bounds)
+                    found = self._post_filtered(searcher, text, filters, want, share, bounds)
                     if found is not None:
                         total = _count(searcher, tq) if count else None
                         return self._page(searcher, found, limit, offset, total)
-                if text is not None and filters is not None and _windowed(searcher, q, filters, bounds):
-                    found = self._window_filtered(searcher, text, filters, offset + limit + 1, bounds)
+                if text is not None and filters is not None and _windowed(searcher, q, filters, share):
+                    found = self._window_filtered(searcher, text, filters, want, share, bounds)
                     if found is not None:
                         total = _count(searcher, tq) if count else None
                         return self._page(searcher, found, limit, offset, total)
@@ -532,6 +528,7 @@ class Reader:
         text: TQ,
         f: Filters,
         want: int,
+        share: float,
         bounds: tuple[int, int] | None,
     ) -> list[Any] | None:
         """The best `want` hits of the text published within the filters' date window (and with ids up
@@ -542,8 +539,8 @@ class Reader:
         of CPU this way wherever the year lies, against 3.1-10.4 ms intersected (a window near the end
         of the corpus costs the intersection most: `inflation` over 2024-07 to 2025-07 10.4 ms, 4.9 this
         way). The window's share is estimated from the index's first and last dates as if articles were
-        spread evenly; where they are not, the share that passed sizes one more fetch."""
-        share = _selectivity(searcher, f, bounds)
+        spread evenly (`share`, _selectivity's); where they are not, the share that passed sizes one more
+        fetch."""
         k = min(POSTFILTER_MAX_K, int(want / max(share, 1e-9) * 2) + 16)
         for attempt in range(2):
             if k < want:
@@ -1060,7 +1057,7 @@ def _postfilterable(f: Filters | None) -> bool:
     )
 
 
-def _windowed(searcher: tantivy.Searcher, q: Query, f: Filters, bounds: tuple[int, int] | None) -> bool:
+def _windowed(searcher: tantivy.Searcher, q: Query, f: Filters, share: float) -> bool:
     """Whether to take a relevance page from the text's best hits by their date (Reader._window_filtered)
     rather than intersecting: a date window is the only filter besides max_id, keeping at least
     POSTFILTER_SHARE of the index; the text is one clause (the best hits of a conjunction cost Tantivy its
@@ -1075,7 +1072,7 @@ def _windowed(searcher: tantivy.Searcher, q: Query, f: Filters, bounds: tuple[in
         or f.exclude_duplicates
     ):
         return False
-    if len(q.positive) != 1 or _selectivity(searcher, f, bounds) < POSTFILTER_SHARE:
+    if len(q.positive) != 1 or share < POSTFILTER_SHARE:  # share: _selectivity(searcher, f, bounds)
         return False
     return text_matches_bound(searcher, q) > RARE_TEXT_SHARE * searcher.num_docs
 

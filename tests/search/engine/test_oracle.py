@@ -489,7 +489,8 @@ def test_a_date_window_is_read_off_the_texts_best_hits(world, monkeypatch, text)
 
     _, q, filters = resolve(world, {"q": text, **WINDOW})
     searcher, bounds = world.reader.snapshot()
-    assert reader_module._windowed(searcher, q, filters, bounds), "the case must take the window plan"
+    share = _selectivity(searcher, filters, bounds)
+    assert reader_module._windowed(searcher, q, filters, share), "the case must take the window plan"
     used: list[int] = []
     plain = type(world.reader)._window_filtered
 
@@ -536,7 +537,7 @@ def test_what_is_not_read_off_by_date(world, case):
         assert 0 < text_matches_bound(searcher, q) <= RARE_TEXT_SHARE * searcher.num_docs
     from app.search.engine.reader import _windowed
 
-    assert not _windowed(searcher, q, filters, bounds)
+    assert not _windowed(searcher, q, filters, _selectivity(searcher, filters, bounds))
 
 
 def test_a_window_holding_fewer_articles_than_guessed_takes_a_second_round(world):
@@ -549,7 +550,8 @@ def test_a_window_holding_fewer_articles_than_guessed_takes_a_second_round(world
     skewed = (to_micros(filters.published_after), to_micros(filters.published_before))
     spy, sizes = sizing(searcher)
     want = 6
-    found = world.reader._window_filtered(spy, text_query(searcher, q), filters, want, skewed)
+    share = _selectivity(searcher, filters, skewed)
+    found = world.reader._window_filtered(spy, text_query(searcher, q), filters, want, share, skewed)
     assert len(sizes) == 2 and sizes[1] > sizes[0], sizes
     assert found is not None and len(found) >= want
     tq = combine(text_query(searcher, q), filter_query(filters))
