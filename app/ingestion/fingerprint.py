@@ -53,13 +53,13 @@ _WORD_CACHE_MAX: Final = 200_000
 _word_cache: dict[str, bytes] = {}
 
 
-def _normalize(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
 def content_hash(title: str, body: str) -> str:
     """sha256 hex digest of the normalised (casefolded, whitespace-collapsed) title and body."""
-    data = _normalize(title) + "\n" + _normalize(body)
+    return _hash_words(title.casefold().split(), body.casefold().split())
+
+
+def _hash_words(title_words: list[str], body_words: list[str]) -> str:
+    data = " ".join(title_words) + "\n" + " ".join(body_words)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
@@ -123,10 +123,9 @@ def fingerprints(title: str, body: str) -> dict[str, int | str]:
     # and simhash64(f"{title}\n{body}") splits into the same tokens.
     title_words, body_words = title.casefold().split(), body.casefold().split()
     sim = _simhash_tokens(title_words + body_words)
-    normal = " ".join(title_words) + "\n" + " ".join(body_words)
     bands = simhash_bands(sim)
     return {
-        "content_hash": hashlib.sha256(normal.encode("utf-8")).hexdigest(),
+        "content_hash": _hash_words(title_words, body_words),
         "simhash": sim,
         **{f"sh{i}": b for i, b in enumerate(bands)},
     }

@@ -21,12 +21,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..text import ascii_words
+
 K = 64
 STEM = 6
 LEAD_CHARS = 1500
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_ASCII_NON_ALNUM = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
 
 # English function words, and the words almost every political news story uses.
 _STOPWORDS_TEXT = """
@@ -47,14 +48,20 @@ _STOPWORDS_TEXT = """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
-def features(title: str, body: str) -> set[str]:
+def _feature(word: str) -> str | None:
+    """A lower-cased word's feature: its first STEM letters; None for a stopword or a short non-number."""
+    if word in STOPWORDS or (len(word) < 3 and not word.isdigit()):
+        return None
+    return word[:STEM]
+
+
+def _words(title: str, body: str) -> list[str]:
     text = f"{title} {body[:LEAD_CHARS]}".casefold()
-    out = set()
-    for w in _WORD.findall(text):
-        if w in STOPWORDS or (len(w) < 3 and not w.isdigit()):
-            continue
-        out.add(w[:STEM])
-    return out
+    return ascii_words(text) if text.isascii() else _WORD.findall(text)
+
+
+def features(title: str, body: str) -> set[str]:
+    return {f for w in _words(title, body) if (f := _feature(w)) is not None}
 
 
 _HASH_CACHE_MAX = 100_000  # ~12 MB at most
@@ -62,11 +69,8 @@ _hash_cache: dict[str, int] = {}  # a word -> its feature's hash, -1 for a word 
 
 
 def _word_hash(word: str) -> int:
-    h = (
-        -1
-        if word in STOPWORDS or (len(word) < 3 and not word.isdigit())
-        else zlib.crc32(word[:STEM].encode())
-    )
+    feature = _feature(word)
+    h = -1 if feature is None else zlib.crc32(feature.encode())
     if len(_hash_cache) >= _HASH_CACHE_MAX:
         _hash_cache.clear()
     _hash_cache[word] = h
@@ -76,13 +80,9 @@ def _word_hash(word: str) -> int:
 def sketch(title: str, body: str) -> bytes:
     """The K smallest CRC-32 hashes of the article's features, packed big-endian (each word's hash
     cached: the same as hashing `features`, in 3/4 of the time)."""
-    text = f"{title} {body[:LEAD_CHARS]}".casefold()
-    # An ASCII text's words: every character but a letter or digit made a space (what _WORD finds, in
-    # half its time).
-    words = text.translate(_ASCII_NON_ALNUM).split() if text.isascii() else _WORD.findall(text)
     get = _hash_cache.get
     hashes = set()
-    for w in words:
+    for w in _words(title, body):
         h = get(w)
         hashes.add(_word_hash(w) if h is None else h)
     hashes.discard(-1)

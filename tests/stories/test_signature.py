@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import random
+import re
 import statistics
 import struct
 import zlib
 
-from app.ingestion.storysig import K, Sketch, features, similarity, sketch, unpack
+from app.ingestion.storysig import (
+    LEAD_CHARS,
+    STEM,
+    STOPWORDS,
+    K,
+    Sketch,
+    features,
+    similarity,
+    sketch,
+    unpack,
+)
 
 
 def test_features_drop_stopwords_and_newsroom_words_and_stem():
@@ -99,6 +110,11 @@ def test_sketch_is_the_smallest_hashes_of_the_features():
         vocabulary = ascii_words if k % 2 else other_words
         title = " ".join(rng.choices(vocabulary, k=rng.randint(0, 8)))
         body = " ".join(rng.choices(vocabulary, k=rng.randint(0, 400)))
+        # features() as the module docstring states it: words of letters and digits, stopwords and short
+        # non-numbers dropped, cut to STEM letters (an ASCII text's words are split without the regex).
+        words = re.findall(r"[^\W_]+", f"{title} {body[:LEAD_CHARS]}".casefold())
+        stated = {w[:STEM] for w in words if w not in STOPWORDS and (len(w) >= 3 or w.isdigit())}
+        assert features(title, body) == stated
         hashes = sorted({zlib.crc32(f.encode()) for f in features(title, body)})[:K]
         expected = struct.pack(f">{len(hashes)}I", *hashes)
         assert sketch(title, body) == expected

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import tantivy
 
+from ...text import ascii_words
+
 # Bump on any change of fields, options or analyzer: an index with another version is rebuilt.
 SCHEMA_VERSION = 4  # 2: word pairs; 3: places; 4: the body field holds the title too
 
@@ -122,10 +124,8 @@ def pair(first: str, second: str) -> str:
     return PAIR_JOIN.join((first, second))
 
 
-# ASCII words as the analyzer's tokenizer cuts them: Tantivy's simple tokenizer keeps runs of
-# alphanumeric characters, which in ASCII are exactly [A-Za-z0-9]+. Every other ASCII character made a
-# space and the text split: the same words as that regex finds, in 40 % of its time.
-NON_ALNUM_TO_SPACE = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
+# ASCII words are cut as the analyzer's tokenizer cuts them (app.text.ascii_words): Tantivy's simple
+# tokenizer keeps runs of alphanumeric characters, which in ASCII are exactly [A-Za-z0-9]+.
 _STEM_CACHE_MAX = 100_000
 _stems: dict[str, str] = {}  # an ASCII word as written -> its term ("" when the analyzer drops it)
 
@@ -148,7 +148,7 @@ def tokens(text: str) -> list[str]:
         return analyzer().analyze(text)
     get = _stems.get
     out = []
-    for word in text.translate(NON_ALNUM_TO_SPACE).split():
+    for word in ascii_words(text):
         term = get(word)
         if term is None:
             term = _term(word)
