@@ -7,7 +7,7 @@ import socket
 import sqlite3
 from collections.abc import Iterator
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +20,8 @@ from .responses import JSON
 from .routes import allowed_methods, literal_methods
 
 log = logging.getLogger("geonews.errors")
+
+T = TypeVar("T")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://geonews.dev/problems/"
@@ -80,6 +82,14 @@ class Forbidden(AppError):
 
 class NotFound(AppError):
     status, slug = 404, "not-found"
+
+
+def still_there(value: T | None, what: str) -> T:
+    """A resource that the path's dependency found, read again by the service: None when a concurrent
+    request deleted it in between (each statement sees the latest commit), which is a 404, not a fault."""
+    if value is None:
+        raise NotFound(f"{what} was deleted while this request ran.")
+    return value
 
 
 class Conflict(AppError):

@@ -10,7 +10,7 @@ import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import outbox
-from ..errors import BadRequest, Conflict, Unprocessable
+from ..errors import BadRequest, Conflict, Unprocessable, still_there
 from ..models import Actor
 from ..pagination import Export, PageParams, PageResult, keyset_page
 from ..relations import repository as relations_repo
@@ -165,8 +165,7 @@ async def create_actor(
 
 
 async def update_actor(session: AsyncSession, actor_id: int, data: ActorUpdate) -> dict[str, Any]:
-    actor = await repository.get_orm(session, actor_id)
-    assert actor is not None
+    actor = still_there(await repository.get_orm(session, actor_id), f"Actor {actor_id}")
     changes = data.model_dump(exclude_unset=True)
     if changes.get("slug") and changes["slug"] != actor.slug:
         if changes["slug"].isdigit():
@@ -188,8 +187,7 @@ async def update_actor(session: AsyncSession, actor_id: int, data: ActorUpdate) 
 
 
 async def delete_actor(session: AsyncSession, actor_id: int) -> None:
-    row = await repository.get_summary(session, actor_id)
-    assert row is not None
+    row = still_there(await repository.get_summary(session, actor_id), f"Actor {actor_id}")
     await repository.delete_actor(session, actor_id)
     _record(session, "deleted", row)
 

@@ -28,7 +28,7 @@ from ..actors.gazetteer import current_gazetteer
 from ..actors.service import filter_id, filter_ids
 from ..changes import repository as changes_repo
 from ..dialect import with_deadlock_retry, write_cache
-from ..errors import BadRequest, Unprocessable
+from ..errors import BadRequest, Unprocessable, still_there
 from ..geo import Area
 from ..ingestion.fingerprint import NEAR_DUPLICATE_DISTANCE, earlier_near, to_unsigned64
 from ..ingestion.pipeline import ArticleInput, Prepared, prepare
@@ -183,8 +183,7 @@ async def create_article(session: AsyncSession, data: ArticleCreate) -> Outcome:
 
 async def update_article(session: AsyncSession, article_id: int, data: ArticleUpdate) -> None:
     """Apply edits; a changed URL, title or body goes through cleaning, fingerprinting and linking again."""
-    article = await repository.get_orm(session, article_id)
-    assert article is not None
+    article = still_there(await repository.get_orm(session, article_id), f"Article {article_id}")
     changes = {
         k: v
         for k, v in data.model_dump(exclude_unset=True).items()
@@ -252,8 +251,7 @@ def _finish_detail(out: dict[str, Any]) -> dict[str, Any]:
 
 
 async def delete_article(session: AsyncSession, article_id: int) -> None:
-    row = await repository.get(session, article_id)
-    assert row is not None
+    row = still_there(await repository.get(session, article_id), f"Article {article_id}")
     actor_ids = await repository.actor_ids_of(session, article_id)
     await repository.delete_article(session, article_id)
     await stories.article_removed(session, row["story_id"], actor_ids)

@@ -11,7 +11,7 @@ from .. import outbox
 from ..actors import repository as actors_repo
 from ..actors.service import body_actor_ids, filter_ids
 from ..articles import repository as articles_repo
-from ..errors import Conflict, Unprocessable
+from ..errors import Conflict, Unprocessable, still_there
 from ..events import repository as events_repo
 from ..models import STANCES, Claim, Proposition
 from ..pagination import PageParams, PageResult, keyset_page
@@ -75,8 +75,7 @@ async def list_claims(
 
 
 async def get_claim(session: AsyncSession, claim_id: int) -> dict[str, Any]:
-    row = await repository.get(session, claim_id)
-    assert row is not None
+    row = still_there(await repository.get(session, claim_id), f"Claim {claim_id}")
     (out,) = await render(session, [row])
     return out
 
@@ -110,8 +109,7 @@ async def create_claim(session: AsyncSession, data: ClaimCreate) -> dict[str, An
 
 
 async def update_claim(session: AsyncSession, claim_id: int, data: ClaimUpdate) -> dict[str, Any]:
-    claim = await repository.get_orm(session, claim_id)
-    assert claim is not None
+    claim = still_there(await repository.get_orm(session, claim_id), f"Claim {claim_id}")
     changes = data.model_dump(exclude_unset=True)
     if data.text is not None:
         claim.text = data.text

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .. import outbox
 from ..actors.service import body_actor_ids, filter_id, filter_ids
 from ..articles import repository as articles_repo
-from ..errors import BadRequest, Conflict, Unprocessable
+from ..errors import BadRequest, Conflict, Unprocessable, still_there
 from ..geo import Area
 from ..models import Event
 from ..pagination import Export, PageParams, PageResult, keyset_page
@@ -178,8 +178,7 @@ async def create_event(session: AsyncSession, data: EventCreate) -> dict[str, An
 
 
 async def update_event(session: AsyncSession, event_id: int, data: EventUpdate) -> dict[str, Any]:
-    event = await repository.get_orm(session, event_id)
-    assert event is not None
+    event = still_there(await repository.get_orm(session, event_id), f"Event {event_id}")
     changes = data.model_dump(exclude_unset=True)
     if data.type is not None:
         event.type_code = await resolve_type(session, data.type, loc=["body", "type"])

@@ -11,7 +11,7 @@ from .. import outbox
 from ..actors import repository as actors_repo
 from ..actors.service import body_actor_ids, filter_id
 from ..articles import repository as articles_repo
-from ..errors import Unprocessable
+from ..errors import Unprocessable, still_there
 from ..models import Relation
 from ..pagination import PageParams, PageResult, keyset_page
 from . import repository
@@ -56,8 +56,7 @@ async def list_relations(
 
 
 async def get_relation(session: AsyncSession, relation_id: int) -> dict[str, Any]:
-    row = await repository.get(session, relation_id)
-    assert row is not None
+    row = still_there(await repository.get(session, relation_id), f"Relation {relation_id}")
     (out,) = await render(session, [row])
     return out
 
@@ -93,8 +92,7 @@ async def create_relation(session: AsyncSession, data: RelationCreate) -> dict[s
 
 
 async def update_relation(session: AsyncSession, relation_id: int, data: RelationUpdate) -> dict[str, Any]:
-    rel = await repository.get_orm(session, relation_id)
-    assert rel is not None
+    rel = still_there(await repository.get_orm(session, relation_id), f"Relation {relation_id}")
     changes = data.model_dump(exclude_unset=True)
     mapping = {"source": "source_note"}
     for field, value in changes.items():

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..changes import repository as changes_repo
 from ..changes.service import check_position, resolve_filter
-from ..errors import Unprocessable
+from ..errors import Unprocessable, still_there
 from ..models import Webhook, utcnow
 from ..pagination import PageParams, PageResult, keyset_page
 from . import repository, signing
@@ -69,8 +69,7 @@ async def create_webhook(session: AsyncSession, data: WebhookCreate, allow_priva
 async def update_webhook(
     session: AsyncSession, webhook_id: int, data: WebhookUpdate, allow_private: bool
 ) -> dict[str, Any]:
-    hook = await repository.get_orm(session, webhook_id)
-    assert hook is not None
+    hook = still_there(await repository.get_orm(session, webhook_id), f"Webhook {webhook_id}")
     if data.url is not None:
         await _check_target(data.url, allow_private)
         hook.url = data.url

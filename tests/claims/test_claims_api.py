@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from tests import factories
 
 
@@ -98,3 +100,30 @@ def test_a_claim_deleted_while_it_is_updated_is_a_409(client, write_headers, mon
     assert r.headers["content-type"].startswith("application/problem+json")
     monkeypatch.undo()
     assert client.get(f"/v1/claims/{claim_id}").json()["text"] == "Soon"  # nothing of the PATCH was kept
+
+
+@pytest.mark.parametrize("method", ["delete", "get", "patch"])
+def test_a_claim_deleted_after_its_path_was_checked_is_a_404(client, write_headers, monkeypatch, method):
+    """The path's dependency finds the claim, then the service reads it again: a DELETE committed in
+    between (schemathesis's stateful run on PostgreSQL found it for DELETE) left that read empty, which
+    an assert turned into a 500. Here the dependency's check passes and the row is gone after it."""
+    from app.claims import dependencies
+
+    speaker = factories.actor(client, write_headers, kind="person", name="Gone Speaker")
+    art = factories.article(client, write_headers)
+    said = {"speaker": speaker["slug"], "text": "Soon", "stance": "asserts", "article_id": art["id"]}
+    made = client.post("/v1/claims", json=said, headers=write_headers)
+    assert made.status_code == 201, made.text
+    claim_id = made.json()["id"]
+    assert client.delete(f"/v1/claims/{claim_id}", headers=write_headers).status_code == 204
+
+    # The check as it passed before the other request's DELETE.
+    monkeypatch.setattr(dependencies.repository, "exists_id", lambda *a: _true())
+    kwargs = {"json": {"text": "Later"}} if method == "patch" else {}
+    r = getattr(client, method)(f"/v1/claims/{claim_id}", headers=write_headers, **kwargs)
+    assert r.status_code == 404, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def _true() -> bool:
+    return True
