@@ -96,6 +96,10 @@ def unpack(blob: bytes | None) -> tuple[int, ...]:
     return struct.unpack(f">{len(blob) // 4}I", blob)
 
 
+# Below this many sketches compared with one, comparing them one by one in Python costs less than numpy's
+# fixed cost (both ~0.2 ms at 40 here: bench/stories_match.py).
+FEW = 32
+
 _SLOTS = 1 << 16
 _tables = threading.local()
 
@@ -150,8 +154,11 @@ class Sketch:
         return common / union
 
     def similarities(self, others: Sequence[bytes | None]) -> list[float]:
-        """`similarity` with each of many packed sketches (as stored), in one pass of numpy: the same
-        values, ~4x faster for the hundreds of candidates of an arriving article."""
+        """`similarity` with each of many packed sketches (as stored): fewer than FEW one by one, more in
+        one pass of numpy (the same values, ~4x faster for the hundreds of candidates of an arriving
+        article in a live feed, but ~0.18 ms however few: most of a backfill's articles have a handful)."""
+        if len(others) < FEW:
+            return [self.similarity(unpack(b)) for b in others]
         return [float(x) for x in self.similarity_array(others)]
 
     def similarity_array(self, others: Sequence[bytes | None]) -> np.ndarray:

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from .. import outbox
 from ..actors import repository as actors_repo
 from ..actors.service import filter_id, filter_ids
-from ..ingestion.storysig import Sketch, sketch, unpack
+from ..ingestion.storysig import FEW, Sketch, sketch, unpack
 from ..models import to_utc_naive
 from ..pagination import Export, PageParams, PageResult, keyset_page
 from . import repository
@@ -135,7 +135,10 @@ def match(
     others = [c for c in both if c[1] != art.id]
     if not others:
         return {}
-    similar = Sketch(unpack(art.story_sig)).similarity_array([c[3] for c in others])
+    mine = Sketch(unpack(art.story_sig))
+    if len(others) < FEW:  # a backfill's usual handful: numpy's fixed cost would be most of the work
+        return _scores_few([c[2] for c in others], mine.similarities([c[3] for c in others]))
+    similar = mine.similarity_array([c[3] for c in others])
     return _scores(np.fromiter((c[2] for c in others), dtype=np.int64, count=len(others)), similar)
 
 
@@ -163,6 +166,21 @@ def _scores(stories: np.ndarray, similar: np.ndarray) -> dict[int, float]:
     good = np.flatnonzero(means >= JOIN)
     ranked = good[np.lexsort((first[good], -means[good]))]
     return {int(by_story[starts[g]]): float(means[g]) for g in ranked}
+
+
+def _scores_few(stories: Sequence[int], similar: Sequence[float]) -> dict[int, float]:
+    """`_scores` in plain Python, for a few candidates: the same floats in the same order."""
+    per_story: dict[int, list[float]] = {}
+    for story, value in zip(stories, similar, strict=True):
+        per_story.setdefault(story, []).append(value)
+    means = {}
+    for story, values in per_story.items():
+        best = sorted(values, reverse=True)[:TOP]
+        mean = sum(best) / len(best)
+        if mean >= JOIN:
+            means[story] = mean
+    # sorted() is stable: ties stay in the order the stories first appear.
+    return dict(sorted(means.items(), key=lambda kv: -kv[1]))
 
 
 def _near(art: NewArticle, done: list[tuple[NewArticle, int]]) -> list[tuple[NewArticle, int]]:

@@ -9,6 +9,7 @@ import struct
 import zlib
 
 from app.ingestion.storysig import (
+    FEW,
     LEAD_CHARS,
     STEM,
     STOPWORDS,
@@ -77,8 +78,10 @@ def test_similarities_in_one_pass_equal_the_pairwise_ones() -> None:
     sketches += [tuple(sorted({0, 65_536, *h[2:]})) for h in sketches[20:24]]
     blobs = [struct.pack(f">{len(h)}I", *h) if h else None for h in sketches]
     for mine in sketches:
-        got = Sketch(mine).similarities(blobs)
-        assert got == [Sketch(mine).similarity(h) for h in sketches]
+        expected = [Sketch(mine).similarity(h) for h in sketches]
+        assert list(Sketch(mine).similarity_array(blobs)) == expected
+        assert Sketch(mine).similarities(blobs) == expected  # more than FEW: numpy
+        assert Sketch(mine).similarities(blobs[: FEW - 1]) == expected[: FEW - 1]  # one by one
     assert Sketch(sketches[5]).similarities([]) == []
 
 
