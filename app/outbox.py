@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, event, insert, text
 from sqlalchemy.orm import Session
 
+from .dialect import insert_rows
 from .models import Change, ChangeActor, utcnow
 
 NOTIFY_CHANNEL = "geonews_changes"
@@ -116,8 +117,7 @@ def write(conn: Connection, changes: Sequence[PendingChange]) -> list[int]:
         for s, c in zip(seqs, changes, strict=True)
         for a in dict.fromkeys(c.actor_ids)
     ]
-    if links:
-        conn.execute(insert(ChangeActor), links)
+    insert_rows(conn, ChangeActor.__table__, links)
     if postgres:
         conn.execute(
             text("SELECT pg_notify(:channel, :seq)"), {"channel": NOTIFY_CHANNEL, "seq": str(seqs[-1])}
@@ -139,7 +139,7 @@ def _insert_changes(conn: Connection, rows: list[dict[str, Any]], postgres: bool
         seqs: list[int] = sorted(conn.execute(_NEXT_SEQS, {"n": len(rows)}).scalars())
         conn.execute(_INSERT, [{**r, "seq": s} for r, s in zip(rows, seqs, strict=True)])
         return seqs
-    conn.execute(_INSERT, rows)
+    insert_rows(conn, Change.__table__, rows)
     last = int(conn.execute(_LAST_ROWID).scalar_one())
     return list(range(last - len(rows) + 1, last + 1))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +130,99 @@ def test_sqlite_file_and_unsupported_dialects(tmp_path):
     assert dialect.sqlite_file("postgresql://postgres@127.0.0.1/geonews") is None
     with pytest.raises(NotImplementedError):
         dialect.insert(probe, "mysql")
+
+
+def _twin(name: str, source: Table) -> Table:
+    """A table with `source`'s columns, types and Python defaults (no constraints), in this module's metadata."""
+    return Table(
+        name,
+        metadata,
+        Column("rid", Integer, primary_key=True),
+        *(
+            Column(c.name, c.type, default=c.default and c.default._copy())
+            for c in source.columns
+            if not c.primary_key
+        ),
+        extend_existing=True,
+    )
+
+
+def test_insert_rows_stores_what_core_stores(engine):
+    """insert_rows hands SQLite the values Core would (each column type's own bind processor): the rows
+    read back raw are identical, datetimes, JSON (None included: JSON null), floats, text and NULLs."""
+    from app.models import Change, Mention
+
+    rows_by_table = {
+        Change.__table__: [
+            {
+                "at": datetime(2026, 12, 4, 21, 0, 1, 5),
+                "entity": "article",
+                "entity_id": 7,
+                "op": "created",
+                "data": {"title": "Été", "ids": [1, 2], "at": "2026-01-01T00:00:00Z"},
+                "source": "reuters.com",
+                "published_at": datetime(2001, 2, 3),
+            },
+            {
+                "at": datetime(2026, 12, 4),
+                "entity": "story",
+                "entity_id": 8,
+                "op": "merged",
+                "data": None,
+                "source": None,
+                "published_at": None,
+            },
+            {
+                "at": datetime(2026, 12, 4, 0, 0, 0, 999_999),
+                "entity": "x",
+                "entity_id": -1,
+                "op": "deleted",
+                "data": [],
+                "source": "",
+                "published_at": datetime(1970, 1, 1, 0, 0, 1),
+            },
+        ],  # fmt: skip
+        Mention.__table__: [
+            {
+                "article_id": 1,
+                "actor_id": 2,
+                "start_offset": 0,
+                "end_offset": 4,
+                "text": "NATO",
+                "confidence": 1.0,
+            },
+            {
+                "article_id": 1,
+                "actor_id": 3,
+                "start_offset": 9,
+                "end_offset": 14,
+                "text": "Kyiv's",
+                "confidence": 0.25,
+            },
+        ],  # fmt: skip
+    }
+    for source, rows in rows_by_table.items():
+        by_core, by_rows = _twin(f"core_{source.name}", source), _twin(f"rows_{source.name}", source)
+        metadata.create_all(engine, tables=[by_core, by_rows])
+        with engine.begin() as c:
+            c.execute(by_core.insert(), rows)
+            dialect.insert_rows(c, by_rows, rows)
+            dialect.insert_rows(c, by_rows, [])  # nothing to do
+        with engine.connect() as c:
+            stored = [
+                c.exec_driver_sql(f"SELECT * FROM {t.name} ORDER BY rid").all() for t in (by_core, by_rows)
+            ]
+        assert stored[0] == stored[1]
+        assert len(stored[0]) == len(rows)
+
+
+def test_insert_rows_leaves_a_python_default_to_core(engine):
+    """A row without a column whose default Python computes goes through Core, which computes it."""
+    from app.models import Change
+
+    table = _twin("defaults_changes", Change.__table__)
+    metadata.create_all(engine, tables=[table])
+    with engine.begin() as c:
+        dialect.insert_rows(c, table, [{"entity": "article", "entity_id": 1, "op": "created"}])
+    with engine.connect() as c:
+        assert c.execute(select(table.c.at)).scalar_one() is not None

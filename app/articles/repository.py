@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, aliased
 
 from ..db import RawStatement, fetch, fetch_raw
-from ..dialect import day_of, json_rows
+from ..dialect import day_of, insert_rows, json_rows
 from ..dialect import insert as dialect_insert
 from ..models import (
     Actor,
@@ -585,7 +585,7 @@ def store_mentions(session: Session, replace_ids: list[int], rows: list[dict[str
     if replace_ids:
         session.execute(delete(Mention).where(Mention.article_id.in_(replace_ids)))
     if rows:
-        session.execute(Mention.__table__.insert(), rows)
+        insert_rows(session.connection(), Mention.__table__, rows)
 
 
 def store_places(session: Session, replace_ids: list[int], rows: list[dict[str, Any]]) -> None:
@@ -599,7 +599,7 @@ def store_places(session: Session, replace_ids: list[int], rows: list[dict[str, 
         )
         rows = [r for r in rows if r["place_id"] in known]
         if rows:
-            session.execute(ArticlePlace.__table__.insert(), rows)
+            insert_rows(session.connection(), ArticlePlace.__table__, rows)
 
 
 async def replace_places(session: AsyncSession, article_id: int, rows: list[dict[str, Any]]) -> None:
