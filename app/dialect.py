@@ -78,39 +78,67 @@ def insert(table: Table, dialect_name: str) -> postgresql.Insert | sqlite.Insert
     raise NotImplementedError(f"geonews supports SQLite and PostgreSQL, not {dialect_name}")
 
 
-def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """``INSERT INTO table`` of `rows` (all with the keys of the first) in one executemany, as Core's
-    ``conn.execute(table.insert(), rows)`` does it.
+def insert_rows(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    skip_conflicts: bool = False,
+    returning: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
+    """``INSERT INTO table`` of `rows` (all with the keys of the first), as Core's
+    ``conn.execute(insert(table, name), rows)`` does it; with `skip_conflicts`, rows that would break a
+    unique constraint are skipped (``ON CONFLICT DO NOTHING``); returns the `returning` columns of the
+    rows inserted (in no particular order), or [].
 
     On SQLite the statement goes to the driver as it is, each value converted by its column type's own
     bind processor, a tuple a row: what SQLAlchemy hands the driver, without its per-row parameter
-    handling, which cost about as much as SQLite's own insert (a batch's mentions, places and change
-    log: ~0.1 ms an article together). Rows that leave out a column with a Python-side default (Core
-    computes it) and PostgreSQL (its multi-row VALUES) take Core's path."""
+    handling, which cost about as much as SQLite's own insert (a batch's articles, mentions, places and
+    change log: ~0.15 ms an article together). Without `returning` that is one executemany; with it,
+    multi-row VALUES of at most INSERT_ROWS rows (as Core renders them: an executemany returns no rows).
+    Rows that leave out a column with a Python-side default (Core computes it) and PostgreSQL (its
+    multi-row VALUES) take Core's path."""
     if not rows:
-        return
+        return []
     keys = tuple(rows[0])
     plan = _plain_insert(table, keys, conn.dialect) if conn.dialect.name == "sqlite" else None
     if plan is None:
-        conn.execute(table.insert(), list(rows))
-        return
-    sql, processors = plan
-    values = operator.itemgetter(*keys)
-    if len(keys) == 1:
-        params: list[Any] = [(values(r),) for r in rows]
-    else:
-        params = [values(r) for r in rows]
-    convert = [(i, p) for i, p in enumerate(processors) if p is not None]
-    if convert:  # applied to None as well, as Core does (a JSON column's None is JSON null)
-        for k, row in enumerate(params):
-            row = list(row)
-            for i, p in convert:
-                row[i] = p(row[i])
-            params[k] = tuple(row)  # SQLAlchemy takes tuples (or dicts) only
-    conn.exec_driver_sql(sql, params)
+        stmt = insert(table, conn.dialect.name)
+        if skip_conflicts:
+            stmt = stmt.on_conflict_do_nothing()
+        if not returning:
+            conn.execute(stmt, list(rows))
+            return []
+        stmt = stmt.returning(*(table.c[c] for c in returning))  # type: ignore[assignment]
+        return [
+            tuple(r)
+            for start in range(0, len(rows), INSERT_ROWS)
+            for r in conn.execute(stmt, list(rows[start : start + INSERT_ROWS]))
+        ]
+    head, row, processors = plan
+    params = _plain_params(rows, keys, processors)
+    tail = (" ON CONFLICT DO NOTHING" if skip_conflicts else "") + (
+        f" RETURNING {', '.join(map(conn.dialect.identifier_preparer.quote, returning))}" if returning else ""
+    )
+    if not returning:
+        conn.exec_driver_sql(head + row + tail, params)
+        return []
+    out: list[tuple[Any, ...]] = []
+    step = max(1, min(INSERT_ROWS, SQLITE_MAX_PARAMS // len(keys)))
+    for start in range(0, len(params), step):
+        chunk = params[start : start + step]
+        sql = head + ", ".join([row] * len(chunk)) + tail
+        out += [tuple(r) for r in conn.exec_driver_sql(sql, tuple(v for r in chunk for v in r))]
+    return out
 
 
-_Plan = tuple[str, list[Any]]  # the statement, and a bind processor or None a key
+# Rows of one multi-row INSERT ... RETURNING; SQLite binds at most this many parameters a statement.
+INSERT_ROWS = 500
+SQLITE_MAX_PARAMS = 32_766
+
+_Plan = tuple[
+    str, str, list[Any]
+]  # "INSERT INTO t (keys) VALUES ", "(?, ...)", a bind processor or None a key
 _PLAIN_INSERTS: dict[tuple[Table, tuple[str, ...], type[Dialect]], _Plan | None] = {}
 
 
@@ -122,14 +150,28 @@ def _plain_insert(table: Table, keys: tuple[str, ...], dialect: Dialect) -> _Pla
         plan = None
         if not any(c.default is not None and c.name not in keys for c in table.columns):
             quote = dialect.identifier_preparer.quote
-            sql = (
-                f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
-                f"VALUES ({', '.join('?' for _ in keys)})"
-            )
+            head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) VALUES "
             # The processor Core itself uses for the column's type on this dialect (cached on the dialect).
-            plan = (sql, [table.c[k].type._cached_bind_processor(dialect) for k in keys])
+            processors = [table.c[k].type._cached_bind_processor(dialect) for k in keys]
+            plan = (head, f"({', '.join('?' for _ in keys)})", processors)
         _PLAIN_INSERTS[key] = plan
     return _PLAIN_INSERTS[key]
+
+
+def _plain_params(
+    rows: Sequence[Mapping[str, Any]], keys: tuple[str, ...], processors: list[Any]
+) -> list[tuple[Any, ...]]:
+    """Each row's values of `keys` as a tuple, converted by the keys' bind processors."""
+    values = operator.itemgetter(*keys)
+    params: list[Any] = [(values(r),) for r in rows] if len(keys) == 1 else [values(r) for r in rows]
+    convert = [(i, p) for i, p in enumerate(processors) if p is not None]
+    if convert:  # applied to None as well, as Core does (a JSON column's None is JSON null)
+        for k, values_ in enumerate(params):
+            row = list(values_)
+            for i, p in convert:
+                row[i] = p(row[i])
+            params[k] = tuple(row)  # SQLAlchemy takes tuples (or dicts) only
+    return params
 
 
 def in_list(column: Any, values: Any) -> ColumnElement[bool]:

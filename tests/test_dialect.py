@@ -226,3 +226,22 @@ def test_insert_rows_leaves_a_python_default_to_core(engine):
         dialect.insert_rows(c, table, [{"entity": "article", "entity_id": 1, "op": "created"}])
     with engine.connect() as c:
         assert c.execute(select(table.c.at)).scalar_one() is not None
+
+
+def test_insert_rows_skips_conflicts_and_returns_what_it_inserted(engine, monkeypatch):
+    """With skip_conflicts, a row breaking a unique constraint (stored before, or twice in the rows) is
+    left out; `returning` gives the rows inserted, also when they take several statements."""
+    _fill(engine, 3)  # n1..n3
+    monkeypatch.setattr(dialect, "INSERT_ROWS", 4)  # 10 rows: three multi-row statements on SQLite
+    rows = [{"id": 100 + i, "name": f"m{i}", "n": i} for i in range(8)]
+    rows += [{"id": 200, "name": "n2", "n": 9}, {"id": 201, "name": "m3", "n": 9}]
+    with engine.begin() as c:
+        got = dialect.insert_rows(c, probe, rows, skip_conflicts=True, returning=("id", "name"))
+    assert sorted(got) == [(100 + i, f"m{i}") for i in range(8)]
+    with engine.connect() as c:
+        assert dict(c.execute(select(probe.c.name, probe.c.n)).all()) == {
+            "n1": 0, "n2": 0, "n3": 0, **{f"m{i}": i for i in range(8)}
+        }  # fmt: skip
+    with engine.begin() as c:
+        assert dialect.insert_rows(c, probe, [{"id": 300, "name": "n1", "n": 1}], skip_conflicts=True) == []
+    assert _count(engine) == 11

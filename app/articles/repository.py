@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, aliased
 
 from ..db import RawStatement, fetch, fetch_raw
 from ..dialect import day_of, insert_rows, json_rows
-from ..dialect import insert as dialect_insert
 from ..models import (
     Actor,
     Article,
@@ -452,7 +451,6 @@ async def replace_mentions(session: AsyncSession, article_id: int, rows: list[di
 # -- sync: the batch store (under AsyncSession.run_sync on HTTP, on a plain Session in the CLI) --------
 
 _STORED = select(Article.id, Article.canonical_url, Article.content_hash, Article.is_stub)
-INSERT_CHUNK = 500
 
 
 def stored_by_url_or_hash(session: Session, urls: set[str], hashes: set[str]) -> Sequence[Any]:
@@ -542,17 +540,16 @@ def duplicates_among(session: Session, ids: Iterable[int]) -> set[int]:
 
 def insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
     """Insert articles, skipping any whose canonical URL or content another writer stored first;
-    returns canonical_url -> id of the rows this call inserted."""
-    stmt = (
-        dialect_insert(Article.__table__, session.get_bind().dialect.name)
-        .on_conflict_do_nothing()
-        .returning(Article.id, Article.canonical_url)
+    returns canonical_url -> id of the rows this call inserted. One created_at for the batch."""
+    now = utcnow()
+    created = insert_rows(
+        session.connection(),
+        Article.__table__,
+        [{**r, "created_at": now, "updated_at": now} for r in rows],
+        skip_conflicts=True,
+        returning=("id", "canonical_url"),
     )
-    created: dict[str, int] = {}
-    for start in range(0, len(rows), INSERT_CHUNK):
-        for aid, url in session.execute(stmt, rows[start : start + INSERT_CHUNK]):
-            created[url] = aid
-    return created
+    return {url: aid for aid, url in created}
 
 
 _SET_DUPLICATE = (

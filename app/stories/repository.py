@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..articles.repository import SUMMARY_COLUMNS
 from ..db import fetch
-from ..dialect import day_of, in_subquery
+from ..dialect import day_of, in_subquery, insert_rows
 from ..models import Article, Mention, Relation, Story, utcnow
 from ..pagination import SortKey
 from ..relations.repository import member_on
@@ -203,7 +203,8 @@ def create(session: Session, title: str, published_at: datetime) -> int:
         "created_at": now,
         "updated_at": now,
     }
-    return int(session.connection().execute(_CREATE, values).scalar_one())
+    ((story_id,),) = insert_rows(session.connection(), Story.__table__, [values], returning=("id",))
+    return int(story_id)
 
 
 _SET_STORY = (
