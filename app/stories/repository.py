@@ -13,7 +13,6 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
-    insert,
     literal_column,
     or_,
     select,
@@ -187,12 +186,9 @@ def story_of(session: Session, article_id: int) -> int | None:
     return session.execute(select(Article.story_id).where(Article.id == article_id)).scalar()
 
 
-# Core on the session's connection: the ORM's bulk-insert path cost 0.4 ms a story; built once, not per
-# call (building the statement and its cache key was most of a call's cost).
-_CREATE = insert(Story.__table__).returning(Story.__table__.c.id)
-
-
 def create(session: Session, title: str, published_at: datetime) -> int:
+    """A new story's id. Through insert_rows: the ORM's bulk-insert path cost 0.4 ms a story, and Core's
+    compiled insert ~0.04 ms a story more than this in its parameter handling."""
     now = utcnow()
     values = {
         "title": title,
