@@ -212,6 +212,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
     # of actors a merge, 99 % of the change log's actor links ingesting into the 1M corpus).
     merged_by: dict[int, set[int]] = {}
     done: list[tuple[NewArticle, int]] = []  # this batch's articles and their stories, oldest first
+    at: dict[int, int] = {}  # article id -> its place in `done` (a merge rewrites stories, not places)
     # story -> its stored articles (not this batch's: they are stored without a story until the end), read
     # once from stories.article_count and carried through this batch's merges; for the largest of the
     # stories an article bridges, which survives the merge.
@@ -220,8 +221,8 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
     for art in sorted(arts, key=lambda a: (a.published_at, a.id)):
         story = None
         if art.duplicate_of:
-            in_batch = {a.id: s for a, s in done}
-            story = in_batch.get(art.duplicate_of) or repository.story_of(session, art.duplicate_of)
+            k = at.get(art.duplicate_of)
+            story = done[k][1] if k is not None else repository.story_of(session, art.duplicate_of)
         if story is None:
             found = match(art, stored.of(art), _near(art, done)) if art.actor_ids else {}
             if not found:
@@ -253,6 +254,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
                         merged_by[loser] = {*touched.get(loser, ()), *art.actor_ids}
                         touched.setdefault(story, set()).update(touched.pop(loser, ()))
                         created.discard(loser)
+        at[art.id] = len(done)
         done.append((art, story))
         touched.setdefault(story, set()).update(art.actor_ids)
     repository.set_stories(session, [(a.id, s) for a, s in done])

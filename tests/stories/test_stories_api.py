@@ -426,3 +426,39 @@ def test_a_merged_change_carries_the_actors_of_the_articles_that_changed_it(clie
     japan_changes = story_changes(actor="japan")
     assert ("created", energy) in japan_changes or ("updated", energy) in japan_changes
     assert not [c for c in japan_changes if c[0] == "merged"], japan_changes
+
+
+def test_a_near_copy_joins_its_originals_story_in_the_batch_and_after_it(client, write_headers):
+    """A near-duplicate takes its original's story without being compared: the original stored in the
+    same bulk body (an unrelated article between them) or before it. Checked by story ids, so a copy
+    given the wrong article of the batch lands in the wrong story."""
+    body = (
+        "Officials from South Korea, Japan, Australia and New Zealand attended the NATO defence ministers "
+        "meeting in Brussels for the first time this week, underscoring growing concern about the war in "
+        "Ukraine and about military cooperation between Russia and North Korea. Ministers discussed "
+        "cybersecurity, disinformation and the supply of ammunition, and agreed to meet again next year."
+    )
+    # Assigned oldest first: the original, the unrelated article, then the copy.
+    at = ["2026-05-02T08:00:00Z", "2026-05-02T08:30:00Z", "2026-05-02T09:00:00Z"]
+    recs = [
+        {"url": "https://wire.example.com/ip4", "title": "IP4 at NATO", "body": body, "published_at": at[0],
+         "source": "wire.example.com"},
+        {"url": "https://other.example.com/odesa", "title": "Odesa grain corridor reopens",
+         "body": "Ukraine reopened the grain corridor from Odesa port as shipping insurance and convoy "
+                 "rules let wheat exports pass the Bosphorus.", "published_at": at[1], "source": "other.example.com"},
+        {"url": "https://syndicate.example.net/ip4", "title": "IP4 at NATO",
+         "body": body.replace("this week", "on Thursday"), "published_at": at[2],
+         "source": "syndicate.example.net"},
+    ]  # fmt: skip
+    original, unrelated, copy = post_bulk(client, write_headers, recs)
+    later = post_bulk(
+        client,
+        write_headers,
+        [{**recs[0], "url": "https://late.example.org/ip4", "body": body.replace("next year", "in 2027"),
+          "source": "late.example.org"}],
+    )[0]  # fmt: skip
+    got = {i: client.get(f"/v1/articles/{i}").json() for i in (original, unrelated, copy, later)}
+    assert got[copy]["duplicate_of"] == original and got[later]["duplicate_of"] == original
+    assert got[original]["story_id"] is not None
+    assert got[original]["story_id"] != got[unrelated]["story_id"]
+    assert got[copy]["story_id"] == got[later]["story_id"] == got[original]["story_id"]
