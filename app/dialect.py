@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import operator
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -136,17 +137,20 @@ def insert_rows(
 INSERT_ROWS = 500
 SQLITE_MAX_PARAMS = 32_766
 
-_Plan = tuple[
-    str, str, list[Any]
-]  # "INSERT INTO t (keys) VALUES ", "(?, ...)", a bind processor or None a key
-_PLAIN_INSERTS: dict[tuple[Table, tuple[str, ...], type[Dialect]], _Plan | None] = {}
+# "INSERT INTO t (keys) VALUES ", "(?, ...)", and a bind processor (or None) a key.
+_Plan = tuple[str, str, list[Any]]
+# Per dialect object (each engine has its own: its JSON serializer is part of its processors).
+_PLAIN_INSERTS: weakref.WeakKeyDictionary[Dialect, dict[tuple[Table, tuple[str, ...]], _Plan | None]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _plain_insert(table: Table, keys: tuple[str, ...], dialect: Dialect) -> _Plan | None:
     """The qmark INSERT of `keys` into `table` and each key's bind processor (None: passed as it is);
     None when a column left out has a Python-side default."""
-    key = (table, keys, type(dialect))
-    if key not in _PLAIN_INSERTS:
+    plans = _PLAIN_INSERTS.setdefault(dialect, {})
+    key = (table, keys)
+    if key not in plans:
         plan = None
         if not any(c.default is not None and c.name not in keys for c in table.columns):
             quote = dialect.identifier_preparer.quote
@@ -154,8 +158,8 @@ def _plain_insert(table: Table, keys: tuple[str, ...], dialect: Dialect) -> _Pla
             # The processor Core itself uses for the column's type on this dialect (cached on the dialect).
             processors = [table.c[k].type._cached_bind_processor(dialect) for k in keys]
             plan = (head, f"({', '.join('?' for _ in keys)})", processors)
-        _PLAIN_INSERTS[key] = plan
-    return _PLAIN_INSERTS[key]
+        plans[key] = plan
+    return plans[key]
 
 
 def _plain_params(
