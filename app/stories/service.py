@@ -218,6 +218,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
     # stories an article bridges, which survives the merge.
     stored_size: dict[int, int] = {}
     stored = _Stored(session, arts)
+    new_stories = repository.NewStories(session)
     for art in sorted(arts, key=lambda a: (a.published_at, a.id)):
         story = None
         if art.duplicate_of:
@@ -226,7 +227,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
         if story is None:
             found = match(art, stored.of(art), _near(art, done)) if art.actor_ids else {}
             if not found:
-                story = repository.create(session, art.title, art.published_at)
+                story = new_stories.new(art.title, art.published_at)
                 created.add(story)
             else:
                 bridged = [sid for sid, v in found.items() if v >= MERGE]
@@ -241,6 +242,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
                         size[s] = size.get(s, 0) + 1
                     story = max(bridged, key=lambda s: (size.get(s, 0), -s))
                     losers = sorted(s for s in bridged if s != story)
+                    new_stories.flush(bridged)  # the merge updates their rows
                     repository.merge(session, losers, story)
                     # The losers' stored articles are the winner's now.
                     stored_size[story] = stored_size.get(story, 0) + sum(
@@ -257,6 +259,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
         at[art.id] = len(done)
         done.append((art, story))
         touched.setdefault(story, set()).update(art.actor_ids)
+    new_stories.flush()
     repository.set_stories(session, [(a.id, s) for a, s in done])
     rows = repository.refresh(session, sorted(touched))
     changes = [
