@@ -35,7 +35,7 @@ PARTS = {
     "app.articles.service": ["_classify", "_near_duplicates", "record_stored"],
     "app.articles.repository": ["insert_new", "store_mentions", "store_places"],
     "app.stories.service": ["assign", "match"],
-    "app.stories.repository": ["create", "merge", "set_stories", "refresh"],
+    "app.stories.repository": ["merge", "set_stories", "refresh"],
     "app.outbox": ["write"],
 }
 
@@ -132,9 +132,9 @@ def main() -> None:
     for label, t in sorted(spent.items(), key=lambda x: -x[1]):
         print(f"| {label} | {t / n * 1e6:.0f} | {t / total:.0%} |")
     print(
-        "\n(stories.assign includes match, create, merge, set_stories and refresh; record_stored includes none of write,"
+        "\n(stories.service.assign includes match, merge, set_stories and refresh, and inserting its new stories;"
     )
-    print("which runs at commit)")
+    print("outbox.write runs at commit)")
 
 
 if __name__ == "__main__":
