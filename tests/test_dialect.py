@@ -181,7 +181,7 @@ def test_insert_rows_stores_what_core_stores(engine):
                 "source": "",
                 "published_at": datetime(1970, 1, 1, 0, 0, 1),
             },
-        ],  # fmt: skip
+        ],
         Mention.__table__: [
             {
                 "article_id": 1,
@@ -199,7 +199,7 @@ def test_insert_rows_stores_what_core_stores(engine):
                 "text": "Kyiv's",
                 "confidence": 0.25,
             },
-        ],  # fmt: skip
+        ],
     }
     for source, rows in rows_by_table.items():
         by_core, by_rows = _twin(f"core_{source.name}", source), _twin(f"rows_{source.name}", source)
