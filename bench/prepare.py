@@ -42,12 +42,10 @@ def best(rounds: int, n: int, f: Callable[[], Any]) -> float:
     return min(times) / n * 1e6
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--articles", type=int, default=3000)
-    ap.add_argument("--rounds", type=int, default=3)
-    args = ap.parse_args()
-
+def generated(db: Path, articles: int) -> tuple[list[tuple[int, Any]], Any, Any]:
+    """`articles` of bench/ingest.py's generated articles as (index, ArticleInput), validated as the API
+    validates them, and the actor and place linkers of a freshly seeded SQLite file written at `db` (left
+    there: bench/store.py copies it); the language model loaded."""
     from sqlalchemy.orm import Session
 
     from app.actors.gazetteer import load_entries
@@ -55,23 +53,34 @@ def main() -> None:
     from app.articles.service import to_input
     from app.config import Settings
     from app.db import make_sync_engine
-    from app.ingestion import pipeline as p
     from app.ingestion.language import preload
     from app.ingestion.linker import Gazetteer
     from app.ingestion.places import PlaceLinker
     from app.places.gazetteer import load_records
 
-    with tempfile.TemporaryDirectory() as tmp:
-        url = fresh_database(f"sqlite:///{tmp}/prepare.db")
-        ndjson = Path(tmp) / "articles.ndjson"
-        write_ndjson(ndjson, args.articles, db_url=url)
-        engine = make_sync_engine(Settings(database_url=url))
-        with Session(engine) as session:
-            gazetteer, places = Gazetteer(load_entries(session)), PlaceLinker(load_records(session))
-        engine.dispose()
-        lines = ndjson.read_text().splitlines()
+    url = fresh_database(f"sqlite:///{db}")
+    ndjson = db.with_suffix(".ndjson")
+    write_ndjson(ndjson, articles, db_url=url)
+    engine = make_sync_engine(Settings(database_url=url))
+    with Session(engine) as session:
+        gazetteer, places = Gazetteer(load_entries(session)), PlaceLinker(load_records(session))
+    engine.dispose()
+    lines = ndjson.read_text().splitlines()
     items = [(k, to_input(ArticleCreate.model_validate(json.loads(line)))) for k, line in enumerate(lines)]
     preload()
+    return items, gazetteer, places
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--articles", type=int, default=3000)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+
+    from app.ingestion import pipeline as p
+
+    with tempfile.TemporaryDirectory() as tmp:
+        items, gazetteer, places = generated(Path(tmp) / "prepare.db", args.articles)
     n = len(items)
 
     def one_by_one() -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import shutil
 import sys
 import tempfile
@@ -29,7 +28,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
 sys.path.insert(0, str(BENCH_DIR.parent))
 
-from bench.ingest import fresh_database, write_ndjson  # noqa: E402
+from bench.prepare import generated  # noqa: E402
 
 PARTS = {
     "app.articles.service": ["_classify", "_near_duplicates", "record_stored"],
@@ -63,32 +62,15 @@ def main() -> None:
 
     from sqlalchemy.orm import Session
 
-    from app.actors.gazetteer import load_entries
     from app.articles import service
-    from app.articles.schemas import ArticleCreate
     from app.config import Settings
     from app.db import make_sync_engine
     from app.dialect import immediate_writes
     from app.ingestion import pipeline as p
-    from app.ingestion.language import preload
-    from app.ingestion.linker import Gazetteer
-    from app.ingestion.places import PlaceLinker
-    from app.places.gazetteer import load_records
 
     with tempfile.TemporaryDirectory() as tmp:
         seeded = Path(tmp) / "seeded.db"
-        url = fresh_database(f"sqlite:///{seeded}")
-        ndjson = Path(tmp) / "articles.ndjson"
-        write_ndjson(ndjson, args.articles, db_url=url)
-        engine = make_sync_engine(Settings(database_url=url))
-        with Session(engine) as session:
-            gazetteer, places = Gazetteer(load_entries(session)), PlaceLinker(load_records(session))
-        engine.dispose()
-        lines = ndjson.read_text().splitlines()
-        items = [
-            (k, service.to_input(ArticleCreate.model_validate(json.loads(x)))) for k, x in enumerate(lines)
-        ]
-        preload()
+        items, gazetteer, places = generated(seeded, args.articles)
         prepared = [r for r in p.prepare_many(items, gazetteer, places) if isinstance(r, p.Prepared)]
         n = len(prepared)
 
