@@ -80,12 +80,7 @@ def test_a_claim_deleted_while_it_is_updated_is_a_409(client, write_headers, mon
 
     from app.claims import repository
 
-    speaker = factories.actor(client, write_headers, kind="person", name="Stale Speaker")
-    art = factories.article(client, write_headers)
-    said = {"speaker": speaker["slug"], "text": "Soon", "stance": "asserts", "article_id": art["id"]}
-    made = client.post("/v1/claims", json=said, headers=write_headers)
-    assert made.status_code == 201, made.text
-    claim_id = made.json()["id"]
+    claim_id = _claim_soon(client, write_headers, "Stale Speaker")
     get_orm = repository.get_orm
 
     async def read_then_deleted(session, cid):
@@ -109,12 +104,7 @@ def test_a_claim_deleted_after_its_path_was_checked_is_a_404(client, write_heade
     an assert turned into a 500. Here the dependency's check passes and the row is gone after it."""
     from app.claims import dependencies
 
-    speaker = factories.actor(client, write_headers, kind="person", name="Gone Speaker")
-    art = factories.article(client, write_headers)
-    said = {"speaker": speaker["slug"], "text": "Soon", "stance": "asserts", "article_id": art["id"]}
-    made = client.post("/v1/claims", json=said, headers=write_headers)
-    assert made.status_code == 201, made.text
-    claim_id = made.json()["id"]
+    claim_id = _claim_soon(client, write_headers, "Gone Speaker")
     assert client.delete(f"/v1/claims/{claim_id}", headers=write_headers).status_code == 204
 
     # The check as it passed before the other request's DELETE.
@@ -127,3 +117,13 @@ def test_a_claim_deleted_after_its_path_was_checked_is_a_404(client, write_heade
 
 async def _true() -> bool:
     return True
+
+
+def _claim_soon(client, headers, speaker_name: str) -> int:
+    """A new person's claim "Soon" (asserts) in a new article; its id."""
+    speaker = factories.actor(client, headers, kind="person", name=speaker_name)
+    art = factories.article(client, headers)
+    said = {"speaker": speaker["slug"], "text": "Soon", "stance": "asserts", "article_id": art["id"]}
+    made = client.post("/v1/claims", json=said, headers=headers)
+    assert made.status_code == 201, made.text
+    return int(made.json()["id"])
