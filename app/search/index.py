@@ -34,6 +34,7 @@ from ..models import Actor
 from ..tasks import cancel_and_wait
 from .engine import (
     SCHEMA_VERSION,
+    Encoder,
     Indexer,
     Reader,
     RebuildRunning,
@@ -68,6 +69,8 @@ class SearchIndex:
         self.db, self.hub, self.settings = db, hub, settings
         self.dir = index_dir(settings)
         self.reader: Reader | None = None
+        # Where documents are encoded when this process indexes (set by the app: its preparing pool).
+        self.encoder: Encoder | None = None
         self.indexer: Indexer | None = None
         self.applied = 0  # the last change applied by this process's indexer (committed or not)
         self.state = "starting"  # starting | building | ready | failed
@@ -193,6 +196,7 @@ class SearchIndex:
                 return  # another process builds it; we read it when it switches
         self.indexer = await asyncio.to_thread(Indexer.try_open, self.dir)
         if self.indexer is not None:
+            self.indexer.encoder = self.encoder
             self.applied = self.indexer.seq
             self._actors = await asyncio.to_thread(self._load_actors)
         await asyncio.to_thread(self._reload)
@@ -210,7 +214,7 @@ class SearchIndex:
                     rebuild, self._sync_engine, self.dir, seq=await changes_repo.head(session), progress=False
                 )
                 return
-            rows = await changes_repo.newer(session, self.applied, PAGE)
+            rows = await changes_repo.touched(session, self.applied, PAGE)
         if rows:
             await asyncio.to_thread(self._apply, rows)
         due = time.monotonic() - self._last_commit >= self.settings.index_commit_interval

@@ -95,6 +95,24 @@ def test_index_answers_and_agrees_with_sql(client, settings):
         )
 
 
+def test_an_actors_new_kind_and_country_reach_its_articles_documents(client, settings):
+    """The documents carry the kinds and countries of the actors an article mentions: changing an actor's
+    re-indexes its articles (the indexer reads the actor's data off the change log)."""
+    h = write_headers(settings)
+    made = _post(client, h)  # mentions Ukraine and Poland
+
+    def found(**params: str) -> list[int]:
+        r = client.get("/v1/articles", params={"q": made["word"], "consistency": "strong", **params})
+        assert r.status_code == 200 and r.headers["x-answered-by"] == "index", r.text
+        return [a["id"] for a in r.json()["items"]]
+
+    assert found(country="POL") == [made["id"]] and found(actor_kind="organization") == []
+    r = client.patch("/v1/actors/poland", json={"kind": "organization", "country": "LTU"}, headers=h)
+    assert r.status_code == 200, r.text
+    assert found(actor_kind="organization") == [made["id"]] and found(country="LTU") == [made["id"]]
+    assert found(country="POL") == [] and found(country="UKR") == [made["id"]]
+
+
 def test_strong_reads_see_the_callers_write_at_once(client, settings):
     for _ in range(5):
         made = _post(client, write_headers(settings))

@@ -12,7 +12,7 @@ caller hydrates from SQL. docs/search-engine.md explains the whole and has the m
 
 from . import layout
 from .documents import ArticleDoc
-from .indexer import Indexer, NotIndexer
+from .indexer import Encoder, Indexer, NotIndexer
 from .layout import IndexMeta, Status, status
 from .reader import (
     FACET_FIELDS,
@@ -38,6 +38,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SORTS",
     "ArticleDoc",
+    "Encoder",
     "EngineError",
     "Filters",
     "Highlighter",

@@ -62,3 +62,9 @@ class ArticleDoc:
         if self.place_ids:
             doc[s.PLACES] = self.place_ids
         return orjson.dumps(doc).decode()
+
+
+def to_json_all(docs: list[ArticleDoc]) -> list[str]:
+    """`to_json` of each document, in order: a preparing process's task when the indexer hands the
+    encoding over (see Indexer.encoder)."""
+    return [doc.to_json() for doc in docs]
