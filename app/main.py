@@ -47,10 +47,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         await app.state.changes.start()
         app.state.search = None
-        # Bulk bodies are prepared in worker processes (GEONEWS_INGEST_PROCESSES; 0, the default: inline).
+        # Bulk bodies are prepared in worker processes (GEONEWS_INGEST_PROCESSES; 0, the default: inline),
+        # started now when there are any; they also encode the index's documents while they run.
         app.state.preparer = Preparer(settings.ingest_processes, settings.ingest_pool_min_items)
+        app.state.preparer.start(app.state.db)
         if settings.search_engine:
             app.state.search = SearchIndex(app.state.db, app.state.changes, settings)
+            app.state.search.encoder = app.state.preparer.encode_documents
             await app.state.search.start()
         background: list[WebhookDispatcher | RetentionTimer] = []
         if settings.webhooks_enabled:
@@ -157,7 +160,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if search is not None
             else {"state": "off"}
         )
-        return JSON({"status": "ready", "database": db.engine.dialect.name, "index": index})
+        preparer = request.app.state.preparer
+        ingest = {"processes": preparer.processes, "started": preparer.started}
+        return JSON(
+            {"status": "ready", "database": db.engine.dialect.name, "index": index, "ingest_pool": ingest}
+        )
 
     app.add_api_route(
         "/metrics",

@@ -20,11 +20,17 @@ _places: PlaceLinker | None = None
 
 def init_worker(entries: list[GazetteerEntry], place_records: list[Any]) -> None:
     global _gazetteer, _places
+    import gc
+
     from .language import preload
 
     _gazetteer = Gazetteer(entries)
     _places = PlaceLinker(place_records)
     preload()
+    # The linkers, the model and the modules live as long as the process: frozen, the full collections
+    # that each chunk's garbage triggers no longer walk them (~20 -> ~4 µs an article of collections
+    # while preparing, `gc.callbacks` timed around prepare_many).
+    gc.freeze()
 
 
 def ready() -> bool:

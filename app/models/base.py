@@ -1,11 +1,15 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import JSON, DateTime, Integer, MetaData, Table, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ..dates import to_utc_naive, utcnow
+
+__all__ = ["Base", "IdMixin", "JSONType", "TimestampMixin", "to_utc_naive", "utcnow"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -18,20 +22,6 @@ NAMING_CONVENTION = {
 
 # Free-form JSON columns: JSONB on PostgreSQL, JSON text on SQLite.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
-
-
-def utcnow() -> datetime:
-    """Naive UTC: both engines store it the same way and it sorts as text on SQLite."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def to_utc_naive(value: datetime | date) -> datetime:
-    """How a client's date or datetime is stored: naive UTC (a date is its midnight)."""
-    if not isinstance(value, datetime):
-        return datetime.combine(value, time())
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
 
 
 class Base(DeclarativeBase):
