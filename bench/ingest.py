@@ -201,6 +201,18 @@ def bulk_supported(base: str, key: str) -> str | None:
     return None
 
 
+def pool_started(base: str, within: float) -> None:
+    """Wait until the server's preparing processes are up (/readyz's ingest_pool), if it has any."""
+    import httpx
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        pool = httpx.get(f"{base}/readyz", timeout=10).json().get("ingest_pool") or {}
+        if not pool.get("processes") or pool.get("started"):
+            return
+        time.sleep(0.1)
+
+
 def post_batches(
     base: str, key: str, ndjson: Path, batch: int, time_limit: float, in_flight: int = 1
 ) -> dict[str, Any]:
@@ -213,6 +225,7 @@ def post_batches(
     lines = ndjson.read_bytes().splitlines(keepends=True)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
     latencies: list[float] = []
+    finished: list[float] = []  # when each answer came
     sent = 0
     starts = iter(range(0, len(lines), batch))
     lock = threading.Lock()
@@ -232,6 +245,7 @@ def post_batches(
                 r = client.post(BULK, content=b"".join(chunk))
                 with lock:
                     latencies.append(time.perf_counter() - t)
+                    finished.append(time.perf_counter())
                     if r.status_code != 200:
                         errors.append(f"bulk batch {i // batch} answered {r.status_code}: {r.text[:300]}")
                         return
@@ -259,6 +273,10 @@ def post_batches(
         "in_flight": in_flight,
         "batch_p50_s": round(latencies[len(latencies) // 2], 3) if latencies else None,
         "batch_max_s": round(latencies[-1], 3) if latencies else None,
+        # The rate once warm: batches after the first two (their answers' times), as a long backfill runs.
+        "steady_per_s": round(batch * (len(finished) - 2) / (finished[-1] - finished[1]), 1)
+        if len(finished) > 3 and finished[-1] > finished[1]
+        else None,
         "complete": sent == len(lines),
     }
 
@@ -353,8 +371,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             try:
                 start_from(args, http_url)
                 key = create_key(http_url)
-                srv = geonews_server(http_url, workers=args.workers, log=logs / f"ingest-{engine}.log")
+                extra = (
+                    {"GEONEWS_INGEST_PROCESSES": str(args.ingest_processes)}
+                    if args.ingest_processes is not None
+                    else None
+                )
+                srv = geonews_server(
+                    http_url, workers=args.workers, log=logs / f"ingest-{engine}.log", extra_env=extra
+                )
                 with srv:
+                    pool_started(srv.url, 120)
                     why = bulk_supported(srv.url, key)
                     if why:
                         res["http_bulk"] = {"skipped": why}
@@ -364,6 +390,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         )
                         res["http_bulk"]["server_rss"] = srv.rss()
                         res["http_bulk"]["workers"] = args.workers
+                        res["http_bulk"]["ingest_processes"] = args.ingest_processes
             except Exception as exc:  # a failure here must not hide the other figures
                 res["http_bulk"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
             finally:
@@ -428,6 +455,10 @@ def markdown(r: dict[str, Any]) -> str:
                 notes = []
                 if not x.get("complete"):
                     notes.append("stopped at the time limit")
+                if x.get("ingest_processes") is not None:
+                    notes.append(f"GEONEWS_INGEST_PROCESSES={x['ingest_processes']}")
+                if x.get("steady_per_s"):
+                    notes.append(f"{x['steady_per_s']:,.0f}/s after the first two batches")
                 if x.get("batch_p50_s") is not None:
                     notes.append(f"batch p50 {x['batch_p50_s']} s, max {x['batch_max_s']} s")
                 if x.get("server_rss"):
@@ -463,6 +494,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--live-days", type=float, default=0, help="date the articles within the corpus's last "
                    "D days and send them oldest first, as a live feed (default: five years, random order)")  # fmt: skip
     p.add_argument("--workers", type=int, default=1, help="geonews workers for the HTTP path (default 1)")
+    p.add_argument("--ingest-processes", type=int, default=None, help="GEONEWS_INGEST_PROCESSES of the "
+                   "server: preparing processes per worker, started (and waited for) before the first "
+                   "batch (default: the server's default, 0)")  # fmt: skip
     p.add_argument(
         "--time-limit", type=float, default=120, help="seconds per measurement at most (default 120)"
     )
