@@ -172,8 +172,13 @@ class Sketch:
         full = bool((lengths == K).all())
         packed = b"".join(blobs if full else (b.ljust(4 * K, b"\0") for b in blobs))
         theirs = np.frombuffer(packed, dtype=">u4").reshape(n, K).astype(np.int64)
-        held = np.arange(K) < lengths[:, None]  # the padding is no hash
         mine = np.asarray(self.sorted, dtype=np.int64)
+        if full:  # no padding, and every tau is a hash of theirs: the general case below, without masks
+            common = _members(mine, theirs).sum(axis=1)
+            tau = theirs[:, K - 1] if self.top is None else np.minimum(theirs[:, K - 1], self.top)
+            below = np.searchsorted(mine, tau, side="right") + (theirs <= tau[:, None]).sum(axis=1)
+            return np.asarray(common / np.maximum(below - common, 1), dtype=np.float64)
+        held = np.arange(K) < lengths[:, None]  # the padding is no hash
         common = (_members(mine, theirs) & held).sum(axis=1)
         # tau: the smaller top of the full sketches of the two; none full: the union is known exactly.
         big = np.int64(1) << 40

@@ -82,6 +82,9 @@ def test_similarities_in_one_pass_equal_the_pairwise_ones() -> None:
         assert list(Sketch(mine).similarity_array(blobs)) == expected
         assert Sketch(mine).similarities(blobs) == expected  # more than FEW: numpy
         assert Sketch(mine).similarities(blobs[: FEW - 1]) == expected[: FEW - 1]  # one by one
+        # Only full sketches (a live feed's candidates): the unmasked path, the same values.
+        full = [k for k, h in enumerate(sketches) if len(h) == K]
+        assert list(Sketch(mine).similarity_array([blobs[k] for k in full])) == [expected[k] for k in full]
     assert Sketch(sketches[5]).similarities([]) == []
 
 
