@@ -173,26 +173,27 @@ def window_pool(session: Session, actor_ids: Sequence[int], since: datetime, unt
     rows, was ~50 ms a batch of a live feed into the 1M corpus (3,555 articles, 26,632 mentions); these
     two reads on SQLite's cursor ~20."""
     conn = session.connection()
+    arts: list[Any]
+    pairs: list[Any]
     if conn.dialect.name != "sqlite":
-        params = {"actors": list(actor_ids), "since": since, "until": until}
-        arts: list[Any] = list(conn.execute(_POOL_ARTICLES, params))
-        pairs: list[Any] = list(conn.execute(_POOL_MENTIONS, params))
-        return WindowPool(*map(list, zip(*arts, strict=True)) if arts else ([], [], [], []), pairs)  # type: ignore[arg-type]
-    to_text = _articles.published_at.type._cached_bind_processor(conn.dialect)
-    params = {"since": to_text(since), "until": to_text(until)}
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        # Not chained: the aiosqlite adapter's execute() (the server's sessions) returns None.
-        cursor.execute(_POOL_ARTICLES_SQLITE, params)
-        arts = cursor.fetchall()
-        cursor.execute(_POOL_MENTIONS_SQLITE, {**params, "actors": orjson.dumps(list(actor_ids)).decode()})
-        pairs = cursor.fetchall()
-    finally:
-        cursor.close()
-    parse = datetime.fromisoformat
-    return WindowPool(
-        [parse(r[0]) for r in arts], [r[1] for r in arts], [r[2] for r in arts], [r[3] for r in arts], pairs
-    )
+        params: dict[str, Any] = {"actors": list(actor_ids), "since": since, "until": until}
+        arts = list(conn.execute(_POOL_ARTICLES, params))
+        pairs = list(conn.execute(_POOL_MENTIONS, params))
+        times = [r[0] for r in arts]
+    else:
+        params = {"since": _bound(conn, _articles.published_at, since)}
+        params["until"] = _bound(conn, _articles.published_at, until)
+        arts = _on_cursor(conn, _POOL_ARTICLES_SQLITE, params)
+        actors = orjson.dumps(list(actor_ids)).decode()
+        pairs = _on_cursor(conn, _POOL_MENTIONS_SQLITE, {**params, "actors": actors})
+        times = [datetime.fromisoformat(r[0]) for r in arts]
+    return WindowPool(times, [r[1] for r in arts], [r[2] for r in arts], [r[3] for r in arts], pairs)
+
+
+def _bound(conn: Any, column: Any, value: Any) -> Any:
+    """`value` as SQLAlchemy hands it to the driver for `column` (a datetime as SQLite's text)."""
+    process = column.type._cached_bind_processor(conn.dialect)
+    return process(value) if process is not None else value
 
 
 def unassigned(session: Session, limit: int) -> Sequence[Any]:
@@ -365,7 +366,7 @@ def merge(session: Session, losers: Sequence[int], winner: int) -> None:
     merge's ~0.36.)"""
     conn = session.connection()
     if conn.dialect.name == "sqlite":
-        now = Story.__table__.c.updated_at.type._cached_bind_processor(conn.dialect)(utcnow())
+        now = _bound(conn, Story.__table__.c.updated_at, utcnow())
         params = {"losers": orjson.dumps(list(losers)).decode(), "winner": winner}
         _on_cursor(conn, _MOVE_ARTICLES_SQLITE, params)
         _on_cursor(conn, _MARK_MERGED_SQLITE, {**params, "now": now})
