@@ -179,9 +179,11 @@ class Settings(BaseSettings):
     ingest_processes: int = Field(
         default=0,
         ge=0,
-        description="Processes per worker that prepare the articles of large bulk bodies (cleaning, "
-        "fingerprints, language, linking; each holds the linkers and the language model, ~150 MiB); 0: "
-        "prepared in the request's thread. For ingestion nodes: their start-up is a burst of CPU.",
+        description="Processes per worker that decode, validate and prepare the articles of large bulk "
+        "bodies (cleaning, fingerprints, language, linking; each holds the linkers and the language model, "
+        "~150 MiB) and encode the search index's documents while they run; 0: all in the worker. For "
+        "ingestion nodes (2 on 2 cores: ~1,080 → ~1,400 articles/s over HTTP bulk once warm): they start "
+        "with the worker (`/readyz` shows `ingest_pool.started`), a burst of CPU.",
     )
     ingest_pool_min_items: int = Field(
         default=64,
