@@ -23,7 +23,7 @@ import asyncio
 import logging
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -112,7 +112,7 @@ class Preparer:
         try:
             futures = [pool.submit(to_json_all, c) for c in chunks(docs, self.processes)]
             return [j for f in futures for j in f.result()]
-        except (BrokenProcessPool, RuntimeError):  # RuntimeError: shut down (replaced) meanwhile
+        except (BrokenProcessPool, RuntimeError, CancelledError):  # shut down (replaced) meanwhile
             return None
 
     def _pooled(self, n: int) -> bool:
