@@ -60,6 +60,29 @@ def _maybe(fn: Callable[[float], float]) -> Callable[[float | None], float | Non
     return lambda x: None if x is None else fn(x)
 
 
+STATEMENT_LIMIT = (
+    "statement_limit"  # seconds, on a SQLite connection's info (GEONEWS_DB_STATEMENT_TIMEOUT_MS)
+)
+
+
+def cursor_rows(conn: Any, sql: str, params: dict[str, Any]) -> list[Any]:
+    """Run `sql` (named :params) on a SQLite Connection's own DB-API cursor, in its transaction: its rows
+    as the driver gives them (tuples), without SQLAlchemy's per-execution and per-row work (for the few
+    statements of a batch's store that read or write thousands of rows, or run thousands of times). The
+    statement deadline restarts as for SQLAlchemy's statements (`_start_clock`): the progress handler
+    would otherwise judge it by the last of those. Works on pysqlite and on SQLAlchemy's aiosqlite
+    adapter (in its greenlet)."""
+    deadline, limit = conn.info.get("deadline"), conn.info.get(STATEMENT_LIMIT)
+    if deadline is not None and limit:
+        deadline[0] = time.monotonic() + limit
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, params)  # not chained: the aiosqlite adapter's execute() returns None
+        return list(cursor.fetchall()) if cursor.description else []
+    finally:
+        cursor.close()
+
+
 def _install_sqlite_pragmas(sync_engine: Engine, settings: Settings, cache_mib: int = 0) -> None:
     busy_timeout_ms = settings.sqlite_busy_timeout_ms
     limit = settings.db_statement_timeout_ms / 1000
@@ -88,6 +111,7 @@ def _install_sqlite_pragmas(sync_engine: Engine, settings: Settings, cache_mib: 
             return
         deadline = [NO_DEADLINE]
         record.info["deadline"] = deadline
+        record.info[STATEMENT_LIMIT] = limit
 
         def past_deadline() -> int:
             return 1 if time.monotonic() > deadline[0] else 0

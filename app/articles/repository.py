@@ -15,7 +15,7 @@ from sqlalchemy import BindParameter, bindparam, delete, desc, exists, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, aliased
 
-from ..db import RawStatement, fetch, fetch_raw
+from ..db import RawStatement, cursor_rows, fetch, fetch_raw
 from ..dialect import day_of, insert_rows, json_rows
 from ..models import (
     Actor,
@@ -508,12 +508,7 @@ def near_duplicate_candidates(
         if postgres:
             rows: list[Any] = list(conn.execute(text(sql), {"vals": sorted(values), "cap": cap}))
         else:
-            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            try:
-                cursor.execute(sql, {"vals": orjson.dumps(sorted(values)).decode(), "cap": cap})
-                rows = list(cursor.fetchall())
-            finally:
-                cursor.close()
+            rows = cursor_rows(conn, sql, {"vals": orjson.dumps(sorted(values)).decode(), "cap": cap})
         if rows:
             part = np.empty((len(rows), 4), dtype=np.int64)
             part[:, 0] = band

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ..articles.repository import SUMMARY_COLUMNS
-from ..db import fetch
+from ..db import cursor_rows, fetch
 from ..dialect import day_of, in_subquery, insert_rows
 from ..models import Article, Mention, Relation, Story, utcnow
 from ..pagination import SortKey
@@ -183,9 +183,9 @@ def window_pool(session: Session, actor_ids: Sequence[int], since: datetime, unt
     else:
         params = {"since": _bound(conn, _articles.published_at, since)}
         params["until"] = _bound(conn, _articles.published_at, until)
-        arts = _on_cursor(conn, _POOL_ARTICLES_SQLITE, params)
+        arts = cursor_rows(conn, _POOL_ARTICLES_SQLITE, params)
         actors = orjson.dumps(list(actor_ids)).decode()
-        pairs = _on_cursor(conn, _POOL_MENTIONS_SQLITE, {**params, "actors": actors})
+        pairs = cursor_rows(conn, _POOL_MENTIONS_SQLITE, {**params, "actors": actors})
         times = [datetime.fromisoformat(r[0]) for r in arts]
     return WindowPool(times, [r[1] for r in arts], [r[2] for r in arts], [r[3] for r in arts], pairs)
 
@@ -312,7 +312,7 @@ def article_counts(session: Session, story_ids: Iterable[int]) -> dict[int, int]
     ids = list(story_ids)
     conn = session.connection()
     if conn.dialect.name == "sqlite":
-        rows: Iterable[Any] = _on_cursor(conn, _ARTICLE_COUNTS_SQLITE, {"ids": orjson.dumps(ids).decode()})
+        rows: Iterable[Any] = cursor_rows(conn, _ARTICLE_COUNTS_SQLITE, {"ids": orjson.dumps(ids).decode()})
     else:
         rows = conn.execute(_ARTICLE_COUNTS, {"ids": ids})
     return {sid: n or 0 for sid, n in cast("Iterable[tuple[int, int | None]]", rows)}
@@ -332,17 +332,6 @@ _MARK_MERGED_SQLITE = (
     "UPDATE stories SET merged_into = :winner, updated_at = :now "
     "WHERE id IN (SELECT value FROM json_each(:losers)) OR merged_into IN (SELECT value FROM json_each(:losers))"
 )
-
-
-def _on_cursor(conn: Any, sql: str, params: dict[str, Any]) -> list[Any]:
-    """Run `sql` on a SQLite connection's own DB-API cursor (pysqlite, or SQLAlchemy's aiosqlite adapter
-    in its greenlet) in the session's transaction; its rows."""
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(sql, params)  # not chained: the aiosqlite adapter's execute() returns None
-        return list(cursor.fetchall()) if cursor.description else []
-    finally:
-        cursor.close()
 
 
 _MOVE_ARTICLES = (
@@ -368,8 +357,8 @@ def merge(session: Session, losers: Sequence[int], winner: int) -> None:
     if conn.dialect.name == "sqlite":
         now = _bound(conn, Story.__table__.c.updated_at, utcnow())
         params = {"losers": orjson.dumps(list(losers)).decode(), "winner": winner}
-        _on_cursor(conn, _MOVE_ARTICLES_SQLITE, params)
-        _on_cursor(conn, _MARK_MERGED_SQLITE, {**params, "now": now})
+        cursor_rows(conn, _MOVE_ARTICLES_SQLITE, params)
+        cursor_rows(conn, _MARK_MERGED_SQLITE, {**params, "now": now})
         return
     params = {"losers": list(losers), "winner": winner}
     conn.execute(_MOVE_ARTICLES, params)
