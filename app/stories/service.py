@@ -43,6 +43,7 @@ CANDIDATES = 200
 # most POOL_PER_ARTICLE stored articles per new one (see _Stored).
 POOL_MIN_BATCH = 8
 POOL_PER_ARTICLE = 20
+POOL_CELLS = 32_000_000  # at most this many (stored article, batch actor) cells in the pool's matrix: 32 MB
 # A story's score for an article: the mean of its TOP best text similarities to the story's candidates.
 # The article joins the best story scoring >= JOIN; another story scoring >= MERGE merges with it.
 TOP = 3
@@ -82,7 +83,10 @@ class _Stored:
             since = min(a.published_at for a in with_actors) - WINDOW
             until = max(a.published_at for a in with_actors) + WINDOW
             most = POOL_PER_ARTICLE * len(with_actors)
-            if repository.articles_in_window(session, since, until, most + 1) <= most:
+            # The pool's matrix holds a cell for each of its articles and each of the batch's actors: a
+            # body of thousands of articles naming hundreds of actors asks per article instead.
+            fits = len(actors) * most <= POOL_CELLS
+            if fits and repository.articles_in_window(session, since, until, most + 1) <= most:
                 self.pool = repository.window_pool(session, actors, since, until)
                 self._index_pool(actors)
                 return
@@ -101,7 +105,7 @@ class _Stored:
         # (an article's window is then a contiguous run of each of its actors' rows).
         self._row = {actor: j for j, actor in enumerate(actors)}
         self._mentions = np.zeros((len(actors), len(pool.ids)), dtype=bool)
-        if pool.mentions:
+        if pool.mentions and pool.ids:
             ids = np.array(pool.ids, dtype=np.int64)
             by_id = np.argsort(ids)
             pairs = np.array(pool.mentions, dtype=np.int64)

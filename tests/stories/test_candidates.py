@@ -78,6 +78,9 @@ def test_a_dense_window_is_asked_per_article(client, write_headers, settings, mo
             assert _Stored(session, probes).pool is None
             monkeypatch.setattr(service, "POOL_PER_ARTICLE", 40)
             assert _Stored(session, probes).pool is not None
+            # A pool whose matrix (its articles by the batch's actors) would pass POOL_CELLS: none either.
+            monkeypatch.setattr(service, "POOL_CELLS", 40 * len(probes) - 1)
+            assert _Stored(session, probes).pool is None
     finally:
         engine.dispose()
 
