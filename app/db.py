@@ -65,19 +65,20 @@ STATEMENT_LIMIT = (
 )
 
 
-def cursor_rows(conn: Any, sql: str, params: dict[str, Any]) -> list[Any]:
-    """Run `sql` (named :params) on a SQLite Connection's own DB-API cursor, in its transaction: its rows
-    as the driver gives them (tuples), without SQLAlchemy's per-execution and per-row work (for the few
-    statements of a batch's store that read or write thousands of rows, or run thousands of times). The
-    statement deadline restarts as for SQLAlchemy's statements (`_start_clock`): the progress handler
-    would otherwise judge it by the last of those. Works on pysqlite and on SQLAlchemy's aiosqlite
-    adapter (in its greenlet)."""
+def cursor_rows(conn: Any, raw: RawStatement, values: dict[str, Any]) -> list[Any]:
+    """Run a compiled statement (RawStatement, its values by name) on a SQLite Connection's own DB-API
+    cursor, in its transaction: its rows as the driver gives them (tuples; `raw.processors` convert a
+    column's values where the caller needs them), without SQLAlchemy's per-execution and per-row work
+    (for the few statements of a batch's store that read or write thousands of rows, or run thousands of
+    times). The statement deadline restarts as for SQLAlchemy's statements (`_start_clock`): the progress
+    handler would otherwise judge it by the last of those. Works on pysqlite and on SQLAlchemy's
+    aiosqlite adapter (in its greenlet)."""
     deadline, limit = conn.info.get("deadline"), conn.info.get(STATEMENT_LIMIT)
     if deadline is not None and limit:
         deadline[0] = time.monotonic() + limit
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        cursor.execute(sql, params)  # not chained: the aiosqlite adapter's execute() returns None
+        cursor.execute(raw.sql, raw.params(values))  # not chained: the aiosqlite adapter's returns None
         return list(cursor.fetchall()) if cursor.description else []
     finally:
         cursor.close()
@@ -505,7 +506,7 @@ class RawStatement:
     def of(cls, statement: Any, dialect: Any) -> RawStatement:
         compiled = statement.compile(dialect=dialect)
         binds = tuple(compiled.positiontup or ())
-        columns = list(statement.selected_columns)
+        columns = list(getattr(statement, "selected_columns", ()))  # none for an UPDATE
         return cls(
             str(compiled),
             binds,

@@ -178,15 +178,16 @@ def _plain_params(
     return params
 
 
-def in_list(column: Any, values: Any) -> ColumnElement[bool]:
+def in_list(column: Any, values: Any, key: str | None = None) -> ColumnElement[bool]:
     """``column IN (values)`` for a list of any length, bound as ONE parameter on both engines.
 
     A plain ``IN`` binds one parameter per value: SQLite refuses more than 32,766 of them, and on
     PostgreSQL the driver parses a statement thousands of parameters long on every execution. So the
     values travel as one array, ``column = ANY(:values)``, on PostgreSQL and as one JSON text,
     ``column IN (SELECT value FROM json_each(:values))``, on SQLite. The statement is the same whatever the
-    number of values, so it is compiled once and cached. Values are ints or strings (JSON on SQLite)."""
-    return _InList(column, values)
+    number of values, so it is compiled once and cached. Values are ints or strings (JSON on SQLite).
+    `key` names the parameter, for a statement built once and given its values when run."""
+    return _InList(column, values, key)
 
 
 def immediate_writes(bind: Bind) -> Bind:
@@ -276,11 +277,11 @@ class _InList(ColumnElement[bool]):
         ("values", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, column: Any, values: Any) -> None:
+    def __init__(self, column: Any, values: Any, key: str | None = None) -> None:
         self.column: ColumnElement[Any] = (
             column.__clause_element__() if hasattr(column, "__clause_element__") else column
         )
-        self.values = bindparam(None, list(values), type_=_ValueList(self.column.type))
+        self.values = bindparam(key, list(values), type_=_ValueList(self.column.type))
 
     @property
     def _from_objects(self) -> list[Any]:

@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from app.config import Settings
-from app.db import cursor_rows, make_sync_engine
+from app.db import RawStatement, cursor_rows, make_sync_engine
 
 LONG = (
-    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :upto) "
-    "SELECT count(*) FROM n"
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :upto) SELECT count(*) FROM n"
 )
 
 
@@ -28,7 +28,8 @@ def test_a_statement_on_the_cursor_gets_a_fresh_deadline(tmp_path: Path) -> None
             conn.exec_driver_sql("SELECT 1")  # SQLAlchemy starts the clock
             deadline = conn.info["deadline"]
             deadline[0] = time.monotonic() - 1  # as if that statement had started long ago
-            assert cursor_rows(conn, LONG, {"upto": 300_000}) == [(300_000,)]
+            long = RawStatement.of(text(LONG), conn.dialect)
+            assert cursor_rows(conn, long, {"upto": 300_000}) == [(300_000,)]
             # The same statement on a bare cursor is judged by the stale deadline: the check bites.
             deadline[0] = time.monotonic() - 1
             cursor = conn.connection.dbapi_connection.cursor()
@@ -36,6 +37,8 @@ def test_a_statement_on_the_cursor_gets_a_fresh_deadline(tmp_path: Path) -> None
                 cursor.execute(LONG, {"upto": 300_000})
             cursor.close()
             # No rows from a write; a write's statement runs too.
-            assert cursor_rows(conn, "CREATE TABLE t (x INTEGER)", {}) == []
+            assert (
+                cursor_rows(conn, RawStatement.of(text("CREATE TABLE t (x INTEGER)"), conn.dialect), {}) == []
+            )
     finally:
         engine.dispose()

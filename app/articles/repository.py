@@ -489,6 +489,11 @@ def _band_statement(band: int, postgres: bool) -> str:
     )
 
 
+@functools.cache
+def _band_raw(band: int, dialect: Any) -> RawStatement:
+    return RawStatement.of(text(_band_statement(band, False)), dialect)
+
+
 def near_duplicate_candidates(
     session: Session, bands: list[set[int]], cap: int = NEAR_DUPLICATE_BUCKET
 ) -> np.ndarray:
@@ -508,7 +513,8 @@ def near_duplicate_candidates(
         if postgres:
             rows: list[Any] = list(conn.execute(text(sql), {"vals": sorted(values), "cap": cap}))
         else:
-            rows = cursor_rows(conn, sql, {"vals": orjson.dumps(sorted(values)).decode(), "cap": cap})
+            raw = _band_raw(band, conn.dialect)
+            rows = cursor_rows(conn, raw, {"vals": orjson.dumps(sorted(values)).decode(), "cap": cap})
         if rows:
             part = np.empty((len(rows), 4), dtype=np.int64)
             part[:, 0] = band

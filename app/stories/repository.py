@@ -3,11 +3,11 @@ and merge, the story lists and the top actors of a page of stories."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-import orjson
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ..articles.repository import SUMMARY_COLUMNS
-from ..db import cursor_rows, fetch
-from ..dialect import day_of, in_subquery, insert_rows
+from ..db import RawStatement, cursor_rows, fetch
+from ..dialect import day_of, in_list, in_subquery, insert_rows
 from ..models import Article, Mention, Relation, Story, utcnow
 from ..pagination import SortKey
 from ..relations.repository import member_on
@@ -137,20 +137,8 @@ _POOL_MENTIONS = (
         # `+ 0`: the actors are a test on each mention, not a seek. SQLite otherwise sought the (article_id,
         # actor_id) index once per actor of the batch for every article of the window (150 actors, 6,300
         # articles of a 12-day window at 1M: 115 ms; reading each article's ~8 mentions instead: 38 ms).
-        (_mentions.actor_id + literal_column("0")).in_(bindparam("actors", expanding=True)),
+        in_list(_mentions.actor_id + literal_column("0"), [], key="actors"),
     )
-)
-# The same two reads on SQLite's own cursor (the actors as a JSON array): both stay on covering indexes
-# but the first, which reads each article's sketch once instead of once for each of its mentions.
-_POOL_ARTICLES_SQLITE = (
-    "SELECT published_at, id, story_id, story_sig FROM articles "
-    "WHERE published_at >= :since AND published_at <= :until AND story_id IS NOT NULL "
-    "ORDER BY published_at, id"
-)
-_POOL_MENTIONS_SQLITE = (
-    "SELECT a.id, m.actor_id FROM articles AS a JOIN mentions AS m ON m.article_id = a.id "
-    "WHERE a.published_at >= :since AND a.published_at <= :until AND a.story_id IS NOT NULL "
-    "AND m.actor_id + 0 IN (SELECT value FROM json_each(:actors))"
 )
 
 
@@ -167,33 +155,38 @@ class WindowPool(NamedTuple):
 
 def window_pool(session: Session, actor_ids: Sequence[int], since: datetime, until: datetime) -> WindowPool:
     """Every assigned article published in [since, until], and its mentions of `actor_ids`: the
-    candidates of a whole batch in two reads (app/stories/service.py:_Stored).
+    candidates of a whole batch in two reads (app/stories/service.py:_Stored), both on covering indexes
+    but the first, which reads each article's sketch once (not once for each of its mentions).
 
     One join that carried each article's sketch on each of its mentions' rows, read through SQLAlchemy's
     rows, was ~50 ms a batch of a live feed into the 1M corpus (3,555 articles, 26,632 mentions); these
-    two reads on SQLite's cursor ~20."""
-    conn = session.connection()
-    arts: list[Any]
-    pairs: list[Any]
-    if conn.dialect.name != "sqlite":
-        params: dict[str, Any] = {"actors": list(actor_ids), "since": since, "until": until}
-        arts = list(conn.execute(_POOL_ARTICLES, params))
-        pairs = list(conn.execute(_POOL_MENTIONS, params))
-        times = [r[0] for r in arts]
+    two reads on SQLite's cursor ~20 (`_rows`)."""
+    params = {"actors": list(actor_ids), "since": since, "until": until}
+    arts = _rows(session, _POOL_ARTICLES, params)
+    pairs = _rows(session, _POOL_MENTIONS, params)
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":  # the driver's text, as SQLAlchemy's result processor reads it
+        to_datetime = _raw(_POOL_ARTICLES, dialect).processors[0]
+        times = [to_datetime(r[0]) for r in arts]
     else:
-        params = {"since": _bound(conn, _articles.published_at, since)}
-        params["until"] = _bound(conn, _articles.published_at, until)
-        arts = cursor_rows(conn, _POOL_ARTICLES_SQLITE, params)
-        actors = orjson.dumps(list(actor_ids)).decode()
-        pairs = cursor_rows(conn, _POOL_MENTIONS_SQLITE, {**params, "actors": actors})
-        times = [datetime.fromisoformat(r[0]) for r in arts]
+        times = [r[0] for r in arts]
     return WindowPool(times, [r[1] for r in arts], [r[2] for r in arts], [r[3] for r in arts], pairs)
 
 
-def _bound(conn: Any, column: Any, value: Any) -> Any:
-    """`value` as SQLAlchemy hands it to the driver for `column` (a datetime as SQLite's text)."""
-    process = column.type._cached_bind_processor(conn.dialect)
-    return process(value) if process is not None else value
+@functools.cache
+def _raw(statement: Any, dialect: Any) -> RawStatement:
+    return RawStatement.of(statement, dialect)
+
+
+def _rows(session: Session, statement: Any, params: dict[str, Any]) -> list[Any]:
+    """`statement`'s rows as tuples: on SQLite compiled once and sent on the driver's cursor (without
+    SQLAlchemy's per-execution work: the batch's store runs some of these thousands of times, and its
+    window pool reads thousands of rows), elsewhere through Core."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        return cursor_rows(conn, _raw(statement, conn.dialect), params)
+    result = conn.execute(statement, params)
+    return list(result) if result.returns_rows else []
 
 
 def unassigned(session: Session, limit: int) -> Sequence[Any]:
@@ -299,9 +292,7 @@ def set_stories(session: Session, assignments: Sequence[tuple[int, int]]) -> Non
 
 
 _stories = Story.__table__.c
-_ARTICLE_COUNTS = select(_stories.id, _stories.article_count).where(
-    _stories.id.in_(bindparam("ids", expanding=True))
-)
+_ARTICLE_COUNTS = select(_stories.id, _stories.article_count).where(in_list(_stories.id, [], key="ids"))
 
 
 def article_counts(session: Session, story_ids: Iterable[int]) -> dict[int, int]:
@@ -309,42 +300,22 @@ def article_counts(session: Session, story_ids: Iterable[int]) -> dict[int, int]
     of an article's story (assignment, merge, deletion) recounts the stories it touched. Read by primary
     key: counting a story's articles reads its whole range of the story index (0.77 ms a call for the
     1M corpus's snowballed stories, thousands of articles each)."""
-    ids = list(story_ids)
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        rows: Iterable[Any] = cursor_rows(conn, _ARTICLE_COUNTS_SQLITE, {"ids": orjson.dumps(ids).decode()})
-    else:
-        rows = conn.execute(_ARTICLE_COUNTS, {"ids": ids})
+    rows = _rows(session, _ARTICLE_COUNTS, {"ids": list(story_ids)})
     return {sid: n or 0 for sid, n in cast("Iterable[tuple[int, int | None]]", rows)}
 
 
 # A live feed into the 1M corpus merges a story for two of every five articles it stores (its synthetic
-# stories snowball): on SQLite each merge's statements run on the driver's cursor, the id lists as JSON
-# arrays. Through SQLAlchemy, expanding their IN lists and preparing each execution was about half of a
+# stories snowball): each merge's statements and counts go through `_rows` (on SQLite the driver's
+# cursor). Through SQLAlchemy, expanding their IN lists and preparing each execution was about half of a
 # merge's ~0.3 ms and of article_counts' ~0.16 ms.
-_ARTICLE_COUNTS_SQLITE = (
-    "SELECT id, article_count FROM stories WHERE id IN (SELECT value FROM json_each(:ids))"
-)
-_MOVE_ARTICLES_SQLITE = (
-    "UPDATE articles SET story_id = :winner WHERE story_id IN (SELECT value FROM json_each(:losers))"
-)
-_MARK_MERGED_SQLITE = (
-    "UPDATE stories SET merged_into = :winner, updated_at = :now "
-    "WHERE id IN (SELECT value FROM json_each(:losers)) OR merged_into IN (SELECT value FROM json_each(:losers))"
-)
-
-
-_MOVE_ARTICLES = (
+_MOVE_ARTICLES = (  # updated_at given, not left to Core's onupdate: the statement runs compiled
     update(Article.__table__)
-    .where(_articles.story_id.in_(bindparam("losers", expanding=True)))
-    .values(story_id=bindparam("winner"))
+    .where(in_list(_articles.story_id, [], key="losers"))
+    .values(story_id=bindparam("winner"), updated_at=bindparam("now"))
 )
 _MARK_MERGED = (
     update(Story.__table__)
-    .where(
-        Story.__table__.c.id.in_(bindparam("losers", expanding=True))
-        | Story.__table__.c.merged_into.in_(bindparam("losers", expanding=True))
-    )
+    .where(in_list(_stories.id, [], key="losers") | in_list(_stories.merged_into, [], key="losers"))
     .values(merged_into=bindparam("winner"), updated_at=bindparam("now"))
 )
 
@@ -353,16 +324,9 @@ def merge(session: Session, losers: Sequence[int], winner: int) -> None:
     """Move the losers' articles to the winner; the losers (and stories merged into them before) point at
     the winner, so a redirect is always one hop. (Statements built once: building them was ~0.3 ms of a
     merge's ~0.36.)"""
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        now = _bound(conn, Story.__table__.c.updated_at, utcnow())
-        params = {"losers": orjson.dumps(list(losers)).decode(), "winner": winner}
-        cursor_rows(conn, _MOVE_ARTICLES_SQLITE, params)
-        cursor_rows(conn, _MARK_MERGED_SQLITE, {**params, "now": now})
-        return
-    params = {"losers": list(losers), "winner": winner}
-    conn.execute(_MOVE_ARTICLES, params)
-    conn.execute(_MARK_MERGED, {**params, "now": utcnow()})
+    params = {"losers": list(losers), "winner": winner, "now": utcnow()}
+    _rows(session, _MOVE_ARTICLES, params)
+    _rows(session, _MARK_MERGED, params)
 
 
 def refresh(session: Session, story_ids: Sequence[int]) -> list[dict[str, Any]]:

@@ -133,22 +133,23 @@ def test_a_batch_pool_reads_each_articles_mentions_not_each_actor(tmp_path):
     """The candidates of a whole batch (stories.repository.window_pool) walk the window on the date index
     and read each article's mentions by article_id alone: SQLite sought (article_id, actor_id) once per
     actor of the batch for every article of the window (150 actors at 1M: 115 ms a batch, 38 without).
-    Two reads on the driver's cursor (sent here as the repository builds them): the articles of the
-    window, and their mentions of the batch's actors without leaving the two indexes."""
+    Two reads, sent on the driver's cursor once compiled (here through SQLAlchemy, whose events see
+    them): the articles of the window, and their mentions of the batch's actors without leaving the two
+    indexes."""
     day = datetime(2024, 6, 1)
     params = {"since": day - timedelta(days=12), "until": day}
 
     def run(session: Session) -> None:
-        session.execute(text(stories_repo._POOL_ARTICLES_SQLITE), params)
-        actors = json.dumps(list(range(1, 151)))
-        session.execute(text(stories_repo._POOL_MENTIONS_SQLITE), {**params, "actors": actors})
+        session.execute(stories_repo._POOL_ARTICLES, params)
+        session.execute(stories_repo._POOL_MENTIONS, {**params, "actors": list(range(1, 151))})
 
     articles, mentions = _plans(tmp_path, run, "story_id IS NOT NULL")
     window = "ix_articles_published_at_id_story_id (published_at>? AND published_at<?)"
     assert any(f"USING INDEX {window}" in step for step in articles), articles
     assert any(f"USING COVERING INDEX {window}" in step for step in mentions), mentions
     assert any(
-        "m USING COVERING INDEX ix_mentions_article_id_actor_id (article_id=?)" in step for step in mentions
+        "mentions USING COVERING INDEX ix_mentions_article_id_actor_id (article_id=?)" in step
+        for step in mentions
     ), mentions
 
 
@@ -170,9 +171,9 @@ def test_merging_stories_looks_merged_ones_up_after_analyze(tmp_path):
         session.execute(text("ANALYZE"))
 
     def merge(session: Session) -> None:  # the statements merge() sends on SQLite's cursor
-        params = {"losers": "[10, 11]", "winner": 12, "now": datetime(2024, 6, 2)}
-        session.execute(text(stories_repo._MOVE_ARTICLES_SQLITE), params)
-        session.execute(text(stories_repo._MARK_MERGED_SQLITE), params)
+        params = {"losers": [10, 11], "winner": 12, "now": datetime(2024, 6, 2)}
+        session.execute(stories_repo._MOVE_ARTICLES, params)
+        session.execute(stories_repo._MARK_MERGED, params)
 
     (moved,) = _plans(tmp_path, merge, "UPDATE articles", stories_never_merged)
     assert not any(step.startswith("SCAN articles") for step in moved), moved
