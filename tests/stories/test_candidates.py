@@ -4,15 +4,15 @@ query finds: the same articles, in the same order, under the same cap, with merg
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import make_sync_engine
 from app.dialect import immediate_writes
-from app.models import Article, Mention
+from app.models import Article, Mention, Story
 from app.stories import repository, service
 from app.stories.service import NewArticle, _Stored
 
@@ -113,5 +113,27 @@ def test_an_actor_found_common_is_not_counted_again(client, write_headers, setti
             assert len(sent) == len(every)
             assert repository.common_actors(session, every) == common
             assert len(sent) == 2 * len(every) - len(common)  # the common ones were not counted again
+    finally:
+        engine.dispose()
+
+
+def test_a_merge_moves_the_losers_articles_and_marks_them_updated(client, write_headers, settings):
+    """merge() runs compiled on SQLite's cursor: it sets what Core's onupdate set, the moved articles'
+    updated_at, besides their story and the loser's merged_into."""
+    post_bulk(client, write_headers, labelled()[:40])
+    engine = make_sync_engine(settings)
+    try:
+        with Session(immediate_writes(engine)) as session, session.begin():
+            stories = sorted({s for (s,) in session.execute(select(Article.story_id)) if s is not None})
+            loser, winner = stories[0], stories[-1]
+            old = datetime(2001, 1, 1)
+            session.execute(update(Article).where(Article.story_id == loser).values(updated_at=old))
+            moved = [a for (a,) in session.execute(select(Article.id).where(Article.story_id == loser))]
+            repository.merge(session, [loser], winner)
+            rows = session.execute(
+                select(Article.story_id, Article.updated_at).where(Article.id.in_(moved))
+            ).all()
+            assert moved and all(s == winner and u > old for s, u in rows), rows
+            assert session.execute(select(Story.merged_into).where(Story.id == loser)).scalar() == winner
     finally:
         engine.dispose()
