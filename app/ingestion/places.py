@@ -38,10 +38,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
-import ahocorasick
-
 from .linker import (
     _NOT_ACTORS,
+    Automaton,
     Match,
     _deaccent,
     _fold,
@@ -267,11 +266,7 @@ class PlaceLinker:
                     table[key].append(entry)
         for name in (*_NOT_ACTORS, *NOT_PLACES):
             table.setdefault(_fold(_normalize_surface(name)), [(_BLOCK, name)])
-        automaton = ahocorasick.Automaton()
-        for key, options in table.items():
-            automaton.add_word(key, (len(key), tuple(options)))
-        automaton.make_automaton()
-        self._automaton = automaton
+        self._automaton = Automaton({key: tuple(options) for key, options in table.items() if key})
         self._country_keys = {r.id: fold_name(r.country_name) or "\0" for r in self._records.values()}
 
     def __len__(self) -> int:
@@ -287,8 +282,7 @@ class PlaceLinker:
         folded = _fold(text)
         n = len(text)
         spans: list[tuple[int, int, tuple[tuple[str, str], ...]]] = []
-        for last, (length, options) in self._automaton.iter(folded):
-            start, end = last - length + 1, last + 1
+        for start, end, options in self._automaton.hits(folded):
             if (start and text[start - 1].isalnum()) or (end < n and text[end].isalnum()):
                 continue
             spans.append((start, end, options))

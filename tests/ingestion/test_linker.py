@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.ingestion import linker
 from app.ingestion.linker import (
+    Automaton,
     Gazetteer,
     GazetteerEntry,
     Match,
@@ -577,3 +579,34 @@ def test_chinese_names_are_family_name_first(world: Gazetteer) -> None:
         (WANG_YI, "Wang Yi"),
         (WANG_YI, "Wang"),
     ]
+
+
+# -- the automaton -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dfa_max_keys", [10_000, 0], ids=["dfa", "contiguous-nfa"])
+def test_automaton_reports_every_hit_by_end_longest_first_in_characters(monkeypatch, dfa_max_keys):
+    """Every occurrence, overlapping ones included, in order of its end (the longest first among hits
+    ending together: _candidates relies on a full name being seen before a surname after it), with
+    offsets in characters, not UTF-8 bytes, whichever implementation the number of keys picks."""
+    monkeypatch.setattr(linker, "DFA_MAX_KEYS", dfa_max_keys)
+    a = Automaton({"korea": 1, "south korea": 2, "kim": 3, "kim jong un": 4, "jong": 5, "erdogan": 6})
+    text = "łódź erdogan: south korea and kim jong un"
+    hits = a.hits(text)
+    assert hits == [
+        (5, 12, 6),
+        (14, 25, 2),
+        (20, 25, 1),
+        (30, 33, 3),
+        (34, 38, 5),
+        (30, 41, 4),
+    ]
+    assert [text[s:e] for s, e, _ in hits][:2] == ["erdogan", "south korea"]
+    assert len(a) == 6
+    with pytest.raises(ValueError):
+        Automaton({})
+
+
+def test_non_ascii_text_links_at_character_offsets():
+    g = Gazetteer([E(RUSSIA, "country", "Russia", "name"), E(UKRAINE, "country", "Ukraine", "name")])
+    text = "Łódź — «Ukraine» and Russia’s envoy"
+    found = [(m.actor_id, m.start, m.end, m.text) for m in g.find(text)]
+    assert found == [(UKRAINE, 8, 15, "Ukraine"), (RUSSIA, 21, 27, "Russia")]
