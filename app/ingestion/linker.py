@@ -93,6 +93,7 @@ __all__ = [
     "Gazetteer",
     "GazetteerEntry",
     "Match",
+    "fold",
     "family_name_of",
     "is_auto_case_sensitive",
     "is_family_name_first",
@@ -284,6 +285,11 @@ def _fold(text: str) -> str:
     return _fold_ascii(low) if low.isascii() else low.translate(_FOLD_TABLE)
 
 
+# What the linkers scan (the actors' and the places' alike): a caller that links one text with both folds it
+# once and passes it to each `find` (~12 µs of an article of ~1,800 characters).
+fold = _fold
+
+
 def _normalize_surface(surface: str) -> str:
     return " ".join(_fold_punct(surface).split())
 
@@ -452,11 +458,14 @@ class Gazetteer:
         """Number of distinct folded keys (surfaces, plurals, surnames and non-actor names)."""
         return self._size
 
-    def find(self, text: str, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> list[Match]:
-        """Actor mentions in ``text``, in text order, non-overlapping, with offsets into ``text``."""
+    def find(
+        self, text: str, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE, folded: str | None = None
+    ) -> list[Match]:
+        """Actor mentions in ``text``, in text order, non-overlapping, with offsets into ``text``
+        (`folded`: ``fold(text)``, when the caller has it)."""
         if self._automaton is None or not text:
             return []
-        spans = _candidates(self._automaton, text)
+        spans = _candidates(self._automaton, text, _fold(text) if folded is None else folded)
         if not spans:
             return []
         kept = _resolve_overlaps(spans)
@@ -543,9 +552,11 @@ def _ambiguity_order(o: _Option) -> tuple[float, int]:
     return (-o.confidence, o.actor_id)
 
 
-def _candidates(automaton: Automaton[tuple[tuple[_Option, ...], bool]], text: str) -> list[_Span]:
-    """Automaton hits on word boundaries, with the options that fit (case, surname rule)."""
-    folded = _fold(text)
+def _candidates(
+    automaton: Automaton[tuple[tuple[_Option, ...], bool]], text: str, folded: str
+) -> list[_Span]:
+    """Automaton hits (in `folded`, text folded) on word boundaries, with the options that fit (case,
+    surname rule)."""
     n = len(text)
     spans: list[_Span] = []
     # person -> end of its first non-surname hit. The automaton reports hits in order of their end, so a

@@ -30,7 +30,7 @@ from .cleaning import clean_text
 from .extract import extract, is_whole_document
 from .fingerprint import fingerprints
 from .language import detect
-from .linker import Gazetteer
+from .linker import Gazetteer, fold
 from .places import PlaceLinker
 from .storysig import sketch
 from .urls import canonicalize_url
@@ -172,9 +172,11 @@ def prepare_many(
     canonicals = [canonicalize_url(d.item.url) for d in drafts]
     prints = [fingerprints(d.title, d.body) for d in drafts]
     sketches = [sketch(d.title, d.body) for d in drafts]
-    matches = [gazetteer.find(d.body) for d in drafts]
+    folds = [fold(d.body) for d in drafts]  # both linkers scan the folded body
+    matches = [gazetteer.find(d.body, folded=f) for d, f in zip(drafts, folds, strict=True)]
     found = [
-        places.find(d.body, m) if places is not None else () for d, m in zip(drafts, matches, strict=True)
+        places.find(d.body, m, folded=f) if places is not None else ()
+        for d, m, f in zip(drafts, matches, folds, strict=True)
     ]
     for slot, d, canonical, prints_, sig, m, place_matches in zip(
         slots, drafts, canonicals, prints, sketches, matches, found, strict=True

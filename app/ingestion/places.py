@@ -275,11 +275,15 @@ class PlaceLinker:
     def record(self, place_id: str) -> PlaceRecord | None:
         return self._records.get(place_id)
 
-    def find(self, text: str, actor_matches: Iterable[Match] = ()) -> list[PlaceMatch]:
-        """Places named in ``text`` (rules in the module doc), in text order, with offsets."""
+    def find(
+        self, text: str, actor_matches: Iterable[Match] = (), *, folded: str | None = None
+    ) -> list[PlaceMatch]:
+        """Places named in ``text`` (rules in the module doc), in text order, with offsets (`folded`:
+        linker.fold(text), when the caller has it)."""
         if not text:
             return []
-        folded = _fold(text)
+        if folded is None:
+            folded = _fold(text)
         n = len(text)
         spans: list[tuple[int, int, tuple[tuple[str, str], ...]]] = []
         for start, end, options in self._automaton.hits(folded):
