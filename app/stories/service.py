@@ -154,11 +154,15 @@ def match(
     art: NewArticle,
     stored: list[tuple[datetime, int, int, bytes | None]],
     earlier: Sequence[tuple[NewArticle, int]] = (),
+    unpacked: dict[int, tuple[int, ...]] | None = None,
 ) -> dict[int, float]:
     """story id -> its score, for the stories scoring at least JOIN (best first; ties in the order the
     stories first appear among the candidates, newest first). `stored`: the article's stored candidates
     (_Stored.of); `earlier`: the articles of this batch already given a story that share an actor with it
-    and were published within WINDOW of it (`_near`)."""
+    and were published within WINDOW of it (`_near`). `unpacked`: article id -> its sketch's hashes, filled
+    and reused across the calls of one batch (a candidate's sketch does not change while a batch is
+    assigned): 91 % of a backfill batch's candidates compared one by one were compared before (155k of
+    171k over 16,000 generated articles), and unpacking 64 hashes costs about as much as comparing them."""
     near = [(other.published_at, other.id, story, other.story_sig) for other, story in earlier]
     # The newest CANDIDATES of the stored ones and of this batch's together.
     both = sorted([*stored, *near], key=_BY_DATE, reverse=True)[:CANDIDATES]
@@ -167,7 +171,16 @@ def match(
         return {}
     mine = Sketch(unpack(art.story_sig))
     if len(others) < FEW:  # a backfill's usual handful: numpy's fixed cost would be most of the work
-        return _scores_few([c[2] for c in others], mine.similarities([c[3] for c in others]))
+        if unpacked is None:
+            few = mine.similarities([c[3] for c in others])
+        else:
+            few = [
+                mine.similarity(
+                    unpacked[c[1]] if c[1] in unpacked else unpacked.setdefault(c[1], unpack(c[3]))
+                )
+                for c in others
+            ]
+        return _scores_few([c[2] for c in others], few)
     similar = mine.similarity_array([c[3] for c in others])
     return _scores(np.fromiter((c[2] for c in others), dtype=np.int64, count=len(others)), similar)
 
@@ -248,6 +261,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
     # stories an article bridges, which survives the merge.
     stored_size: dict[int, int] = {}
     stored = _Stored(session, arts)
+    unpacked: dict[int, tuple[int, ...]] = {}  # article id -> its sketch's hashes, for this batch's matches
     new_stories = repository.NewStories(session)
     for art in sorted(arts, key=lambda a: (a.published_at, a.id)):
         story = None
@@ -255,7 +269,7 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
             k = at.get(art.duplicate_of)
             story = done[k][1] if k is not None else repository.story_of(session, art.duplicate_of)
         if story is None:
-            found = match(art, stored.of(art), _near(art, done)) if art.actor_ids else {}
+            found = match(art, stored.of(art), _near(art, done), unpacked) if art.actor_ids else {}
             if not found:
                 story = new_stories.new(art.title, art.published_at)
                 created.add(story)

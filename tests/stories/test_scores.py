@@ -74,3 +74,30 @@ def test_an_articles_matches_are_the_same_one_by_one_and_in_numpy(n: int, monkey
         found[few] = list(match(art, stored).items())
     assert found[0] == found[10_000]
     assert found[0], "no story scored at least JOIN: the comparison would prove nothing"
+
+
+def test_unpacked_sketches_are_reused_by_article_across_one_batchs_matches() -> None:
+    """match(..., unpacked) keeps each candidate's unpacked sketch under its ARTICLE id for the batch's
+    later matches: the same scores as unpacking each time, over candidates of which several share a story
+    (a cache keyed by story would hand one article's hashes to another), and a sketch already in the
+    cache is what the candidate is compared with."""
+    rnd = random.Random(5)
+    universe = rnd.sample(range(2**32), 90)
+
+    def sig() -> bytes:
+        hashes = sorted(rnd.sample(universe, rnd.choice([10, 30, storysig.K])))
+        return struct.pack(f">{len(hashes)}I", *hashes)
+
+    when = datetime(2024, 5, 1)
+    arts = [NewArticle(10_000 + i, "t", when, sig(), frozenset({1})) for i in range(6)]
+    stored = [(when - timedelta(hours=k), k + 1, 1 + k % 3, sig()) for k in range(12)]
+    cache: dict[int, tuple[int, ...]] = {}
+    for art in arts:
+        expected = list(match(art, stored).items())
+        assert list(match(art, stored, (), cache).items()) == expected
+    assert expected, "no story scored at least JOIN: the comparison would prove nothing"
+    assert sorted(cache) == [k + 1 for k in range(12)]
+    # What the cache holds is used: candidate 1 stands for the arriving article itself.
+    cache[1] = storysig.unpack(arts[0].story_sig)
+    best = match(arts[0], stored[:1], (), cache)
+    assert best == {stored[0][2]: 1.0}
