@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
@@ -20,20 +21,26 @@ _FACET = "(source|actor|language|actor_kind)?"
 FACETS_PATTERN = rf"^ *{_FACET} *(, *{_FACET} *)*$"
 
 
+@cache
+def _canonical_url_limit() -> int:
+    from sqlalchemy import String
+
+    from ..models import Article
+
+    url_type = cast(String, Article.__table__.c.canonical_url.type)  # a String(2048) column
+    return cast(int, url_type.length)  # declared with a length, so never None
+
+
 def _check_url(v: str) -> str:
     from urllib.parse import urlsplit
 
-    from sqlalchemy import String
-
     from ..ingestion.urls import canonicalize_url
-    from ..models import Article
 
     parts = urlsplit(v)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an absolute http(s) URL")
     # The canonical form (percent-encoded, normalised) is what is stored and deduplicated on: it must fit.
-    url_type = cast(String, Article.__table__.c.canonical_url.type)  # a String(2048) column
-    limit = cast(int, url_type.length)  # declared with a length, so never None
+    limit = _canonical_url_limit()
     if len(canonicalize_url(v)) > limit:
         raise ValueError(f"is longer than {limit} characters once normalised (percent-encoded)")
     return v

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 from urllib.parse import quote, urlsplit
 
@@ -97,6 +98,13 @@ def canonicalize_url(url: str) -> str:
     """The canonical form of an absolute http(s) URL; ``ValueError`` for anything else."""
     if not isinstance(url, str):
         raise ValueError("URL must be a string")
+    return _canonical(url)
+
+
+# An article's URL is canonicalised twice in one process: when its schema checks the canonical form's
+# length, and when the pipeline prepares it (~11 µs each): the second is a lookup. Errors are not cached.
+@lru_cache(maxsize=4096)
+def _canonical(url: str) -> str:
     url = url.strip()
     try:
         parts = urlsplit(url)
