@@ -101,20 +101,8 @@ def decode_all(objects: list[tuple[int, Any]]) -> tuple[list[tuple[int, ArticleC
     return items, failed
 
 
-def parse(raw: bytes, *, ndjson: bool) -> tuple[list[tuple[int, ArticleCreate]], list[Failure]]:
-    """Items that validate, and a failure entry (index, status, detail) for each that does not."""
-    return decode_all(split(raw, ndjson=ndjson))
-
-
 def prepare_raw(chunk: list[tuple[int, Any]]) -> list[Prepared | tuple[int, str] | Failure]:
     """A preparing process's task: decode and validate each (index, item) of `split`, then prepare the
     valid ones. Failures of decoding come back as entries, those of preparing as (index, reason)."""
-    items: list[tuple[int, ArticleInput]] = []
-    failed: list[Prepared | tuple[int, str] | Failure] = []
-    for index, obj in chunk:
-        out = decode(index, obj)
-        if isinstance(out, dict):
-            failed.append(out)
-        else:
-            items.append((index, to_input(out)))
-    return failed + prepare_chunk(items)
+    items, failed = decode_all(chunk)
+    return [*failed, *prepare_chunk([(index, to_input(data)) for index, data in items])]

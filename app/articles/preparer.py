@@ -68,7 +68,7 @@ class Preparer:
     ) -> tuple[list[Prepared], list[Failed]]:
         """A bulk body's items as `bulk.split` gives them, decoded, validated and prepared: in the pool's
         processes when it runs them (decoding and validating too), else here. Failures in index order
-        of their kind (those of decoding first), as bulk.parse and `prepare` give them."""
+        of their kind (those of decoding first), as bulk.decode_all and `prepare` give them."""
         if self._pooled(len(objects)):
             done = await self._in_pool(session, bulk.prepare_raw, objects)
             if done is not None:

@@ -73,7 +73,7 @@ def test_pool_prepares_what_the_inline_pipeline_prepares(settings, write_headers
         failed = [(f["index"], f["status"]) for f in report["failed"]]
         assert failed == [(5, 400), (9, 422), (12, 422), (15, 422)]
         # Decoded and validated in the processes: the same entries as the inline parse gives.
-        _, decoding = bulk.parse(b"\n".join(lines), ndjson=True)
+        _, decoding = bulk.decode_all(bulk.split(b"\n".join(lines), ndjson=True))
         assert report["failed"][:3] == decoding and "url" in decoding[2]["detail"]
         assert report["failed"][3]["detail"] == "title: missing, and the page has none"
         assert report["created"] == len(items)
