@@ -288,20 +288,40 @@ def cli_supported() -> str | None:
     return None if proc.returncode == 0 else "`geonews ingest` is not in this geonews yet"
 
 
-def cli_ingest(url: str, ndjson: Path, batch: int, time_limit: float, log: Path) -> dict[str, Any]:
+def _main_thread_cpu(pid: int) -> float | None:
+    """utime + stime of a process's main thread in seconds (None once it is gone; Linux's /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # stat's fields 14 and 15
+
+
+def cli_ingest(
+    url: str, ndjson: Path, batch: int, time_limit: float, log: Path, code: Path = ROOT
+) -> dict[str, Any]:
+    """`geonews ingest` of `ndjson` into `url` (`code`: the checkout whose app/ runs). Besides the rates,
+    the CPU it cost an article: all its processes (os.wait4's usage counts the preparing processes it
+    waited for) and its main thread, which stores (read off /proc until it exits; None elsewhere)."""
     before = count_articles(url)
-    env = {**os.environ, "GEONEWS_DATABASE_URL": url, "GEONEWS_LOG_LEVEL": "warning"}
+    env = {**os.environ, "GEONEWS_DATABASE_URL": url, "GEONEWS_LOG_LEVEL": "warning", "PYTHONPATH": str(code)}
     started = time.perf_counter()
+    storing: float | None = None
     with log.open("w") as logf:
-        proc = subprocess.Popen([tool("geonews"), "ingest", str(ndjson), "--batch", str(batch)], env=env, cwd=ROOT,
+        proc = subprocess.Popen([tool("geonews"), "ingest", str(ndjson), "--batch", str(batch)], env=env, cwd=code,
                                 stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-        try:
-            proc.wait(timeout=time_limit)
-            complete = proc.returncode == 0
-        except subprocess.TimeoutExpired:
-            proc.terminate()
-            proc.wait(timeout=30)
-            complete = False
+        while True:  # reaped here (not by Popen) to read its resource usage
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - started > time_limit:
+                proc.terminate()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            storing = _main_thread_cpu(proc.pid) or storing
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        complete = proc.returncode == 0
     elapsed = time.perf_counter() - started
     stored = count_articles(url) - before
     out = {
@@ -313,6 +333,10 @@ def cli_ingest(url: str, ndjson: Path, batch: int, time_limit: float, log: Path)
         "exit_code": proc.returncode,
         "includes_startup": True,
     }
+    if stored:
+        out["cpu_us_per_article"] = round((usage.ru_utime + usage.ru_stime) / stored * 1e6)
+        if storing is not None:
+            out["storing_thread_cpu_us_per_article"] = round(storing / stored * 1e6)
     text = log.read_text(errors="replace") if log.exists() else ""
     # The command's own figure, without interpreter start-up and the gazetteer build.
     m = re.search(r"(\d+) records in ([\d.]+) s", text)
@@ -467,6 +491,8 @@ def markdown(r: dict[str, Any]) -> str:
                     notes.append("wall time of the command, start-up included")
                 if x.get("cli_reported_per_s"):
                     notes.append(f"{x['cli_reported_per_s']:,.0f}/s by the command's own clock")
+                if x.get("cpu_us_per_article"):
+                    notes.append(f"{x['cpu_us_per_article']:,} µs of CPU an article (all its processes)")
                 if x.get("created") is not None and x.get("created") != x.get("articles"):
                     notes.append(
                         f"created {x['created']}, unchanged {x.get('unchanged')}, failed {x.get('failed')}"
