@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import bindparam, case, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from ..db import fetch
+from ..db import RawStatement, fetch, fetch_raw
 from ..models import Actor, ActorAlias, AppState, ExternalId
 from ..pagination import SortKey
 from ..schemas import MAX_ID
@@ -66,8 +67,14 @@ async def resolve_ref(session: AsyncSession, ref: int | str) -> int | None:
         actor_id = _as_id(ref)
         if actor_id is None:
             return None
-        return (await fetch(session, _BY_ID, {"id": actor_id})).scalar_one_or_none()
-    return (await fetch(session, _BY_SLUG, {"slug": ref})).scalar_one_or_none()
+        stmt, raw, values = _BY_ID, _by_id_raw, {"id": actor_id}
+    else:
+        stmt, raw, values = _BY_SLUG, _by_slug_raw, {"slug": ref}
+    # Every filtered search resolves its actor: on SQLite the statement compiled once (fetch_raw).
+    rows = await fetch_raw(session, raw, values)
+    if rows is not None:
+        return rows[0]["id"] if rows else None
+    return (await fetch(session, stmt, values)).scalar_one_or_none()
 
 
 async def resolve_refs(session: AsyncSession, refs: Iterable[int | str]) -> dict[str, int]:
@@ -95,6 +102,16 @@ async def resolve_refs(session: AsyncSession, refs: Iterable[int | str]) -> dict
 _SUMMARY = select(*SUMMARY_COLUMNS, Actor.created_at, Actor.updated_at).where(Actor.id == bindparam("id"))
 _BY_ID = select(Actor.id).where(Actor.id == bindparam("id"))
 _BY_SLUG = select(Actor.id).where(Actor.slug == bindparam("slug"))
+
+
+@functools.cache
+def _by_id_raw(dialect: Any) -> RawStatement:
+    return RawStatement.of(_BY_ID, dialect)
+
+
+@functools.cache
+def _by_slug_raw(dialect: Any) -> RawStatement:
+    return RawStatement.of(_BY_SLUG, dialect)
 
 
 async def get_summary(session: AsyncSession, actor_id: int) -> dict[str, Any] | None:

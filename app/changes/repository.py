@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..db import fetch
+from ..db import RawStatement, fetch, fetch_raw
 from ..dialect import day_of
 from ..models import AppState, Change, ChangeActor, Relation
 from ..relations.repository import member_on
@@ -111,12 +112,23 @@ async def touched(session: Any, after: int, limit: int) -> list[dict[str, Any]]:
     ]
 
 
+_MEMBERSHIPS = select(Relation.subject_id, Relation.valid_from, Relation.valid_to).where(
+    Relation.object_id == bindparam("org"), Relation.type == "member_of"
+)
+
+
+@functools.cache
+def _memberships_raw(dialect: Any) -> RawStatement:
+    return RawStatement.of(_MEMBERSHIPS, dialect)
+
+
 async def memberships(session: Any, org_id: int) -> list[tuple[int, date | None, date | None]]:
     """(member id, valid_from, valid_to) of every membership in the organisation, past and present."""
-    stmt = select(Relation.subject_id, Relation.valid_from, Relation.valid_to).where(
-        Relation.object_id == org_id, Relation.type == "member_of"
-    )
-    return [tuple(r) for r in (await fetch(session, stmt)).all()]  # type: ignore[misc]
+    # Every member_of search reads them: on SQLite the statement compiled once (fetch_raw).
+    rows = await fetch_raw(session, _memberships_raw, {"org": org_id})
+    if rows is not None:
+        return [(r["subject_id"], r["valid_from"], r["valid_to"]) for r in rows]
+    return [tuple(r) for r in (await fetch(session, _MEMBERSHIPS, {"org": org_id})).all()]  # type: ignore[misc]
 
 
 # -- retention (sync: the CLI and the pruning timer run it on a plain Session) --------------------------
