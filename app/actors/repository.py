@@ -63,6 +63,7 @@ def _as_id(ref: int | str) -> int | None:
 
 
 async def resolve_ref(session: AsyncSession, ref: int | str) -> int | None:
+    values: dict[str, int | str]
     if looks_like_id(ref):
         actor_id = _as_id(ref)
         if actor_id is None:
