@@ -5,8 +5,9 @@ nothing changed (two stat calls), so callers may run it before every request or 
 rebuild's generation switch too.
 
 Sorts
-- `relevance`: BM25 over every match (Tantivy's top-k collector with block-max pruning, not a window of
-  recent matches), title boosted; hits carry (score, id). Ties on score go to the lower id. For a stable
+- `relevance`: BM25 over every match (not a window of recent matches), title boosted; hits carry (score,
+  id). The Python binding's top-k collector scores every match (no block-max pruning: see
+  Reader._title_tier), so the planner below chooses which documents to score. Ties on score go to the lower id. For a stable
   walk the caller freezes the top N ids (N <= MAX_TOP) at its first page.
 - `-published_at` / `published_at`: by date, ties broken by id, with keyset cursors (`after` is the
   (published_at, id) of the last hit served; the next page starts strictly after it). Tantivy orders by one
@@ -42,6 +43,7 @@ from .translate import (
     Filters,
     any_of,
     combine,
+    exclusions,
     filter_query,
     ids_query,
     loose_query,
@@ -61,7 +63,7 @@ WINDOW_DOCS = 512
 HALF_LIFE_DAYS = 30.0
 FLOOR = 0.25
 HYBRID_MIN_K = 200
-# Relevance with filters keeping at least this share of the index: rank the text alone (pruned), then
+# Relevance with filters keeping at least this share of the index: rank the text alone, then
 # keep the hits that pass the filters, reading at most POSTFILTER_MAX_K of them.
 POSTFILTER_SHARE = 0.1
 POSTFILTER_MAX_K = 2_000
@@ -302,15 +304,20 @@ class Reader:
                 share = _selectivity(searcher, filters, bounds)  # term dictionary lookups: microseconds
                 want = offset + limit + 1
                 checked = None if fq is None else filters
-                # A few best hits of a conjunction of common words: from the articles with every word in
-                # the title (Reader._title_tier), under any filters; else from its words' disjunction
+                # A few best hits of a common word, or of a conjunction of common words: from the articles
+                # with every word in the title (Reader._title_tier), under any filters; else (a
+                # conjunction) from its words' disjunction
                 # (Reader._loose_top), without filters or with filters on who is mentioned, sources,
                 # languages (under a date window alone its intersection is cheaper: common words over a
                 # year at 1M, 15 ms, 36 ms from its words).
                 loose = _loose(searcher, q, want) if text is not None else None
-                if loose is not None and text is not None:  # (text: for the type checker)
-                    found = self._title_tier(searcher, q, text, want, checked, share, bounds, snap.max_doc)
-                    if found is None and (fq is None or postfilterable):
+                if (
+                    text is not None
+                    and want <= LOOSE_MAX
+                    and (loose is not None or _common_word(searcher, q))
+                ):
+                    found = self._title_tier(searcher, q, want, checked, share, bounds, snap.max_doc)
+                    if found is None and loose is not None and (fq is None or postfilterable):
                         found = self._loose_top(searcher, text, loose, want, checked, share, bounds)
                     if found is not None:
                         total = _count(searcher, tq) if count else None
@@ -374,8 +381,8 @@ class Reader:
         `tq`, their best `want` are its best `want`; the one thing left open, a candidate tied with the
         m-th (whose equals outside may rank before it), is left to the other plans (LOOSE_MARGIN covers
         sums taken in another order). Tantivy scores a conjunction of two common words document by
-        document (`energy prices` at 1M: 42-46 ms for its best 21 or 400, also under a filter) but
-        prunes their disjunction (12-22 ms for its best 60 to 1,600); the candidates are checked against
+        document (`energy prices` at 1M: 42-46 ms for its best 21 or 400, also under a filter) and
+        their disjunction faster (12-22 ms for its best 60 to 1,600); the candidates are checked against
         the text in one search restricted to their ids, then against the filters (_passing_filters). m is
         sized by `share`; when too few candidates pass, once more by the part that did. A filter keeping
         less than POSTFILTER_SHARE is cheaper to intersect."""
@@ -415,26 +422,33 @@ class Reader:
         self,
         searcher: tantivy.Searcher,
         q: Query,
-        text: TQ,
         want: int,
         f: Filters | None,
         share: float,
         bounds: tuple[int, int] | None,
         max_doc: int | None,
     ) -> list[Any] | None:
-        """The best `want` hits of `text`, a conjunction of plain words (q), under the filters `f` (None:
-        none), found among the documents with every word in the title; None when those cannot tell.
+        """The best `want` hits of the text q, plain words (one, or a conjunction), under the filters `f`
+        (None: none), found among the documents with every word in the title; None when those cannot tell.
 
-        A word common in bodies is often rare in titles (`energy prices` at 1M: 72 % of bodies, 1.4 % of
-        titles), and the title's boost decides the ranking. Any match outside that set misses at least one
-        title word, so it scores at most tau = the sum of the words' body maxima (idf * (k1 + 1), with
-        Tantivy's N and document frequencies) plus the sum of the words' title maxima (each word's best
-        title score, a pruned search of a small posting list) less the smallest of them. When `want` of
-        the set pass the filters scoring above tau, they are the text's best (ties at the cut aside). The
-        set's best come from an intersection led by the title postings, not from the words' disjunction
-        whose pruning still seeks through the bodies' long postings (at 1M, CPU: `q=energy prices` 6.9 ->
-        1.9 ms, with member_of=nato 8.9 -> 3.7). Filters with dates are checked on the hits
-        (_passing_filters), others in the search."""
+        Tantivy's Python binding collects the best hits through a MultiCollector, which scores every match:
+        no block-max pruning (a common word's best hit at 1M costs what scoring its 660k matches does, ~5
+        ms). So the plan is to score fewer documents. A word common in bodies is often rare in titles
+        (`energy prices` at 1M: 72 % of bodies, 1.4 % of titles), and the title's boost (TITLE_BOOST) decides
+        the ranking. Any match outside that set misses at least one title word, so it scores at most tau =
+        the sum of the words' body maxima (idf * (k1 + 1), with Tantivy's N and document frequencies) plus
+        the sum of the words' title maxima (each word's best title score, a search of its title postings)
+        less the smallest of them; for one word, its body maximum. When `want` of the set pass the filters
+        scoring above tau, they are the text's best (ties at the cut aside).
+
+        The set is searched as an intersection of plain postings, every word's title (boosted) and body
+        terms, each scored: a document of the set scores what the text gives it (the same BM25 terms
+        summed), and the intersection seeks through the short title postings rather than through the text's
+        disjunctions (at 1M, CPU: `q=nuclear` 4.3 -> 0.8 ms, `q=nuclear talks` 23.7 -> 1.9). Filters with
+        dates are checked on the hits (_passing_filters), others in the search. Text whose rarest word is
+        in more than TITLE_TIER_SHARE of the titles is left to the other plans: the set's intersection then
+        costs about what the text's own search does (`q=sanctions`, in 12 % of titles and 42 % of bodies:
+        3.8 against 3.6 ms; `q=summit`, 12 % and 66 %: 3.8 against 5.1)."""
         if max_doc is None or (f is not None and share < POSTFILTER_SHARE):
             return None
         words = []
@@ -451,21 +465,24 @@ class Reader:
             return None
         sch = s.schema()
         dated = f is not None and _dated(f, bounds)
-        every_title = [(Occur.Must, TQ.term_query(sch, s.TITLE, w, index_option="basic")) for w in words]
+        tier = [(Occur.Must, TQ.boost_query(TQ.term_query(sch, s.TITLE, w), s.TITLE_BOOST)) for w in words]
+        tier += [(Occur.Must, TQ.term_query(sch, s.BODY, w)) for w in words]
+        tier += exclusions(searcher, q)
         fq = filter_query(f, bounds) if f is not None and not dated else None
-        if fq is not None:
-            every_title.append((Occur.Must, fq))
-        m = want if f is None else min(LOOSE_CANDIDATES_MAX, int(2 * LOOSE_FETCH * want / share) + 16)
-        hits = searcher.search(combine(text, TQ.boolean_query(every_title)), m, count=False).hits
+        # More than `want`, so that the page (Reader._page) gives hits tied at its cut to the lower ids.
+        m = (
+            LOOSE_FETCH * want + 16
+            if f is None
+            else min(LOOSE_CANDIDATES_MAX, int(2 * LOOSE_FETCH * want / share) + 16)
+        )
+        hits = searcher.search(combine(TQ.boolean_query(tier), fq), m, count=False).hits
         found = hits
         if f is not None and dated and hits:
             found = self._through(searcher, hits, f, bounds)
-        if len(found) < want:
-            return None
-        # Hits of the set not fetched score no more than those fetched (ties at the cut aside).
-        if float(found[want - 1][0]) <= tau:
-            return None
-        return found[:want]
+        # Hits of the set not fetched score no more than those fetched (ties at the cut aside); those above
+        # tau are the text's best.
+        above = [h for h in found if float(h[0]) > tau]
+        return above if len(above) >= want else None
 
     def _page(
         self, searcher: tantivy.Searcher, hits: list[Any], limit: int, offset: int, total: int | None
@@ -486,8 +503,8 @@ class Reader:
         share: float,
         bounds: tuple[int, int] | None = None,
     ) -> list[Any] | None:
-        """The best `want` hits of text AND filters, taken from the best hits of the text alone (a
-        search Tantivy prunes) that pass the filters; None when too few pass (the caller then scores the
+        """The best `want` hits of text AND filters, taken from the best hits of the text alone (one
+        search) that pass the filters; None when too few pass (the caller then scores the
         whole intersection). For broad filters: member_of=nato with `sanctions` at 1M articles takes
         6-12 ms of CPU this way, 17 ms scoring the whole intersection. Exact but for hits tied on score
         at the cut.
@@ -532,7 +549,7 @@ class Reader:
         bounds: tuple[int, int] | None,
     ) -> list[Any] | None:
         """The best `want` hits of the text published within the filters' date window (and with ids up
-        to `max_id`), read off the text's best hits (a pruned search) by their `published_at` and `id`
+        to `max_id`), read off the text's best hits (one search) by their `published_at` and `id`
         columns: no second search checks them. None when too few pass (the caller intersects).
 
         A one-year window at 1M (a fifth of the index) over a word matching half of it costs 4.6-7 ms
@@ -965,6 +982,12 @@ def _loose(searcher: tantivy.Searcher, q: Query, want: int) -> TQ | None:
     return loose
 
 
+def _common_word(searcher: tantivy.Searcher, q: Query) -> bool:
+    """One clause matching at least LOOSE_MIN_SHARE of the index: worth the title tier (a rarer text's own
+    search scores few documents)."""
+    return len(q.positive) == 1 and text_matches_bound(searcher, q) >= LOOSE_MIN_SHARE * searcher.num_docs
+
+
 def _co_mentions(
     searcher: tantivy.Searcher,
     top: int,
@@ -1124,12 +1147,13 @@ def _selectivity(searcher: tantivy.Searcher, f: Filters | None, bounds: tuple[in
 
 def _tier_bound(searcher: tantivy.Searcher, words: list[str], max_doc: int) -> float | None:
     """What a match of these words (every one in the body) that misses one of them in its title scores
-    at most, as text_query scores it; None when no document has all of them in its title. The body's
-    score of a word never reaches idf * (k1 + 1) (Tantivy's N: max_doc); its title score is read off its
-    best title hit (a pruned search over the title postings)."""
+    at most, as text_query scores it; None when no document has all of them in its title (one word: never
+    None, a match without it in the title scores its body alone). The body's score of a word never
+    reaches idf * (k1 + 1) (Tantivy's N: max_doc); its title score is read off its best title hit (a
+    search over its title postings)."""
     sch = s.schema()
     title_max = []
-    for w in words:
+    for w in words if len(words) > 1 else ():  # one word: a match outside the tier has no title score
         best = searcher.search(TQ.boost_query(TQ.term_query(sch, s.TITLE, w), s.TITLE_BOOST), 1, count=False)
         if not best.hits:
             return None
@@ -1140,7 +1164,7 @@ def _tier_bound(searcher: tantivy.Searcher, words: list[str], max_doc: int) -> f
         if df > max_doc:
             return None  # not the statistics Tantivy scores with
         body_max += _idf(df, max_doc) * (1 + BM25_K1)
-    return (body_max + sum(title_max) - min(title_max)) * (1 + TIER_MARGIN)
+    return (body_max + sum(title_max) - min(title_max, default=0.0)) * (1 + TIER_MARGIN)
 
 
 def _idf(df: int, n: int) -> float:
@@ -1183,7 +1207,7 @@ def _bounds(searcher: tantivy.Searcher) -> tuple[tuple[int, int] | None, int]:
 
 def _count(searcher: tantivy.Searcher, tq: TQ) -> int:
     # An aggregation scores nothing (measured the cheapest way to count: 3.3 ms for 404k matches at 1M,
-    # against 4-6 ms for a count collector); a separate call keeps the ranked search pruned.
+    # against 4-6 ms for a count collector); a separate call keeps the count collector off the ranked search.
     return int(searcher.aggregate(tq, {"n": {"value_count": {"field": s.ID}}})["n"]["value"] or 0)
 
 

@@ -50,7 +50,7 @@ SEQ = "seq"
 
 TEXT_FIELDS = (TITLE, BODY)
 # Every two adjacent tokens of a text field as one term (`energi_price`): a two-word phrase is then one
-# term, scored and pruned like a single word, instead of a position check in every document that holds
+# term, scored like a single word, instead of a position check in every document that holds
 # both words (`"energy prices"` at 1M: 587k candidates, ~100 ms; see docs/search-engine.md).
 TITLE_PAIRS = "title_pairs"
 BODY_PAIRS = "body_pairs"

@@ -1,5 +1,5 @@
-"""The best hits of a conjunction of plain words looked for among the documents with every word in the title
-(Reader._title_tier): the head of the full ranking or None, never a short or wrong page."""
+"""The best hits of plain words (one, or a conjunction) looked for among the documents with every word in the
+title (Reader._title_tier): the head of the full ranking or None, never a short or wrong page."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ from tests.search.engine.test_oracle import assert_head, resolve
 
 # The tier answers the first four unfiltered in this corpus; the others have few or no titles with every
 # word (the tier says None).
-ANSWERED = ["ceasefire talks", "nuclear talks", "energy prices", "grain exports"]
-TEXTS = [*ANSWERED, "sanctions talks", "election talks nuclear", "grain sanctions -drone"]
+ANSWERED = ["ceasefire talks", "nuclear talks", "energy prices", "grain exports", "talks", "ceasefire"]
+TEXTS = [*ANSWERED, "sanctions talks", "election talks nuclear", "grain sanctions -drone", "talks -ceasefire"]
 
 
 def words_of(text: str) -> list[str]:
@@ -59,11 +59,12 @@ def test_the_title_tier_gives_the_rankings_head(world, tiered, text, case):
     told = 0
     for want in (1, 6, 21):
         for share in {1.0, 0.5, _selectivity(searcher, filters, bounds)}:
-            found = world.reader._title_tier(searcher, q, text_q, want, f, share, bounds, snap.max_doc)
+            found = world.reader._title_tier(searcher, q, want, f, share, bounds, snap.max_doc)
             if found is None:
                 continue
             told += 1
-            assert_head(world, searcher, found, full, want)
+            assert len(found) >= want  # all of them the ranking's head (the page cuts ties to the lower ids)
+            assert_head(world, searcher, found, full, len(found))
     if not case and text in ANSWERED:
         assert told, text
 
@@ -151,6 +152,14 @@ def test_the_planner_asks_the_title_tier_first(world, tiered, monkeypatch):
     monkeypatch.setattr(reader_module, "TITLE_TIER_SHARE", 0.0)  # its rarest title word too common
     world.reader.search(q, sort="relevance", limit=5)
     assert calls == [False]
+    # One word: the tier too.
+    monkeypatch.setattr(reader_module, "TITLE_TIER_SHARE", 1.0)
+    word = parse("talks")
+    expected = world.reader.search(word, sort="relevance", limit=MAX_TOP).hits
+    calls.clear()
+    page = world.reader.search(word, sort="relevance", limit=5)
+    assert calls == [True]
+    assert [round(h.score, 4) for h in page.hits] == [round(h.score, 4) for h in expected[:5]]
 
 
 def test_the_tier_says_none_when_a_match_outside_it_ranks_first(tmp_path: Path, monkeypatch):
@@ -181,5 +190,5 @@ def test_the_tier_says_none_when_a_match_outside_it_ranks_first(tmp_path: Path, 
     text_q = text_query(snap.searcher, q)
     full = reader._ids(snap.searcher, [a for _, a in snap.searcher.search(text_q, 5, count=False).hits])
     assert set(full[:3]) == {211, 212, 213}  # the short titles first
-    assert reader._title_tier(snap.searcher, q, text_q, 5, None, 1.0, snap.bounds, snap.max_doc) is None
+    assert reader._title_tier(snap.searcher, q, 5, None, 1.0, snap.bounds, snap.max_doc) is None
     assert [h.id for h in reader.search(q, sort="relevance", limit=5).hits][:3] == sorted(full[:3])
