@@ -7,8 +7,8 @@ rebuild's generation switch too.
 Sorts
 - `relevance`: BM25 over every match (not a window of recent matches), title boosted; hits carry (score,
   id). The Python binding's top-k collector scores every match (no block-max pruning: see
-  Reader._title_tier), so the planner below chooses which documents to score. Ties on score go to the lower id. For a stable
-  walk the caller freezes the top N ids (N <= MAX_TOP) at its first page.
+  Reader._title_tier), so the planner below chooses which documents to score. Ties on score go to the
+  lower id. For a stable walk the caller freezes the top N ids (N <= MAX_TOP) at its first page.
 - `-published_at` / `published_at`: by date, ties broken by id, with keyset cursors (`after` is the
   (published_at, id) of the last hit served; the next page starts strictly after it). Tantivy orders by one
   fast field, so a page is read by date and the group of hits sharing the last hit's timestamp is re-read
@@ -450,11 +450,12 @@ class Reader:
         The set is searched as an intersection of plain postings, every word's title (boosted) and body
         terms, each scored: a document of the set scores what the text gives it (the same BM25 terms
         summed), and the intersection seeks through the short title postings rather than through the text's
-        disjunctions (at 1M, CPU: `q=nuclear` 4.3 -> 0.8 ms, `q=nuclear talks` 23.7 -> 1.9). Filters with
-        dates are checked on the hits (_passing_filters), others in the search. Text whose rarest word is
-        in more than TITLE_TIER_SHARE of the titles is left to the other plans: the set's intersection then
-        costs about what the text's own search does (`q=sanctions`, in 12 % of titles and 42 % of bodies:
-        3.8 against 3.6 ms; `q=summit`, 12 % and 66 %: 3.8 against 5.1)."""
+        disjunctions (at 1M, CPU, the text's own search against the tier: `q=nuclear` 4.3 -> 0.8 ms,
+        `q=nuclear talks` 23.7 -> 1.9; the tier's set as `text AND every title word` before: 3.7).
+        Filters with dates are checked on the hits (_passing_filters), others in the search. Text whose
+        rarest word is in more than TITLE_TIER_SHARE of the titles is left to the other plans: the set's
+        intersection then costs about what the text's own search does (`q=sanctions`, in 12 % of titles
+        and 42 % of bodies: 3.8 against 3.6 ms; `q=summit`, 12 % and 66 %: 3.8 against 5.1)."""
         if max_doc is None or (f is not None and share < POSTFILTER_SHARE):
             return None
         words = []

@@ -106,10 +106,10 @@ def text_query(searcher: tantivy.Searcher, query: Query, *, seek: bool = False) 
 
     The body field holds the title too (schema version 4), so a term matches a document exactly where it
     matches its body field, and the title only adds to the score. One clause is a disjunction of (title
-    boosted, body) per term (the binding scores every match: no block-max WAND). Several clauses are their body queries
-    intersected, every title query optional: the same score (a sum over the matching term queries either
-    way) from an intersection of plain postings instead of disjunctions (`ceasefire talks` over a year at
-    1M: 12.4 -> 7 ms of CPU for its best 21).
+    boosted, body) per term (the bindings score every match of it: no block-max WAND). Several clauses
+    are their body queries intersected, every title query optional: the same score (a sum over the
+    matching term queries either way) from an intersection of plain postings instead of disjunctions
+    (`ceasefire talks` over a year at 1M: 12.4 -> 7 ms of CPU for its best 21).
 
     `seek`: one clause in that form too (its terms' body queries required, their title queries optional),
     for an intersection with filters: the same scores, and a filter's postings lead through plain
