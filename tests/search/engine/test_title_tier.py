@@ -21,7 +21,7 @@ from app.search.engine.translate import analyze, combine, filter_query, text_que
 from app.search.query import parse
 from tests.search.engine.test_oracle import assert_head, resolve
 
-# The tier answers the first four unfiltered in this corpus; the others have few or no titles with every
+# The tier answers the first six unfiltered in this corpus; the others have few or no titles with every
 # word (the tier says None).
 ANSWERED = ["ceasefire talks", "nuclear talks", "energy prices", "grain exports", "talks", "ceasefire"]
 TEXTS = [*ANSWERED, "sanctions talks", "election talks nuclear", "grain sanctions -drone", "talks -ceasefire"]
