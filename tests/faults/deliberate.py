@@ -37,7 +37,12 @@ DELIBERATE = [
     Deliberate("self-relation", "ST202", r"A relation is between two different actors"),
     Deliberate("sort-needs-query", "ST202", r"sort=\w+ needs a full-text query"),
     Deliberate("digit-slug", "ST202", r"slug cannot be all digits"),
-    Deliberate("article-needs-title", "ST202", r"(title|published_at): required unless the body"),
+    Deliberate(
+        "article-needs-title",
+        "ST202",
+        r"(title|published_at): required unless the body"
+        r"|title: missing, and the page has none|published_at: missing, and the page declares no date",
+    ),
     Deliberate("webhook-target", "ST202", r"cannot receive webhooks"),
     Deliberate("route-byte-limit", "ST201", r"The body is larger than \d+ bytes"),
     Deliberate("exclusive-parameters", "ST202", r"cannot be combined"),

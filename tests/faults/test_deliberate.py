@@ -114,3 +114,46 @@ def test_the_event_tree_and_the_order_of_an_events_dates_are_deliberate():
     counts, other = classify(EVENT_TREE)
     assert other == []
     assert counts == {"event-tree": 1, "order-of-dates": 1}
+
+
+# Copied from a CI run's output (2026-12-05, the stateful phase): an article whose body is a page with no
+# title was reported as an unknown failure; it is the article-needs-title rule on the extraction path.
+PAGE_WITHOUT_TITLE = """
+=================================== FAILURES ===================================
+_______________________________ POST /v1/articles _______________________________
+1. Test Case ID: s9PMqd
+
+- ST202 Schema-valid request rejected
+
+    Valid data should have been accepted
+
+    Expected: 2xx, 3xx, 401, 403, 404, 409, 429, 5xx
+
+[422] Unprocessable Content:
+
+    `{"type":"https://geonews.dev/problems/validation-error","title":"Unprocessable Entity","status":422,"detail":"title: missing, and the page has none"}`
+
+Reproduce with:
+
+    curl -X POST -d '{"url": "https://example.org/a", "body": "<html><body>x</body></html>"}' http://127.0.0.1:1/v1/articles
+
+2. Test Case ID: s9PMqe
+
+- ST202 Schema-valid request rejected
+
+[422] Unprocessable Content:
+
+    `{"status":422,"detail":"published_at: missing, and the page declares no date"}`
+
+Reproduce with:
+
+    curl -X POST http://127.0.0.1:1/v1/articles
+
+=================================== SUMMARY ====================================
+"""
+
+
+def test_a_page_without_a_title_or_a_date_is_the_article_needs_title_rule():
+    counts, other = classify(PAGE_WITHOUT_TITLE)
+    assert other == []
+    assert counts == {"article-needs-title": 2}
