@@ -985,9 +985,7 @@ def _loose(searcher: tantivy.Searcher, q: Query, want: int) -> TQ | None:
     if want > LOOSE_MAX:
         return None
     loose = loose_query(searcher, q)
-    if loose is None or text_matches_bound(searcher, q) < LOOSE_MIN_SHARE * searcher.num_docs:
-        return None
-    return loose
+    return loose if loose is not None and _common(searcher, q) else None
 
 
 def _with_filters(
@@ -1004,10 +1002,15 @@ def _with_filters(
     return combine(text_query(searcher, q, seek=True), fq)
 
 
+def _common(searcher: tantivy.Searcher, q: Query) -> bool:
+    """The text matches at least LOOSE_MIN_SHARE of the index (by an upper bound from document
+    frequencies): worth a plan that scores fewer documents (a rarer text's own search scores few)."""
+    return text_matches_bound(searcher, q) >= LOOSE_MIN_SHARE * searcher.num_docs
+
+
 def _common_word(searcher: tantivy.Searcher, q: Query) -> bool:
-    """One clause matching at least LOOSE_MIN_SHARE of the index: worth the title tier (a rarer text's own
-    search scores few documents)."""
-    return len(q.positive) == 1 and text_matches_bound(searcher, q) >= LOOSE_MIN_SHARE * searcher.num_docs
+    """One common clause (_common): worth the title tier."""
+    return len(q.positive) == 1 and _common(searcher, q)
 
 
 def _co_mentions(
