@@ -220,8 +220,17 @@ def set_signatures(session: Session, sigs: list[dict[str, Any]]) -> None:
         )
 
 
-def story_of(session: Session, article_id: int) -> int | None:
-    return session.execute(select(Article.story_id).where(Article.id == article_id)).scalar()
+_STORIES_OF = select(_articles.id, _articles.story_id).where(in_list(_articles.id, [], key="ids"))
+
+
+def stories_of(session: Session, article_ids: Iterable[int]) -> dict[int, int | None]:
+    """Each stored article's story (None: not assigned yet), in one read: a batch's near-duplicates of
+    stored articles join their originals' stories. One ORM select an article was ~0.1 ms, and a live feed
+    into the 1M corpus has hundreds such articles in a batch."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return {}
+    return dict(cast("Iterable[tuple[int, int | None]]", _rows(session, _STORIES_OF, {"ids": ids})))
 
 
 def create(session: Session, title: str, published_at: datetime) -> int:

@@ -122,7 +122,8 @@ class _Stored:
             for loser in losers:  # mostly one: a comparison each is cheaper than np.isin
                 self._stories[self._stories == loser] = winner
 
-    def _story(self, sid: int) -> int:
+    def story(self, sid: int) -> int:
+        """The story `sid` is now: itself, or the one it was merged into during the batch."""
         while sid in self.moved:
             sid = self.moved[sid]
         return sid
@@ -263,11 +264,20 @@ def assign(session: Session, arts: Sequence[NewArticle]) -> None:
     stored = _Stored(session, arts)
     unpacked: dict[int, tuple[int, ...]] = {}  # article id -> its sketch's hashes, for this batch's matches
     new_stories = repository.NewStories(session)
+    # The stories of the stored originals of the batch's near-duplicates, read at once (a merge later in
+    # the batch is followed through `stored`); an original in the batch is given its story in `done`.
+    in_batch = {a.id for a in arts}
+    originals = repository.stories_of(
+        session, {a.duplicate_of for a in arts if a.duplicate_of and a.duplicate_of not in in_batch}
+    )
     for art in sorted(arts, key=lambda a: (a.published_at, a.id)):
         story = None
         if art.duplicate_of:
             k = at.get(art.duplicate_of)
-            story = done[k][1] if k is not None else repository.story_of(session, art.duplicate_of)
+            if k is not None:
+                story = done[k][1]
+            elif (held := originals.get(art.duplicate_of)) is not None:
+                story = stored.story(held)
         if story is None:
             found = match(art, stored.of(art), _near(art, done), unpacked) if art.actor_ids else {}
             if not found:
