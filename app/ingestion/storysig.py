@@ -114,15 +114,16 @@ def _members(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
     """Which of `theirs` are in `mine` (sorted, distinct): looked up in a table indexed by a hash's low 16
     bits (three times faster than a binary search each), or, when two of `mine` share them, searched."""
     low = mine & (_SLOTS - 1)
-    if len(np.unique(low)) < len(low):
-        at = np.minimum(np.searchsorted(mine, theirs), len(mine) - 1)
-        return np.asarray(mine[at] == theirs)
     table = getattr(_tables, "table", None)
     if table is None:
         table = _tables.table = np.full(_SLOTS, -1, dtype=np.int64)  # no hash is negative
     table[low] = mine
     try:
-        return np.asarray(table[theirs & (_SLOTS - 1)] == theirs)
+        # Two of `mine` sharing their low bits: the later one's write hid the other (cheaper than np.unique).
+        if not np.array_equal(table[low], mine):
+            at = np.minimum(np.searchsorted(mine, theirs), len(mine) - 1)
+            return np.asarray(mine[at] == theirs)
+        return np.asarray(np.take(table, theirs & (_SLOTS - 1)) == theirs)
     finally:
         table[low] = -1  # empty again for the next sketch of this thread
 
@@ -173,17 +174,26 @@ class Sketch:
         if not n or not self.sorted:
             return np.zeros(n)
         blobs = [b or b"" for b in others]
-        lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=n) // 4
-        # Most sketches are full (K hashes): joined as they are; others padded to K.
-        full = bool((lengths == K).all())
-        packed = b"".join(blobs if full else (b.ljust(4 * K, b"\0") for b in blobs))
-        theirs = np.frombuffer(packed, dtype=">u4").reshape(n, K).astype(np.int64)
+        # Most sketches are full (K hashes): joined as they are; others padded to K. No sketch holds more
+        # than K, so all are full when together they hold n * K.
+        packed = b"".join(blobs)
+        full = len(packed) == 4 * K * n
         mine = np.asarray(self.sorted, dtype=np.int64)
         if full:  # no padding, and every tau is a hash of theirs: the general case below, without masks
-            common = _members(mine, theirs).sum(axis=1)
-            tau = theirs[:, K - 1] if self.top is None else np.minimum(theirs[:, K - 1], self.top)
-            below = np.searchsorted(mine, tau, side="right") + (theirs <= tau[:, None]).sum(axis=1)
+            theirs = np.frombuffer(packed, dtype=">u4").reshape(n, K).astype(np.int64)
+            common = np.count_nonzero(_members(mine, theirs), axis=1)
+            # tau = the smaller top; each of theirs is sorted, so those up to tau are all K when their top
+            # is the smaller, else those up to mine's top.
+            if self.top is None:
+                tau, theirs_below = theirs[:, K - 1], K
+            else:
+                tau = np.minimum(theirs[:, K - 1], self.top)
+                theirs_below = np.count_nonzero(theirs <= self.top, axis=1)
+            below = np.searchsorted(mine, tau, side="right") + theirs_below
             return np.asarray(common / np.maximum(below - common, 1), dtype=np.float64)
+        lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=n) // 4
+        packed = b"".join(b.ljust(4 * K, b"\0") for b in blobs)
+        theirs = np.frombuffer(packed, dtype=">u4").reshape(n, K).astype(np.int64)
         held = np.arange(K) < lengths[:, None]  # the padding is no hash
         common = (_members(mine, theirs) & held).sum(axis=1)
         # tau: the smaller top of the full sketches of the two; none full: the union is known exactly.
