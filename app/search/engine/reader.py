@@ -81,10 +81,14 @@ LOOSE_FETCH = 2
 LOOSE_CANDIDATES_MAX = 1_000
 # Scores of one document summed in another order may differ in the last bits (f32): a margin for that.
 LOOSE_MARGIN = 1e-5
-# The best few hits of a conjunction of plain words, the rarest of which is in the titles of at most this
-# share of the index, are looked for among the documents with every word in the title first (see
-# _title_tier). Tantivy's BM25: k1 (its score of a term never reaches idf * (k1 + 1)).
+# The best few hits of plain words, the rarest of which is in the titles of at most this share of the
+# index (one word), or TITLE_TIER_WORDS_SHARE (several: their titles' intersection is smaller), are looked
+# for among the documents with every word in the title first (see _title_tier). Tantivy's BM25: k1 (its
+# score of a term never reaches idf * (k1 + 1)).
 TITLE_TIER_SHARE = 0.05
+TITLE_TIER_WORDS_SHARE = 0.35
+# Words whose best title scores a snapshot keeps (Reader._title_maxima), at most.
+TITLE_MAXIMA_MAX = 10_000
 BM25_K1 = 1.2
 TIER_MARGIN = 1e-3
 HYBRID_MAX_K = 20_000
@@ -185,6 +189,8 @@ class Reader:
         # whose values do not fit TOTALS_SIZE maps to None.
         self._totals: tuple[int, dict[str, dict[Any, int] | None]] = (-1, {})
         self._warming = False  # a thread is counting totals
+        # A word's best title score in one snapshot (None: in no title), for the title tier's bound.
+        self._title_max: tuple[int, dict[str, float | None]] = (-1, {})
         self.reload()
 
     # -- freshness -----------------------------------------------------------------------------------
@@ -322,7 +328,7 @@ class Reader:
                     and want <= LOOSE_MAX
                     and (loose is not None or _common_word(searcher, q))
                 ):
-                    found = self._title_tier(searcher, q, want, checked, share, bounds, snap.max_doc)
+                    found = self._title_tier(searcher, q, want, checked, share, bounds, snap)
                     if found is None and loose is not None and (fq is None or postfilterable):
                         found = self._loose_top(searcher, text, loose, want, checked, share, bounds)
                     if found is not None:
@@ -432,7 +438,7 @@ class Reader:
         f: Filters | None,
         share: float,
         bounds: tuple[int, int] | None,
-        max_doc: int | None,
+        snap: _Snapshot,
     ) -> list[Any] | None:
         """The best `want` hits of the text q, plain words (one, or a conjunction), under the filters `f`
         (None: none), found among the documents with every word in the title; None when those cannot tell.
@@ -443,19 +449,25 @@ class Reader:
         (`energy prices` at 1M: 72 % of bodies, 1.4 % of titles), and the title's boost (TITLE_BOOST) decides
         the ranking. Any match outside that set misses at least one title word, so it scores at most tau =
         the sum of the words' body maxima (idf * (k1 + 1), with Tantivy's N and document frequencies) plus
-        the sum of the words' title maxima (each word's best title score, a search of its title postings)
-        less the smallest of them; for one word, its body maximum. When `want` of the set pass the filters
-        scoring above tau, they are the text's best (ties at the cut aside).
+        the sum of the words' title maxima (each word's best title score, a search of its title postings,
+        kept for the snapshot: Reader._title_maxima) less the smallest of them; for one word, its body
+        maximum. When `want` of the set pass the filters scoring above tau, they are the text's best (ties
+        at the cut aside).
 
         The set is searched as an intersection of plain postings, every word's title (boosted) and body
         terms, each scored: a document of the set scores what the text gives it (the same BM25 terms
         summed), and the intersection seeks through the short title postings rather than through the text's
         disjunctions (at 1M, CPU, the text's own search against the tier: `q=nuclear` 4.3 -> 0.8 ms,
         `q=nuclear talks` 23.7 -> 1.9; the tier's set as `text AND every title word` before: 3.7).
-        Filters with dates are checked on the hits (_passing_filters), others in the search. Text whose
-        rarest word is in more than TITLE_TIER_SHARE of the titles is left to the other plans: the set's
-        intersection then costs about what the text's own search does (`q=sanctions`, in 12 % of titles
-        and 42 % of bodies: 3.8 against 3.6 ms; `q=summit`, 12 % and 66 %: 3.8 against 5.1)."""
+        Filters with dates are checked on the hits (_passing_filters), others in the search. One word in
+        more than TITLE_TIER_SHARE of the titles is left to the other plans: the set's intersection then
+        costs about what the text's own search does (`q=sanctions`, in 12 % of titles and 42 % of bodies:
+        3.8 against 3.6 ms; `q=summit`, 12 % and 66 %: 3.8 against 5.1). Several words meet in fewer titles
+        than their rarest alone, and their own search is their words' disjunction (Reader._loose_top) or
+        an intersection of their body postings: up to TITLE_TIER_WORDS_SHARE (`ceasefire talks` at 1M, in
+        11 % and 31 % of titles, CPU of its best 21: 9.8 -> 7.1 ms; under an alliance, the slowest, 12.3 ->
+        9.6; over a year 13.0 -> 8.1; once the snapshot knows both words' title maxima)."""
+        max_doc = snap.max_doc
         if max_doc is None or (f is not None and share < POSTFILTER_SHARE):
             return None
         words = []
@@ -465,9 +477,14 @@ class Reader:
             if len(tokens) != 1:
                 return None
             words.append(tokens[0])
-        if min(searcher.doc_freq(s.TITLE, w) for w in words) > TITLE_TIER_SHARE * searcher.num_docs:
+        gate = TITLE_TIER_SHARE if len(words) == 1 else TITLE_TIER_WORDS_SHARE
+        if min(searcher.doc_freq(s.TITLE, w) for w in words) > gate * searcher.num_docs:
             return None
-        tau = _tier_bound(searcher, words, max_doc)
+        # One word: a match outside the tier has no title score.
+        title_max = self._title_maxima(searcher, snap.version, words) if len(words) > 1 else []
+        if title_max is None:
+            return None  # no document has one of the words in its title
+        tau = _tier_bound(searcher, words, max_doc, title_max)
         if tau is None:
             return None
         sch = s.schema()
@@ -490,6 +507,28 @@ class Reader:
         # tau are the text's best.
         above = [h for h in found if float(h[0]) > tau]
         return above if len(above) >= want else None
+
+    def _title_maxima(self, searcher: tantivy.Searcher, version: int, words: list[str]) -> list[float] | None:
+        """Each word's best title score as text_query scores it (boosted), None when one is in no title.
+        Read once a snapshot (`version`; a reload starts afresh): without pruning, a word's best title hit
+        costs what scoring all its titles does (`talks`, in 31 % of the 1M corpus's titles: ~2.5 ms)."""
+        held, maxima = self._title_max
+        if held != version:
+            maxima = {}
+            self._title_max = (version, maxima)  # a race with another snapshot's thread only costs a search
+        out = []
+        for w in words:
+            if w not in maxima:
+                if len(maxima) >= TITLE_MAXIMA_MAX:
+                    maxima.clear()
+                title = TQ.boost_query(TQ.term_query(s.schema(), s.TITLE, w), s.TITLE_BOOST)
+                best = searcher.search(title, 1, count=False).hits
+                maxima[w] = float(best[0][0]) if best else None
+            m = maxima.get(w)
+            if m is None:
+                return None
+            out.append(m)
+        return out
 
     def _page(
         self, searcher: tantivy.Searcher, hits: list[Any], limit: int, offset: int, total: int | None
@@ -1170,19 +1209,13 @@ def _selectivity(searcher: tantivy.Searcher, f: Filters | None, bounds: tuple[in
     return est
 
 
-def _tier_bound(searcher: tantivy.Searcher, words: list[str], max_doc: int) -> float | None:
+def _tier_bound(
+    searcher: tantivy.Searcher, words: list[str], max_doc: int, title_max: list[float]
+) -> float | None:
     """What a match of these words (every one in the body) that misses one of them in its title scores
-    at most, as text_query scores it; None when no document has all of them in its title (one word: never
-    None, a match without it in the title scores its body alone). The body's score of a word never
-    reaches idf * (k1 + 1) (Tantivy's N: max_doc); its title score is read off its best title hit (a
-    search over its title postings)."""
-    sch = s.schema()
-    title_max = []
-    for w in words if len(words) > 1 else ():  # one word: a match outside the tier has no title score
-        best = searcher.search(TQ.boost_query(TQ.term_query(sch, s.TITLE, w), s.TITLE_BOOST), 1, count=False)
-        if not best.hits:
-            return None
-        title_max.append(float(best.hits[0][0]))
+    at most, as text_query scores it. The body's score of a word never reaches idf * (k1 + 1) (Tantivy's
+    N: max_doc); `title_max`: each word's best title score (Reader._title_maxima; empty for one word: a
+    match without it in the title scores its body alone)."""
     body_max = 0.0
     for w in words:
         df = int(searcher.doc_freq(s.BODY, w))

@@ -35,6 +35,7 @@ def words_of(text: str) -> list[str]:
 def tiered(monkeypatch: pytest.MonkeyPatch) -> None:
     """This small corpus's title words count as rare enough."""
     monkeypatch.setattr(reader_module, "TITLE_TIER_SHARE", 1.0)
+    monkeypatch.setattr(reader_module, "TITLE_TIER_WORDS_SHARE", 1.0)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +60,7 @@ def test_the_title_tier_gives_the_rankings_head(world, tiered, text, case):
     told = 0
     for want in (1, 6, 21):
         for share in {1.0, 0.5, _selectivity(searcher, filters, bounds)}:
-            found = world.reader._title_tier(searcher, q, want, f, share, bounds, snap.max_doc)
+            found = world.reader._title_tier(searcher, q, want, f, share, bounds, snap)
             if found is None:
                 continue
             told += 1
@@ -76,7 +77,9 @@ def test_matches_missing_a_title_word_score_at_most_the_bound(world, text):
     snap = world.reader._versioned()
     searcher = snap.searcher
     words = words_of(text)
-    tau = _tier_bound(searcher, words, snap.max_doc)
+    title_max = world.reader._title_maxima(searcher, snap.version, words) if len(words) > 1 else []
+    assert title_max is not None
+    tau = _tier_bound(searcher, words, snap.max_doc, title_max)
     assert tau is not None
     full = searcher.search(text_query(searcher, parse(text)), MAX_TOP, count=False).hits
     every_title = TQ.boolean_query(
@@ -149,7 +152,7 @@ def test_the_planner_asks_the_title_tier_first(world, tiered, monkeypatch):
     assert calls == [True, True, True]
     assert [round(h.score, 4) for h in page.hits] == [round(h.score, 4) for h in expected[:5]]
     calls.clear()
-    monkeypatch.setattr(reader_module, "TITLE_TIER_SHARE", 0.0)  # its rarest title word too common
+    monkeypatch.setattr(reader_module, "TITLE_TIER_WORDS_SHARE", 0.0)  # its rarest title word too common
     world.reader.search(q, sort="relevance", limit=5)
     assert calls == [False]
     # One word: the tier too.
@@ -166,7 +169,7 @@ def test_the_tier_says_none_when_a_match_outside_it_ranks_first(tmp_path: Path, 
     """A word in nearly every title weighs little there: a short title with the other word alone outranks
     the long titles with both. The tier's best do not beat what such a match may score: None, and the
     planner's page starts with the short titles."""
-    monkeypatch.setattr(reader_module, "TITLE_TIER_SHARE", 1.0)
+    monkeypatch.setattr(reader_module, "TITLE_TIER_WORDS_SHARE", 1.0)
     monkeypatch.setattr(reader_module, "LOOSE_MIN_SHARE", 0.0)
     filler = "the delegation met officials from several regional governments during a long and tiring week"
     day = datetime(2024, 1, 1)
@@ -190,5 +193,52 @@ def test_the_tier_says_none_when_a_match_outside_it_ranks_first(tmp_path: Path, 
     text_q = text_query(snap.searcher, q)
     full = reader._ids(snap.searcher, [a for _, a in snap.searcher.search(text_q, 5, count=False).hits])
     assert set(full[:3]) == {211, 212, 213}  # the short titles first
-    assert reader._title_tier(snap.searcher, q, 5, None, 1.0, snap.bounds, snap.max_doc) is None
+    assert reader._title_tier(snap.searcher, q, 5, None, 1.0, snap.bounds, snap) is None
     assert [h.id for h in reader.search(q, sort="relevance", limit=5).hits][:3] == sorted(full[:3])
+
+
+def test_a_snapshot_keeps_its_words_title_maxima_and_the_next_reads_them_again(tmp_path: Path):
+    """The tier's bound takes each word's best title score from the snapshot it searches: searched once
+    a snapshot, then kept; a commit that adds a better title is seen by the next snapshot's bound."""
+    day = datetime(2024, 1, 1)
+    filler = "officials met for a long meeting with many delegations present over several days"
+    docs = [
+        ArticleDoc(i, f"Ceasefire talks resume after {filler}", "The ceasefire talks resumed.", "example.org",
+                   "en", day + timedelta(hours=i))
+        for i in range(1, 31)
+    ]  # fmt: skip
+    root = tmp_path / "index"
+    with Indexer.open(root) as indexer:
+        indexer.upsert(docs)
+        indexer.commit(1)
+    reader = Reader(root)
+    words = words_of("ceasefire talks")
+    snap = reader._versioned()
+    searched: list[Any] = []
+
+    class Counting:  # the snapshot's searcher, counting its searches
+        def __init__(self, searcher: Any) -> None:
+            self.searcher = searcher
+
+        def search(self, *args: Any, **kw: Any) -> Any:
+            searched.append(args)
+            return self.searcher.search(*args, **kw)
+
+    first = reader._title_maxima(Counting(snap.searcher), snap.version, words)
+    assert first is not None and len(searched) == 2
+    assert reader._title_maxima(Counting(snap.searcher), snap.version, words) == first
+    assert len(searched) == 2  # kept for the snapshot
+    assert reader._title_maxima(Counting(snap.searcher), snap.version, [*words, "nowher"]) is None
+    with Indexer.open(root) as indexer:  # a short title: a higher title score for both words
+        indexer.upsert([ArticleDoc(99, "Ceasefire talks", "Talks on a ceasefire.", "example.org", "en", day)])
+        indexer.commit(2)
+    assert reader.reload()
+    after = reader._versioned()
+    again = reader._title_maxima(after.searcher, after.version, words)
+    assert again is not None and all(a > b for a, b in zip(again, first, strict=True))
+    best = [
+        float(after.searcher.search(TQ.boost_query(TQ.term_query(s.schema(), s.TITLE, w), s.TITLE_BOOST), 1,
+                                    count=False).hits[0][0])
+        for w in words
+    ]  # fmt: skip
+    assert again == best
