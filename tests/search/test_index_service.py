@@ -190,6 +190,26 @@ def _cli(args: list[str], settings: Settings) -> subprocess.CompletedProcess[str
     )
 
 
+def test_a_large_rebuild_runs_in_a_process_of_its_own(settings, monkeypatch):
+    """From REBUILD_APART_MIN articles (here: any) a server builds its missing index in a spawned process,
+    whose memory goes with it: this process's rebuild is never called, and the index the other one built
+    answers, then follows the log."""
+    from app.search import index as index_module
+
+    def not_here(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the index was rebuilt in the server's own process")
+
+    monkeypatch.setattr(index_module, "REBUILD_APART_MIN", 0)
+    monkeypatch.setattr(index_module, "rebuild", not_here)
+    with TestClient(create_app(settings)) as client:
+        body = _ready(client)
+        assert body["index"]["state"] == "ready", body
+        made = _post(client, write_headers(settings))
+        r = client.get("/v1/articles", params={"q": made["word"]})
+        assert r.status_code == 200 and r.headers["x-answered-by"] == "index", r.text
+        assert [a["id"] for a in r.json()["items"]] == [made["id"]]
+
+
 def test_cli_rebuild_and_status(settings):
     out = _cli(["index", "rebuild"], settings)
     assert out.returncode == 0, out.stderr
