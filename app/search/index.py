@@ -50,9 +50,9 @@ log = logging.getLogger("geonews.search")
 PAGE = 2_000  # changes read per round
 RETRY_WRITER = 5.0  # seconds between attempts to take the writer lock from a reader
 # A server's rebuild of at least this many articles runs in a process of its own, whose memory goes with
-# it: the worker that rebuilt the 1M corpus's index in a thread kept ~280 MiB more anonymous memory for
-# the rest of its life than one started on a built index (two workers: 625 against 344 MiB of heap;
-# glibc's malloc_trim gave back a tenth of it at 100k: the rest is Python's and Tantivy's fragments).
+# it: the worker that rebuilt the 1M corpus's index in a thread kept ~340 MiB more for the rest of its
+# life (487 MiB RSS when ready, 439 anonymous, against 146 and 100 this way; glibc's malloc_trim gave back
+# a tenth of it at 100k: the rest is Python's and Tantivy's fragments).
 # Smaller ones stay in a thread (a process costs ~1 s to start).
 REBUILD_APART_MIN = 50_000
 _REBUILD_RUNNING = 3  # the rebuild process's exit status when another process holds the rebuild lock
