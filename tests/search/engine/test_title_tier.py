@@ -31,6 +31,14 @@ def words_of(text: str) -> list[str]:
     return [analyze(t.words[0])[0] for c in parse(text).positive for t in c]
 
 
+def indexed(root: Path, docs: list[ArticleDoc]) -> Reader:
+    """A reader of a new index at `root` holding `docs` (committed as change 1)."""
+    with Indexer.open(root) as indexer:
+        indexer.upsert(docs)
+        indexer.commit(1)
+    return Reader(root)
+
+
 @pytest.fixture
 def tiered(monkeypatch: pytest.MonkeyPatch) -> None:
     """This small corpus's title words count as rare enough."""
@@ -183,11 +191,7 @@ def test_the_tier_says_none_when_a_match_outside_it_ranks_first(tmp_path: Path, 
         for i in range(201, 211)
     ]
     docs += [doc(i, "Ceasefire", "Mediators pushed ceasefire talks.") for i in range(211, 214)]
-    root = tmp_path / "index"
-    with Indexer.open(root) as indexer:
-        indexer.upsert(docs)
-        indexer.commit(1)
-    reader = Reader(root)
+    reader = indexed(tmp_path / "index", docs)
     q = parse("ceasefire talks")
     snap = reader._versioned()
     text_q = text_query(snap.searcher, q)
@@ -208,10 +212,7 @@ def test_a_snapshot_keeps_its_words_title_maxima_and_the_next_reads_them_again(t
         for i in range(1, 31)
     ]  # fmt: skip
     root = tmp_path / "index"
-    with Indexer.open(root) as indexer:
-        indexer.upsert(docs)
-        indexer.commit(1)
-    reader = Reader(root)
+    reader = indexed(root, docs)
     words = words_of("ceasefire talks")
     snap = reader._versioned()
     searched: list[Any] = []
