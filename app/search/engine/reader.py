@@ -328,7 +328,7 @@ class Reader:
                     and want <= LOOSE_MAX
                     and (loose is not None or _common_word(searcher, q))
                 ):
-                    found = self._title_tier(searcher, q, want, checked, share, bounds, snap)
+                    found = self._title_tier(snap, q, want, checked, share)
                     if found is None and loose is not None and (fq is None or postfilterable):
                         found = self._loose_top(searcher, text, loose, want, checked, share, bounds)
                     if found is not None:
@@ -431,14 +431,7 @@ class Reader:
         return None
 
     def _title_tier(
-        self,
-        searcher: tantivy.Searcher,
-        q: Query,
-        want: int,
-        f: Filters | None,
-        share: float,
-        bounds: tuple[int, int] | None,
-        snap: _Snapshot,
+        self, snap: _Snapshot, q: Query, want: int, f: Filters | None, share: float
     ) -> list[Any] | None:
         """The best `want` hits of the text q, plain words (one, or a conjunction), under the filters `f`
         (None: none), found among the documents with every word in the title; None when those cannot tell.
@@ -467,7 +460,7 @@ class Reader:
         an intersection of their body postings: up to TITLE_TIER_WORDS_SHARE (`ceasefire talks` at 1M, in
         11 % and 31 % of titles, CPU of its best 21: 9.8 -> 7.1 ms; under an alliance, the slowest, 12.3 ->
         9.6; over a year 13.0 -> 8.1; once the snapshot knows both words' title maxima)."""
-        max_doc = snap.max_doc
+        searcher, bounds, max_doc = snap.searcher, snap.bounds, snap.max_doc
         if max_doc is None or (f is not None and share < POSTFILTER_SHARE):
             return None
         words = []

@@ -68,7 +68,7 @@ def test_the_title_tier_gives_the_rankings_head(world, tiered, text, case):
     told = 0
     for want in (1, 6, 21):
         for share in {1.0, 0.5, _selectivity(searcher, filters, bounds)}:
-            found = world.reader._title_tier(searcher, q, want, f, share, bounds, snap)
+            found = world.reader._title_tier(snap, q, want, f, share)
             if found is None:
                 continue
             told += 1
@@ -197,7 +197,7 @@ def test_the_tier_says_none_when_a_match_outside_it_ranks_first(tmp_path: Path, 
     text_q = text_query(snap.searcher, q)
     full = reader._ids(snap.searcher, [a for _, a in snap.searcher.search(text_q, 5, count=False).hits])
     assert set(full[:3]) == {211, 212, 213}  # the short titles first
-    assert reader._title_tier(snap.searcher, q, 5, None, 1.0, snap.bounds, snap) is None
+    assert reader._title_tier(snap, q, 5, None, 1.0) is None
     assert [h.id for h in reader.search(q, sort="relevance", limit=5).hits][:3] == sorted(full[:3])
 
 
