@@ -13,9 +13,7 @@ and of each of the server's threads) and divided by the articles they stored. Li
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,40 +24,17 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
 sys.path.insert(0, str(BENCH_DIR.parent))
 
-from bench.common import ROOT, free_port, tool  # noqa: E402
-from bench.ingest import BULK, create_key, fresh_database, write_ndjson  # noqa: E402
-
-TICK = os.sysconf("SC_CLK_TCK")
+from bench.common import ROOT, geonews_server, process_tree, stat_cpu_s  # noqa: E402
+from bench.ingest import BULK, create_key, fresh_database, pool_started, write_ndjson  # noqa: E402
 
 
 def _cpu(pid: int) -> float:
-    """utime + stime of a process, in seconds (0 when it is gone)."""
-    return _cpu_of(Path(f"/proc/{pid}/stat"))
+    return stat_cpu_s(Path(f"/proc/{pid}/stat")) or 0.0
 
 
 def _threads(pid: int) -> dict[int, float]:
-    """Each thread's utime + stime, in seconds (Python's threads carry no OS names to tell them by)."""
-    return {int(task.name): _cpu_of(task / "stat") for task in Path(f"/proc/{pid}/task").glob("*")}
-
-
-def _cpu_of(stat: Path) -> float:
-    try:
-        fields = stat.read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == pid:
-            found.append(int(proc.name))
-    return found
+    """Each thread's CPU in seconds (Python's threads carry no OS names to tell them by)."""
+    return {int(t.name): stat_cpu_s(t / "stat") or 0.0 for t in Path(f"/proc/{pid}/task").glob("*")}
 
 
 def main() -> None:
@@ -81,30 +56,15 @@ def main() -> None:
         shutil.copy(tmp / "seeded.db", tmp / "run.db")
         url = f"sqlite:///{tmp / 'run.db'}"
         key = create_key(url)
-        port = free_port()
-        env = {**os.environ, "GEONEWS_DATABASE_URL": url, "GEONEWS_LOG_LEVEL": "warning", "GEONEWS_DEV_MODE": "true",
-               "GEONEWS_RATE_LIMIT_ENABLED": "false", "GEONEWS_INGEST_PROCESSES": str(args.processes),
-               "PYTHONPATH": str(code)}  # fmt: skip
-        server = subprocess.Popen(
-            [tool("geonews"), "serve", "--no-seed", "--port", str(port), "--workers", "1"],
-            env=env, cwd=code, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        env = {"GEONEWS_INGEST_PROCESSES": str(args.processes), "PYTHONPATH": str(code)}
+        srv = geonews_server(url, extra_env=env).start(timeout=120)
         try:
-            base = f"http://127.0.0.1:{port}"
-            with httpx.Client(base_url=base, timeout=120) as client:
+            pool_started(srv.url, 120)
+            with httpx.Client(base_url=srv.url, timeout=120) as client:
                 deadline = time.monotonic() + 120
-                while True:
-                    try:
-                        body = client.get("/readyz").json()
-                        pool = body.get("ingest_pool") or {}
-                        if body.get("index", {}).get("state") == "ready" and (
-                            not pool.get("processes") or pool.get("started")
-                        ):
-                            break
-                    except httpx.HTTPError:
-                        pass
+                while client.get("/readyz").json().get("index", {}).get("state") != "ready":
                     if time.monotonic() > deadline:
-                        raise SystemExit("the server did not become ready")
+                        raise SystemExit("the server's index did not become ready")
                     time.sleep(0.2)
                 lines = ndjson.read_bytes().splitlines()
                 batches = [b"\n".join(lines[i : i + 500]) for i in range(0, len(lines), 500)]
@@ -118,8 +78,8 @@ def main() -> None:
                 for batch in batches[:2]:
                     post(batch)
                 time.sleep(1.5)  # the indexer's commit of the warm-up batches
-                kids = _children(server.pid)
-                before = (_cpu(server.pid), {k: _cpu(k) for k in kids}, _threads(server.pid))
+                kids = [p for p in process_tree(srv.pid) if p != srv.pid]
+                before = (_cpu(srv.pid), {k: _cpu(k) for k in kids}, _threads(srv.pid))
                 started = time.perf_counter()
                 n = 0
                 for batch in batches[2:]:
@@ -127,12 +87,11 @@ def main() -> None:
                     n += batch.count(b"\n") + 1
                 elapsed = time.perf_counter() - started
                 time.sleep(1.5)  # the indexer's last commit
-                main_cpu = _cpu(server.pid) - before[0]
+                main_cpu = _cpu(srv.pid) - before[0]
                 pool_cpu = sum(_cpu(k) - c for k, c in before[1].items())
-                after_threads = _threads(server.pid)
+                after_threads = _threads(srv.pid)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            srv.stop()
     us = 1e6 / max(n, 1)
     print(
         f"## HTTP bulk, {n:,} articles after two warm-up batches, GEONEWS_INGEST_PROCESSES={args.processes}\n"

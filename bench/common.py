@@ -58,6 +58,16 @@ def _children_map() -> dict[int, list[int]]:
     return kids
 
 
+def stat_cpu_s(stat: Path) -> float | None:
+    """utime + stime in seconds from a /proc stat file (a process's or a thread's: /proc/PID/task/TID/stat);
+    None once it is gone."""
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # stat's fields 14 and 15
+
+
 def process_tree(pid: int) -> list[int]:
     kids = _children_map()
     out, todo = [], [pid]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import sys
 import time
 from pathlib import Path
@@ -28,9 +27,7 @@ sys.path.insert(0, str(BENCH_DIR.parent))
 
 import httpx  # noqa: E402
 
-from bench.common import OUT, Server, geonews_server, process_tree, sqlite_url  # noqa: E402
-
-TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+from bench.common import OUT, Server, geonews_server, process_tree, sqlite_url, stat_cpu_s  # noqa: E402
 
 
 def _http_module() -> Any:
@@ -43,14 +40,7 @@ def _http_module() -> Any:
 
 
 def cpu_ms(pid: int) -> float:
-    total = 0
-    for p in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total * TICK_MS
+    return 1000 * sum(stat_cpu_s(Path(f"/proc/{p}/stat")) or 0.0 for p in process_tree(pid))
 
 
 def server(src: Path, db: Path, index: Path | None) -> Server:

@@ -35,7 +35,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
 sys.path.insert(0, str(BENCH_DIR.parent))
 
-from bench.common import OUT, ROOT, copy_sqlite, geonews_server, load_average, tool  # noqa: E402
+from bench.common import OUT, ROOT, copy_sqlite, geonews_server, load_average, stat_cpu_s, tool  # noqa: E402
 
 BULK = "/v1/articles/bulk"
 
@@ -288,15 +288,6 @@ def cli_supported() -> str | None:
     return None if proc.returncode == 0 else "`geonews ingest` is not in this geonews yet"
 
 
-def _main_thread_cpu(pid: int) -> float | None:
-    """utime + stime of a process's main thread in seconds (None once it is gone; Linux's /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # stat's fields 14 and 15
-
-
 def cli_ingest(
     url: str, ndjson: Path, batch: int, time_limit: float, log: Path, code: Path = ROOT
 ) -> dict[str, Any]:
@@ -318,7 +309,7 @@ def cli_ingest(
                 proc.terminate()
                 pid, status, usage = os.wait4(proc.pid, 0)
                 break
-            storing = _main_thread_cpu(proc.pid) or storing
+            storing = stat_cpu_s(Path(f"/proc/{proc.pid}/task/{proc.pid}/stat")) or storing
             time.sleep(0.05)
         proc.returncode = os.waitstatus_to_exitcode(status)
         complete = proc.returncode == 0
