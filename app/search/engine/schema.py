@@ -21,11 +21,16 @@ import tantivy
 from ...text import ascii_words
 
 # Bump on any change of fields, options or analyzer: an index with another version is rebuilt.
-SCHEMA_VERSION = 4  # 2: word pairs; 3: places; 4: the body field holds the title too
+SCHEMA_VERSION = 5  # 2: word pairs; 3: places; 4: the body field holds the title too; 5: terms made here
 
 ANALYZER = "en_geonews"
-# Pair fields hold ready-made terms separated by spaces: split on whitespace, nothing else.
-PAIRS_TOKENIZER = "geonews_pairs"
+# Every text field holds ready-made terms separated by spaces (`tokens`: the analyzer's terms, made in
+# Python with a cache of words; the pairs are made from them anyway): split on whitespace, nothing else.
+# Tantivy's analyzer on the whole title and body cost ~90 µs of CPU an article at indexing (its stemmer
+# on every token): 242 -> 150 (bench/tantivy_terms.py). The postings and scores are the same (tests/
+# search/engine/test_terms_field.py) but for a phrase across a dropped token (over MAX_TOKEN_LEN), which
+# the analyzer leaves a gap for and ready-made terms do not: as with the pairs, an accepted difference.
+TERMS_TOKENIZER = "geonews_terms"
 # The title weighs 10x the body, as the SQL engines' bm25(10, 1) / setweight('A') did.
 TITLE_BOOST = 10.0
 # Longer tokens are dropped (URLs, base64 debris); FTS5 keeps them, but nobody searches for them.
@@ -74,10 +79,10 @@ def from_micros(us: int) -> datetime:
 def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_unsigned_field(ID, indexed=True, fast=True)
-    sb.add_text_field(TITLE, tokenizer_name=ANALYZER, index_option="position")
-    sb.add_text_field(BODY, tokenizer_name=ANALYZER, index_option="position")
-    sb.add_text_field(TITLE_PAIRS, tokenizer_name=PAIRS_TOKENIZER, index_option="freq")
-    sb.add_text_field(BODY_PAIRS, tokenizer_name=PAIRS_TOKENIZER, index_option="freq")
+    sb.add_text_field(TITLE, tokenizer_name=TERMS_TOKENIZER, index_option="position")
+    sb.add_text_field(BODY, tokenizer_name=TERMS_TOKENIZER, index_option="position")
+    sb.add_text_field(TITLE_PAIRS, tokenizer_name=TERMS_TOKENIZER, index_option="freq")
+    sb.add_text_field(BODY_PAIRS, tokenizer_name=TERMS_TOKENIZER, index_option="freq")
     # Raw (untokenised) keywords: exact filters, and fast columns for terms aggregations.
     sb.add_text_field(SOURCE, tokenizer_name="raw", index_option="basic", fast=True)
     sb.add_text_field(LANGUAGE, tokenizer_name="raw", index_option="basic", fast=True)
@@ -157,23 +162,28 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def word_pairs(text: str) -> str:
-    """The pair terms of a text, space-separated, for a pair field. A token the analyzer drops (longer
-    than MAX_TOKEN_LEN) joins its neighbours into a pair that a phrase query would not match: an
-    accepted difference, for words nobody searches for."""
-    terms = tokens(text)
+def pairs(terms: list[str]) -> str:
+    """The pair terms of a text's terms (`tokens`), space-separated, for a pair field. A token the
+    analyzer drops (longer than MAX_TOKEN_LEN) joins its neighbours into a pair that a phrase query would
+    not match: an accepted difference, for words nobody searches for."""
     return " ".join(map(PAIR_JOIN.join, zip(terms, terms[1:], strict=False)))
 
 
+def word_pairs(text: str) -> str:
+    """The pair terms of a text."""
+    return pairs(tokens(text))
+
+
 @lru_cache(maxsize=1)
-def _pairs_analyzer() -> tantivy.TextAnalyzer:
+def _terms_analyzer() -> tantivy.TextAnalyzer:
     return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
 
 
 def _prepare(index: tantivy.Index) -> tantivy.Index:
-    # Custom analyzers are not persisted with the index: register on every open, before any write.
+    # Custom analyzers are not persisted with the index: register on every open, before any write (the
+    # analyzer too: an index of an earlier schema version names it).
     index.register_tokenizer(ANALYZER, analyzer())
-    index.register_tokenizer(PAIRS_TOKENIZER, _pairs_analyzer())
+    index.register_tokenizer(TERMS_TOKENIZER, _terms_analyzer())
     # Readers reload when told to (Reader.reload), not from a watcher thread per index.
     index.config_reader("manual")
     return index
