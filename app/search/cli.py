@@ -52,6 +52,6 @@ def register(parent: typer.Typer) -> None:
         st = status(root)
         size = sum(f.stat().st_size for f in root.rglob("*") if f.is_file()) if root.exists() else 0
         meta = st.meta.__dict__ if st.meta else None
-        out = {"dir": str(root), "exists": st.exists, "schema_ok": st.schema_ok, "building": st.building,
-               "meta": meta, "bytes": size}  # fmt: skip
+        out = {"dir": str(root), "exists": st.exists, "schema_ok": st.schema_ok, "readable": st.readable,
+               "building": st.building, "meta": meta, "bytes": size}  # fmt: skip
         typer.echo(json.dumps(out, indent=1))

@@ -34,7 +34,7 @@ from ..db import make_sync_engine
 from ..models import Actor
 from ..tasks import cancel_and_wait
 from .engine import (
-    SCHEMA_VERSION,
+    READABLE_VERSIONS,
     Encoder,
     Indexer,
     Reader,
@@ -97,9 +97,10 @@ class SearchIndex:
 
     @property
     def usable(self) -> bool:
-        """The reader has a complete index of the current schema."""
+        """The reader has a complete index that this version's searches can read: of the current schema,
+        or of an earlier one that keeps answering while the current one is built (READABLE_VERSIONS)."""
         r = self.reader
-        return r is not None and r.meta is not None and r.meta.schema_version == SCHEMA_VERSION
+        return r is not None and r.meta is not None and r.meta.schema_version in READABLE_VERSIONS
 
     @property
     def seq(self) -> int:

@@ -5,12 +5,15 @@ one PostgreSQL database, and a crashed server catching up from the change log.""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -210,13 +213,80 @@ def test_a_large_rebuild_runs_in_a_process_of_its_own(settings, monkeypatch):
         assert [a["id"] for a in r.json()["items"]] == [made["id"]]
 
 
+def _built_as(settings: Settings, version: int) -> dict[str, Any]:
+    """A server builds the index and stores an article; its current generation is then marked as built by
+    schema `version`. Returns the article."""
+    from app.search.engine import layout
+
+    with TestClient(create_app(settings)) as client:
+        index_ready(client.app)
+        made = _post(client, write_headers(settings))
+        assert client.get("/v1/articles", params={"q": made["word"]}).headers["x-answered-by"] == "index"
+    gen = layout.current(Path(settings.index_dir or ""))
+    assert gen is not None
+    meta = layout.read_meta(gen)
+    assert meta is not None and meta.docs > 0
+    layout.write_meta(gen, dataclasses.replace(meta, schema_version=version))
+    return made
+
+
+@pytest.mark.parametrize("readable", [True, False], ids=["readable", "unreadable"])
+def test_an_index_of_an_earlier_schema_answers_while_the_current_one_is_built(
+    settings, monkeypatch, readable
+):
+    """On start a server rebuilds an index of an earlier schema version beside it. Until the new one is
+    switched in, an index of a version this version's searches can read (READABLE_VERSIONS) answers (and
+    shows what it showed: a new article waits for the switch); any other version leaves SQL answering."""
+    from app.search import index as index_module
+    from app.search.engine import READABLE_VERSIONS, SCHEMA_VERSION, layout
+
+    earlier = max(READABLE_VERSIONS - {SCHEMA_VERSION}) if readable else min(READABLE_VERSIONS) - 1
+    made = _built_as(settings, earlier)
+    release = threading.Event()
+    real = index_module.rebuild
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        assert release.wait(60), "the test never released the rebuild"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(index_module, "rebuild", held)
+    app = create_app(settings.model_copy(update={"search_strong_wait_s": 0.2}))
+    with TestClient(app) as client:
+        deadline = time.monotonic() + 20
+        while app.state.search.state != "building":
+            assert time.monotonic() < deadline, app.state.search.state
+            time.sleep(0.02)
+        status = client.get("/readyz").json()["index"]
+        assert status["state"] == "building"
+        r = client.get("/v1/articles", params={"q": made["word"], "consistency": "eventual"})
+        assert r.status_code == 200, r.text
+        assert r.headers["x-answered-by"] == ("index" if readable else "sql")
+        assert [a["id"] for a in r.json()["items"]] == [made["id"]]
+        later = _post(client, write_headers(settings))
+        eventual = client.get("/v1/articles", params={"q": later["word"], "consistency": "eventual"})
+        assert eventual.headers["x-answered-by"] == ("index" if readable else "sql")
+        assert [a["id"] for a in eventual.json()["items"]] == ([] if readable else [later["id"]])
+        # A strong read cannot be answered by the index that stopped at the rebuild: SQL answers it.
+        strong = client.get("/v1/articles", params={"q": later["word"], "consistency": "strong"})
+        assert strong.headers["x-answered-by"] == "sql"
+        assert [a["id"] for a in strong.json()["items"]] == [later["id"]]
+        release.set()
+        index_ready(app)
+        assert app.state.search.state == "ready"
+        meta = layout.read_meta(layout.current(Path(settings.index_dir or "")))  # type: ignore[arg-type]
+        assert meta is not None and meta.schema_version == SCHEMA_VERSION
+        r = client.get("/v1/articles", params={"q": later["word"], "consistency": "strong"})
+        assert r.headers["x-answered-by"] == "index"
+        assert [a["id"] for a in r.json()["items"]] == [later["id"]]
+
+
 def test_cli_rebuild_and_status(settings):
     out = _cli(["index", "rebuild"], settings)
     assert out.returncode == 0, out.stderr
     st = _cli(["index", "status"], settings)
     assert st.returncode == 0, st.stderr
     status = json.loads(st.stdout)
-    assert status["exists"] and status["schema_ok"] and not status["building"]
+    assert status["exists"] and status["schema_ok"] and status["readable"] and not status["building"]
     assert status["meta"]["docs"] > 0 and status["bytes"] > 0
 
 

@@ -27,7 +27,7 @@ from .reader import (
 )
 from .rebuild import RebuildReport, RebuildRunning, rebuild
 from .repository import MemberSpan, article_ids_mentioning, documents_between, documents_for, member_spans
-from .schema import SCHEMA_VERSION
+from .schema import READABLE_VERSIONS, SCHEMA_VERSION
 from .snippets import Highlighter, snippets
 from .translate import Filters
 
@@ -35,6 +35,7 @@ __all__ = [
     "FACET_FIELDS",
     "INTERVALS",
     "MAX_TOP",
+    "READABLE_VERSIONS",
     "SCHEMA_VERSION",
     "SORTS",
     "ArticleDoc",

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .schema import SCHEMA_VERSION, create_index
+from .schema import READABLE_VERSIONS, SCHEMA_VERSION, create_index
 
 META = "geonews-index.json"
 PROGRESS = "rebuild.json"
@@ -192,6 +192,11 @@ class Status:
     @property
     def needs_rebuild(self) -> bool:
         return not self.exists or not self.schema_ok
+
+    @property
+    def readable(self) -> bool:
+        """Searches may read it (meanwhile, when it needs a rebuild): see schema.READABLE_VERSIONS."""
+        return self.meta is not None and self.meta.schema_version in READABLE_VERSIONS
 
 
 def status(root: Path) -> Status:

@@ -22,6 +22,11 @@ from ...text import ascii_words
 
 # Bump on any change of fields, options or analyzer: an index with another version is rebuilt.
 SCHEMA_VERSION = 5  # 2: word pairs; 3: places; 4: the body field holds the title too; 5: terms made here
+# The versions whose index this version's searches can read (the same fields holding the same terms): an
+# index of one of them keeps answering while the current version is built beside it (a server rebuilds
+# it on start); any other is rebuilt before searches use it, and SQL answers meanwhile. Version 5 changed
+# where the terms are made, not which: a version 4 index answers as it did.
+READABLE_VERSIONS = frozenset({4, SCHEMA_VERSION})
 
 ANALYZER = "en_geonews"
 # Every text field holds ready-made terms separated by spaces (`tokens`: the analyzer's terms, made in
