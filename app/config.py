@@ -193,6 +193,15 @@ class Settings(BaseSettings):
     index_commit_interval: float = Field(
         default=1.0, description="The indexer commits what it applied at least this often (seconds)."
     )
+    index_rebuild_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="Niceness of the process in which a server rebuilds an index of 50,000 articles or more "
+        "(a schema upgrade, a missing index): the previous index keeps answering searches, which keep "
+        "the CPU first (at 1M, ranked q at 4 connections during a rebuild: 269–277 → 443–451 req/s with "
+        "10, `python bench/rebuild_reads.py`); 0: the server's own.",
+    )
     search_consistency: str = Field(
         default="eventual",
         description="Default of `consistency=`: `eventual` reads the index as it is (about a second behind "

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from pathlib import Path
@@ -367,7 +368,13 @@ async def answers(session: Any, index: SearchIndex | None, consistency: str) -> 
 
 
 def _rebuild_apart(settings: Settings, directory: str, seq: int) -> None:
-    """A rebuild process's work (SearchIndex._rebuild): its own engine on the server's settings."""
+    """A rebuild process's work (SearchIndex._rebuild): its own engine on the server's settings, at
+    GEONEWS_INDEX_REBUILD_NICE."""
+    if settings.index_rebuild_nice:
+        # First, while this is the process's only thread: Linux keeps a niceness per thread, and the
+        # threads started later (Tantivy's writer, SQLite's) take their creator's.
+        with contextlib.suppress(OSError, AttributeError):
+            os.nice(settings.index_rebuild_nice)
     engine = make_sync_engine(settings)
     try:
         rebuild(engine, directory, seq=seq, progress=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -211,6 +212,38 @@ def test_a_large_rebuild_runs_in_a_process_of_its_own(settings, monkeypatch):
         r = client.get("/v1/articles", params={"q": made["word"]})
         assert r.status_code == 200 and r.headers["x-answered-by"] == "index", r.text
         assert [a["id"] for a in r.json()["items"]] == [made["id"]]
+
+
+def test_a_rebuild_process_runs_at_the_configured_niceness_and_so_do_its_threads(
+    settings, monkeypatch, tmp_path
+):
+    """A server's rebuild process lowers its priority before it starts any thread (Linux keeps a niceness
+    per thread; new threads take their creator's), so the searches the previous index keeps answering
+    get the CPU first. Run here in a forked child, the rebuild replaced by a probe."""
+    from app.search import index as index_module
+
+    out = tmp_path / "nice.txt"
+
+    def probe(*args: Any, **kwargs: Any) -> None:
+        seen: list[int] = []
+        worker = threading.Thread(
+            target=lambda: seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        )
+        worker.start()
+        worker.join()
+        out.write_text(f"{os.getpriority(os.PRIO_PROCESS, 0)} {seen[0]}")
+
+    monkeypatch.setattr(index_module, "rebuild", probe)
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    for nice, expected in ((7, min(19, base + 7)), (0, base)):
+        child = multiprocessing.get_context("fork").Process(
+            target=index_module._rebuild_apart,
+            args=(settings.model_copy(update={"index_rebuild_nice": nice}), str(tmp_path / "index"), 0),
+        )
+        child.start()
+        child.join(60)
+        assert child.exitcode == 0
+        assert out.read_text() == f"{expected} {expected}", nice
 
 
 def _built_as(settings: Settings, version: int) -> dict[str, Any]:
