@@ -59,6 +59,11 @@ REBUILD_APART_MIN = 50_000
 _REBUILD_RUNNING = 3  # the rebuild process's exit status when another process holds the rebuild lock
 
 
+class RebuildStopped(RuntimeError):
+    """A server's rebuild process ended by a signal (SIGTERM to the server's process group, the OOM
+    killer): its build resumes at the next attempt."""
+
+
 def index_dir(settings: Settings) -> Path:
     """GEONEWS_INDEX_DIR, else `<database file>.index` beside a SQLite file, else ./geonews-index/<db>."""
     if settings.index_dir:
@@ -169,7 +174,8 @@ class SearchIndex:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("search index: %s", exc, exc_info=True)
+                # A stopped rebuild process has no traceback worth printing (it resumes where it stopped).
+                log.warning("search index: %s", exc, exc_info=not isinstance(exc, RebuildStopped))
                 self.state = "failed" if not self.usable else self.state
                 await asyncio.sleep(1.0)
 
@@ -233,6 +239,11 @@ class SearchIndex:
             raise
         if proc.exitcode == _REBUILD_RUNNING:
             raise RebuildRunning(f"A rebuild of {self.dir} is already running.")
+        if proc.exitcode is not None and proc.exitcode < 0:  # a signal: a stop of the server's group, OOM
+            raise RebuildStopped(
+                f"the search index's rebuild process was stopped by signal {-proc.exitcode}; "
+                "the next attempt resumes it"
+            )
         if proc.exitcode != 0:
             raise RuntimeError(f"the search index's rebuild process exited with status {proc.exitcode}")
         log.info(

@@ -9,6 +9,7 @@ import dataclasses
 import json
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -212,6 +213,29 @@ def test_a_large_rebuild_runs_in_a_process_of_its_own(settings, monkeypatch):
         r = client.get("/v1/articles", params={"q": made["word"]})
         assert r.status_code == 200 and r.headers["x-answered-by"] == "index", r.text
         assert [a["id"] for a in r.json()["items"]] == [made["id"]]
+
+
+def test_a_rebuild_process_stopped_by_a_signal_is_resumed(settings, monkeypatch, caplog):
+    """A rebuild process killed by a signal (the OOM killer, a stop sent to the server's process group)
+    is reported in a line, not a traceback, and the next attempt builds the index."""
+    from app.search import index as index_module
+
+    monkeypatch.setattr(index_module, "REBUILD_APART_MIN", 0)
+    with caplog.at_level("WARNING", logger="geonews.search"), TestClient(create_app(settings)) as client:
+        deadline = time.monotonic() + 30
+        while not (
+            rebuilders := [p for p in multiprocessing.active_children() if p.name == "geonews-index-rebuild"]
+        ):
+            assert time.monotonic() < deadline, "no rebuild process started"
+            time.sleep(0.005)
+        os.kill(rebuilders[0].pid, signal.SIGTERM)  # while it is still importing: long before it is done
+        body = _ready(client)
+        assert body["index"]["state"] == "ready", body
+        made = _post(client, write_headers(settings))
+        r = client.get("/v1/articles", params={"q": made["word"]})
+        assert r.headers["x-answered-by"] == "index" and [a["id"] for a in r.json()["items"]] == [made["id"]]
+    stopped = [r for r in caplog.records if "stopped by signal 15" in r.getMessage()]
+    assert stopped and not any(r.exc_info for r in stopped), [r.getMessage() for r in caplog.records]
 
 
 def test_a_rebuild_process_runs_at_the_configured_niceness_and_so_do_its_threads(
