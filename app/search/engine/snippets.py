@@ -49,17 +49,24 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum()
 
 
-def _word_back(text: str, pos: int, n: int) -> int:
-    """Where the n-th word before `pos` starts (the first word's start if fewer; `pos` if none)."""
-    span = 16 * n
-    while True:
-        lo = max(0, pos - span)
-        starts = [m.start() for m in _WORD.finditer(text, lo, pos)]
-        if len(starts) > n:  # only the first one may be cut at `lo`
-            return starts[-n]
-        if lo == 0:
-            return starts[-n] if len(starts) >= n else (starts[0] if starts else pos)
-        span *= 4
+@lru_cache(maxsize=8)
+def _words_back(n: int) -> re.Pattern[str]:
+    # Read in the reversed text: what ends a word, then n words and what separates them.
+    # Possessive quantifiers: linear.
+    return re.compile(r"[\W_]*+(?:[^\W_]++[\W_]++){" + str(n - 1) + r"}[^\W_]++")
+
+
+def _word_back(text: str, pos: int, n: int, rev: str | None = None) -> int:
+    """Where the n-th word before `pos` starts (the first word's start if fewer; `pos` if none). `rev`:
+    the text reversed (one copy a text, for all its calls): the words before `pos` are one anchored
+    match from its end, where listing the word starts before `pos` was a quarter of a snippet's time."""
+    if rev is None:
+        rev = text[::-1]
+    m = _words_back(n).match(rev, len(text) - pos)
+    if m is not None:
+        return len(text) - m.end()
+    first = _WORD.search(text, 0, pos)
+    return first.start() if first is not None else pos
 
 
 @lru_cache(maxsize=8)
@@ -157,7 +164,7 @@ class Highlighter:
             a = low.find(word)
             while a >= 0:
                 b = a + n
-                if not (a and _is_word_char(low[a - 1])) and not (b < size and _is_word_char(low[b])):
+                if not (a and low[a - 1].isalnum()) and not (b < size and low[b].isalnum()):
                     hits.append((a, b, term))
                 a = low.find(word, a + 1)
         if len(hits) > 1:
@@ -176,12 +183,14 @@ class Highlighter:
         # than ones starting on it), but not so late that it holds fewer than `tokens` words: then it is
         # the last `tokens` words (all of them in a shorter text).
         best, best_key, best_end = -1, (-1, -1), 0
-        for a in sorted({_word_back(text, a, 2) for a in starts[:MAX_WINDOWS]}):
+        rev = text[::-1]
+        one_term = all(t == hits[0][2] for _, _, t in hits)  # then a window's distinct terms: 1 or 0
+        for a in sorted({_word_back(text, a, 2, rev) for a in starts[:MAX_WINDOWS]}):
             end = _window_end(text, a, tokens)
             if end is None:
-                a, end = _word_back(text, len(text), tokens), _text_end(text)
+                a, end = _word_back(text, len(text), tokens, rev), _text_end(text)
             lo, hi = bisect_left(starts, a), bisect_left(starts, end)
-            key = (len({t for _, _, t in hits[lo:hi]}), hi - lo)
+            key = (int(hi > lo) if one_term else len({t for _, _, t in hits[lo:hi]}), hi - lo)
             if key > best_key:
                 best, best_key, best_end = a, key, end
         marks = [(a, b) for a, b, _ in hits[bisect_left(starts, best) : bisect_left(starts, best_end)]]
