@@ -75,9 +75,6 @@ def _n_words(n: int) -> re.Pattern[str]:
     return re.compile(r"(?:[\W_]*+[^\W_]++){" + str(n) + "}")
 
 
-_TRAILING = re.compile(r"[\W_]*+\Z")
-
-
 def _window_end(text: str, start: int, n: int) -> int | None:
     """Where the n-th word from `start` ends; None if fewer than n words follow."""
     m = _n_words(n).match(text, start)
@@ -85,9 +82,13 @@ def _window_end(text: str, start: int, n: int) -> int | None:
 
 
 def _text_end(text: str) -> int:
-    """Where the last word ends."""
-    m = _TRAILING.search(text)
-    return m.start() if m is not None else len(text)
+    r"""Where the last word ends: before the trailing characters that are not word characters (`[\W_]`,
+    which is exactly `not str.isalnum()`). A loop over those few, where a regex search for them tried
+    every position of the text (4 % of a ranked page's event-loop time at 1M)."""
+    end = len(text)
+    while end and not text[end - 1].isalnum():
+        end -= 1
+    return end
 
 
 @lru_cache(maxsize=200_000)

@@ -140,3 +140,22 @@ def test_word_heads_hold_for_stemming_hard_cases():
         (stem,) = analyze(w)
         assert w.lower().startswith(stem[: max(1, len(stem) - STEM_TAIL)]), (w, stem)
     assert not all(w.lower().startswith(analyze(w)[0][:-1]) for w in words)  # one letter is not enough
+
+
+def test_text_end_is_where_the_trailing_non_word_characters_begin():
+    """`_text_end` walks back over `not str.isalnum()` characters: what the regex `[\\W_]*+\\Z` finds, on
+    random strings of letters, digits, numerals, combining and zero-width marks, underscores, spaces and
+    punctuation."""
+    import random
+    import re
+
+    from app.search.engine.snippets import _text_end
+
+    trailing = re.compile(r"[\W_]*+\Z")
+    rng = random.Random(7)
+    alphabet = "ab _.,!é1٣Ⅻ\u0301\u200b\n\t-…"
+    texts = ["", " ", "end.", "x_", "naïve…", "Ⅻ", "a\u0301"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(12))) for _ in range(5000)]
+    for text in texts:
+        m = trailing.search(text)
+        assert _text_end(text) == (m.start() if m else len(text)), repr(text)
