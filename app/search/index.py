@@ -35,7 +35,6 @@ from ..db import make_sync_engine
 from ..models import Actor
 from ..tasks import cancel_and_wait
 from .engine import (
-    READABLE_VERSIONS,
     Encoder,
     Indexer,
     Reader,
@@ -106,7 +105,7 @@ class SearchIndex:
         """The reader has a complete index that this version's searches can read: of the current schema,
         or of an earlier one that keeps answering while the current one is built (READABLE_VERSIONS)."""
         r = self.reader
-        return r is not None and r.meta is not None and r.meta.schema_version in READABLE_VERSIONS
+        return r is not None and r.meta is not None and r.meta.readable
 
     @property
     def seq(self) -> int:

@@ -49,6 +49,11 @@ class IndexMeta:
         stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
         return cls(schema_version, seq, docs, generation, stamp)
 
+    @property
+    def readable(self) -> bool:
+        """This version's searches can read the index (see schema.READABLE_VERSIONS)."""
+        return self.schema_version in READABLE_VERSIONS
+
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(path.name + ".tmp")
@@ -195,8 +200,8 @@ class Status:
 
     @property
     def readable(self) -> bool:
-        """Searches may read it (meanwhile, when it needs a rebuild): see schema.READABLE_VERSIONS."""
-        return self.meta is not None and self.meta.schema_version in READABLE_VERSIONS
+        """Searches may read it (meanwhile, when it needs a rebuild)."""
+        return self.meta is not None and self.meta.readable
 
 
 def status(root: Path) -> Status:

@@ -45,10 +45,6 @@ def heads(stems: list[str]) -> list[re.Pattern[str]]:
     return [re.compile(re.escape(h) + r"[^\W_]*") for h in sorted(found)]
 
 
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum()
-
-
 @lru_cache(maxsize=8)
 def _words_back(n: int) -> re.Pattern[str]:
     # Read in the reversed text: what ends a word, then n words and what separates them.
@@ -56,12 +52,10 @@ def _words_back(n: int) -> re.Pattern[str]:
     return re.compile(r"[\W_]*+(?:[^\W_]++[\W_]++){" + str(n - 1) + r"}[^\W_]++")
 
 
-def _word_back(text: str, pos: int, n: int, rev: str | None = None) -> int:
+def _word_back(text: str, rev: str, pos: int, n: int) -> int:
     """Where the n-th word before `pos` starts (the first word's start if fewer; `pos` if none). `rev`:
     the text reversed (one copy a text, for all its calls): the words before `pos` are one anchored
     match from its end, where listing the word starts before `pos` was a quarter of a snippet's time."""
-    if rev is None:
-        rev = text[::-1]
     m = _words_back(n).match(rev, len(text) - pos)
     if m is not None:
         return len(text) - m.end()
@@ -149,8 +143,8 @@ class Highlighter:
         if not text.isascii():  # the words holding a non-ASCII letter (folding may give a head's letters)
             for m in _NON_ASCII.finditer(low):
                 a = m.start()
-                if _is_word_char(low[a]):
-                    while a and _is_word_char(low[a - 1]):
+                if low[a].isalnum():  # a word character: [^\W_] in `re`
+                    while a and low[a - 1].isalnum():
                         a -= 1
                     whole = _WORD.match(low, a)
                     if whole is not None:
@@ -186,10 +180,10 @@ class Highlighter:
         best, best_key, best_end = -1, (-1, -1), 0
         rev = text[::-1]
         one_term = all(t == hits[0][2] for _, _, t in hits)  # then a window's distinct terms: 1 or 0
-        for a in sorted({_word_back(text, a, 2, rev) for a in starts[:MAX_WINDOWS]}):
+        for a in sorted({_word_back(text, rev, a, 2) for a in starts[:MAX_WINDOWS]}):
             end = _window_end(text, a, tokens)
             if end is None:
-                a, end = _word_back(text, len(text), tokens, rev), _text_end(text)
+                a, end = _word_back(text, rev, len(text), tokens), _text_end(text)
             lo, hi = bisect_left(starts, a), bisect_left(starts, end)
             key = (int(hi > lo) if one_term else len({t for _, _, t in hits[lo:hi]}), hi - lo)
             if key > best_key:
