@@ -62,6 +62,8 @@ class Article(IdMixin, TimestampMixin, Base):
         Index("ix_articles_source_published_at_id", "source", "published_at", "id"),
         Index("ix_articles_language_published_at_id", "language", "published_at", "id"),
         Index("ix_articles_story_id_published_at_id", "story_id", "published_at", "id"),
+        # A story's distinct sources counted from one index, in order (migration 0016).
+        Index("ix_articles_story_id_source", "story_id", "source"),
         *(Index(f"ix_articles_sh{b}_id_simhash", f"sh{b}", "id", "simhash") for b in range(4)),
     )
 

@@ -338,22 +338,35 @@ def merge(session: Session, losers: Sequence[int], winner: int) -> None:
     _rows(session, _MARK_MERGED, params)
 
 
+def _of_story(column: Any, sqlite_index: str | None = None) -> Any:
+    """A scalar subquery over the articles of the outer query's story (on SQLite, from `sqlite_index`)."""
+    stmt = select(column).where(_articles.story_id == _stories.id)
+    if sqlite_index:
+        stmt = stmt.with_hint(Article.__table__, f"INDEXED BY {sqlite_index}", dialect_name="sqlite")
+    return stmt.scalar_subquery()
+
+
+# Each figure of a story from an index alone: its distinct sources from (story_id, source), in order, its
+# count and dates from (story_id, published_at, id). One GROUP BY over the articles read every article's
+# table row for its source, and counted them distinct in a temporary b-tree: a story of 31k articles cost
+# 64 ms a batch that touched it, 4 ms this way (migration 0016). SQLite is told the index: with both
+# indexes equally selective on story_id, its planner took the other and read the rows again.
+_STATS = select(
+    _stories.id.label("story_id"),
+    _of_story(func.count()).label("article_count"),
+    _of_story(func.count(func.distinct(_articles.source)), "ix_articles_story_id_source").label(
+        "source_count"
+    ),
+    _of_story(func.min(_articles.published_at)).label("first_seen"),
+    _of_story(func.max(_articles.published_at)).label("last_seen"),
+).where(in_list(_stories.id, [], key="ids"))
+
+
 def refresh(session: Session, story_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Recount the stories from their articles; returns their rows as the feed and the API show them."""
     if not story_ids:
         return []
-    stats = (
-        select(
-            Article.story_id,
-            func.count().label("article_count"),
-            func.count(func.distinct(Article.source)).label("source_count"),
-            func.min(Article.published_at).label("first_seen"),
-            func.max(Article.published_at).label("last_seen"),
-        )
-        .where(Article.story_id.in_(story_ids))
-        .group_by(Article.story_id)
-    )
-    found = {r.story_id: r for r in session.execute(stats)}
+    found = {r.story_id: r for r in session.execute(_STATS, {"ids": list(story_ids)}) if r.article_count}
     now = utcnow()
     rows = [
         {

@@ -36,6 +36,7 @@ STATS = {
     ("articles", "ix_articles_duplicate_of_id"): "1000000 2",
     ("articles", "ix_articles_published_at_id_story_id"): "1000000 2 1 1",
     ("articles", "ix_articles_story_id_published_at_id"): "1000000 3 2 1",
+    ("articles", "ix_articles_story_id_source"): "1000000 3 2",
     ("mentions", "ix_mentions_actor_id_article_id"): "7500000 2001 3",
     ("mentions", "ix_mentions_article_id_actor_id"): "7500000 8 3",
 }
@@ -182,3 +183,20 @@ def test_merging_stories_looks_merged_ones_up_after_analyze(tmp_path):
     (plan,) = _plans(tmp_path, merge, "UPDATE stories", stories_never_merged)
     assert not any(step.startswith("SCAN stories") for step in plan), plan
     assert any("ix_stories_merged_into (merged_into=?)" in step for step in plan), plan
+
+
+def test_a_story_recount_reads_its_figures_from_indexes_alone(tmp_path):
+    """stories.repository.refresh recounts the stories a batch touched. Its distinct sources come from the
+    (story_id, source) index, in order, and its count and dates from the (story_id, published_at, id) index:
+    with one GROUP BY over the articles every article of the story was a table read for its source (a
+    story of 31k articles: 64 ms a batch, 4 ms from the indexes)."""
+
+    def run(session: Session) -> None:
+        session.execute(stories_repo._STATS, {"ids": [1, 2, 3]})
+
+    (plan,) = _plans(tmp_path, run, "AS source_count")
+    assert any("COVERING INDEX ix_articles_story_id_source (story_id=?)" in step for step in plan), plan
+    article_steps = [step for step in plan if "articles" in step]
+    assert len(article_steps) == 4, plan
+    assert all("COVERING INDEX" in step for step in article_steps), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
