@@ -12,6 +12,7 @@ imports only SQLAlchemy.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import operator
 import weakref
@@ -129,7 +130,7 @@ def insert_rows(
     for start in range(0, len(params), step):
         chunk = params[start : start + step]
         sql = head + ", ".join([row] * len(chunk)) + tail
-        out += [tuple(r) for r in conn.exec_driver_sql(sql, tuple(v for r in chunk for v in r))]
+        out += [tuple(r) for r in conn.exec_driver_sql(sql, tuple(itertools.chain.from_iterable(chunk)))]
     return out
 
 
