@@ -55,7 +55,20 @@ _NUMERIC = re.compile(r"^\s*[+-]?\d+(\.\d*)?([eE][+-]?\d+)?\s*$")
 
 
 def text_problem(value: str) -> str | None:
-    """Why a string cannot be accepted (NUL, lone surrogate), or None."""
+    """Why a string cannot be accepted (NUL, lone surrogate), or None.
+
+    Most strings have neither: a NUL is looked for with `in` (a memchr), and an ASCII string (a flag
+    Python keeps) or one that encodes to UTF-8 (which fails on a lone surrogate only) holds no
+    surrogate. The regex, ~7 ns a character (12 µs for an article's body), only says which comes first."""
+    if "\x00" not in value:
+        if value.isascii():
+            return None
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            pass
+        else:
+            return None
     m = _UNSTORABLE.search(value)
     if m is None:
         return None
@@ -251,11 +264,13 @@ def _check_web_url(value: str) -> str:
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise ValueError("must not carry credentials (user:password@)")
     host = parts.hostname
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return value
-    except ValueError:
-        pass
+    # An IP address ends in a digit (v4) or holds a colon (v6); a name's failed parse raised (~4 µs).
+    if host[-1:].isdigit() or ":" in host:
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+            return value
+        except ValueError:
+            pass
     try:
         ascii_host = host.rstrip(".").encode("idna").decode("ascii").lower()
     except UnicodeError:
