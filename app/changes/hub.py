@@ -187,6 +187,15 @@ class ChangeHub:
             self._version_conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         return int(self._version_conn.execute("PRAGMA data_version").fetchone()[0])
 
+    def _sqlite_head(self) -> int | None:
+        """The log's head read on the hub's own read-only connection (`_data_version`'s): a statement of a
+        few µs, where a session and its query cost ~1 ms of this worker's GIL each time a commit moved the
+        head during bulk ingestion; None where there is no such connection (PostgreSQL, memory)."""
+        if self._version_conn is None:
+            return None
+        row = self._version_conn.execute(repository.HEAD_SQL).fetchone()
+        return int(row[0] or 0)
+
     async def _pump(self) -> None:
         # Read before the log is: a commit after this changes it again, so nothing is skipped.
         version = self._data_version()
@@ -227,8 +236,10 @@ class ChangeHub:
         """With nobody subscribed, move to the log's head without reading the changes on the way (during
         bulk ingestion, reading and decoding every change cost this worker 5-10 % of its GIL time);
         False when someone subscribed meanwhile: their changes are read and offered as usual."""
-        async with self.db.reader() as session:
-            head = await repository.head(session)
+        head = self._sqlite_head()
+        if head is None:
+            async with self.db.reader() as session:
+                head = await repository.head(session)
         if self.subscribers:  # subscribed during the read: it starts at the position before the skip
             return False
         self._members.clear()  # a relation may have changed on the way

@@ -57,6 +57,8 @@ async def page(session: AsyncSession, stmt: Any, limit: int) -> list[dict[str, A
 
 
 _HEAD = select(func.max(Change.seq))
+# `head` as plain SQL, for a DB-API connection of SQLite's (the change hub's own).
+HEAD_SQL = f"SELECT max(seq) FROM {Change.__table__.name}"
 
 
 async def head(session: Any) -> int:
@@ -105,11 +107,20 @@ _TOUCHED = select(
 _TOUCHED_PAGE = _TOUCHED.order_by(Change.seq).limit(bindparam("limit"))
 
 
+@functools.cache
+def _touched_raw(dialect: Any) -> RawStatement:
+    return RawStatement.of(_TOUCHED_PAGE, dialect)
+
+
 async def touched(session: Any, after: int, limit: int) -> list[dict[str, Any]]:
-    """Every change after `after`: seq, entity, entity_id, op, and data for an actor (else None)."""
-    return [
-        dict(r) for r in (await fetch(session, _TOUCHED_PAGE, {"after": after, "limit": limit})).mappings()
-    ]
+    """Every change after `after`: seq, entity, entity_id, op, and data for an actor (else None). On an
+    inline SQLite session read on its driver's cursor: the search index follows every change of a bulk
+    ingest, and SQLAlchemy's row mappings turned into dicts were ~20 µs of the worker's GIL an article."""
+    params = {"after": after, "limit": limit}
+    rows = await fetch_raw(session, _touched_raw, params)
+    if rows is not None:
+        return rows
+    return [dict(r) for r in (await fetch(session, _TOUCHED_PAGE, params)).mappings()]
 
 
 _MEMBERSHIPS = select(Relation.subject_id, Relation.valid_from, Relation.valid_to).where(
