@@ -115,7 +115,7 @@ def _touched_raw(dialect: Any) -> RawStatement:
 async def touched(session: Any, after: int, limit: int) -> list[dict[str, Any]]:
     """Every change after `after`: seq, entity, entity_id, op, and data for an actor (else None). On an
     inline SQLite session read on its driver's cursor: the search index follows every change of a bulk
-    ingest, and SQLAlchemy's row mappings turned into dicts were ~20 µs of the worker's GIL an article."""
+    ingest, and SQLAlchemy's row mappings turned into dicts cost 4.7 µs a change, 1.9 this way."""
     params = {"after": after, "limit": limit}
     rows = await fetch_raw(session, _touched_raw, params)
     if rows is not None:
