@@ -1,8 +1,9 @@
 """The schemas' edge checks take shortcuts for the common case; each must say what the plain check says.
 
-`text_problem` skips its regex for a string without a NUL that is ASCII or encodes to UTF-8;
-`_check_web_url` tries to parse a host as an IP address only when it could be one. Both are compared
-here with the plain versions they replaced, on strings built to reach every branch."""
+`text_problem` skips its regex for a string without a NUL that is ASCII or encodes to UTF-8: compared
+here with the regex on random strings that reach every branch. `_check_web_url` tries to parse a host as
+an IP address only when it ends in a digit or holds a colon: that premise is checked on every form of
+thousands of random addresses, and addresses and near-addresses are checked to be accepted and refused."""
 
 from __future__ import annotations
 
