@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import RawStatement, fetch, fetch_raw
@@ -57,8 +58,8 @@ async def page(session: AsyncSession, stmt: Any, limit: int) -> list[dict[str, A
 
 
 _HEAD = select(func.max(Change.seq))
-# `head` as plain SQL, for a DB-API connection of SQLite's (the change hub's own).
-HEAD_SQL = f"SELECT max(seq) FROM {Change.__table__.name}"
+# `head`'s statement as SQLite's SQL, for a DB-API connection of its own (the change hub's).
+HEAD_SQL = str(_HEAD.compile(dialect=sqlite.dialect()))
 
 
 async def head(session: Any) -> int:
