@@ -3,11 +3,13 @@ server's busiest threads — what tells whether HTTP bulk is bound by CPU or by 
 
     python bench/bulk_cpu.py                          # 16,000 generated articles, GEONEWS_INGEST_PROCESSES=2
     python bench/bulk_cpu.py --articles 8000 --processes 0 --code /tmp/base
+    python bench/bulk_cpu.py --in-flight 2           # the client keeps two requests in flight
 
 One server (one worker) on a copy of a freshly seeded SQLite file; one client posts NDJSON batches of 500
-one after another (as bench/ingest.py does). The first two batches warm up (the pool's caches, SQLite's
-pages); the CPU of the rest is read off /proc (utime + stime of the server process and of its children,
-and of each of the server's threads) and divided by the articles they stored. Linux only.
+one after another (as bench/ingest.py does), or --in-flight of them at a time. The first two batches warm
+up (the pool's caches, SQLite's pages); the CPU of the rest is read off /proc (utime + stime of the server
+process and of its children, and of each of the server's threads) and divided by the articles they
+stored. Linux only.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 # bench/ must not be on sys.path: bench/http.py would shadow the standard library's http package.
@@ -41,6 +44,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, default=16000)
     ap.add_argument("--processes", type=int, default=2, help="GEONEWS_INGEST_PROCESSES (0: inline)")
+    ap.add_argument("--in-flight", type=int, default=1, help="requests the client keeps in flight")
     ap.add_argument(
         "--code", type=Path, default=ROOT, help="the checkout whose app/ runs (default: this one)"
     )
@@ -81,10 +85,9 @@ def main() -> None:
                 kids = [p for p in process_tree(srv.pid) if p != srv.pid]
                 before = (_cpu(srv.pid), {k: _cpu(k) for k in kids}, _threads(srv.pid))
                 started = time.perf_counter()
-                n = 0
-                for batch in batches[2:]:
-                    post(batch)
-                    n += batch.count(b"\n") + 1
+                with ThreadPoolExecutor(max(1, args.in_flight)) as senders:  # one connection each
+                    list(senders.map(post, batches[2:]))
+                n = sum(batch.count(b"\n") + 1 for batch in batches[2:])
                 elapsed = time.perf_counter() - started
                 time.sleep(1.5)  # the indexer's last commit
                 main_cpu = _cpu(srv.pid) - before[0]
@@ -94,7 +97,8 @@ def main() -> None:
             srv.stop()
     us = 1e6 / max(n, 1)
     print(
-        f"## HTTP bulk, {n:,} articles after two warm-up batches, GEONEWS_INGEST_PROCESSES={args.processes}\n"
+        f"## HTTP bulk, {n:,} articles after two warm-up batches, GEONEWS_INGEST_PROCESSES={args.processes}, "
+        f"{args.in_flight} in flight\n"
     )
     print(f"- {n / elapsed:,.0f} articles/s; CPU µs an article: server process {main_cpu * us:,.0f}, "
           f"preparing pool {pool_cpu * us:,.0f}, in all {(main_cpu + pool_cpu) * us:,.0f}")  # fmt: skip

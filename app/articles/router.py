@@ -146,15 +146,14 @@ BULK_BODY = {
 
 
 @router.post("/bulk", response_model=BulkReport, dependencies=[write_access], openapi_extra=BULK_BODY)
-async def bulk_articles(request: Request, session: SessionDep, db: DatabaseDep) -> Response:
+async def bulk_articles(request: Request, db: DatabaseDep) -> Response:
     """Many articles at once, as a JSON array or as NDJSON (`Content-Type: application/x-ndjson`, one
     article object per line): every item is accounted for; bad items never abort good ones."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
     preparer = request.app.state.preparer
-    report = await service.ingest_bulk(
-        session, body, ndjson=ctype != "application/json", preparer=preparer, sqlite_engine=db.sync_engine
-    )
+    # The session is the service's: on SQLite only the storing takes the worker's write turn.
+    report = await service.ingest_bulk(db, body, ndjson=ctype != "application/json", preparer=preparer)
     return JSON(report)
 
 

@@ -114,16 +114,11 @@ async def ingest(
 
 
 async def _stored(
-    session: AsyncSession, prepared: list[Prepared], failed: list[dict[str, Any]], apart: Engine | None = None
+    session: AsyncSession, prepared: list[Prepared], failed: list[dict[str, Any]]
 ) -> BulkResult:
-    """Store prepared articles in the request's session, or (`apart`: SQLite's synchronous engine, for a
-    bulk body that has only read so far) in a transaction of their own on one of its connections, in a
-    worker thread."""
+    """Store prepared articles in the request's session."""
     result = BulkResult(failed=failed)
-    if prepared and apart is not None:
-        await session.rollback()  # its reads (the linkers' versions) end; the write lock is the store's
-        result.outcomes = await anyio.to_thread.run_sync(_store_apart, apart, prepared)
-    elif prepared:
+    if prepared:
         result.outcomes = await with_deadlock_retry(session, lambda: session.run_sync(store, prepared))
         record_stored(session, prepared, result.outcomes)
     return result
@@ -770,20 +765,31 @@ async def _create_one(session: AsyncSession, data: ArticleCreate) -> Created:
     return Created(dumps(detail), status, {"Location": f"/v1/articles/{outcome.id}"})
 
 
-async def ingest_bulk(
-    session: AsyncSession,
-    raw: bytes,
-    ndjson: bool,
-    preparer: Preparer | None = None,
-    sqlite_engine: Engine | None = None,
-) -> dict[str, Any]:
-    """Many articles at once: every line is accounted for; bad lines never abort good ones."""
+async def ingest_bulk(db: Any, raw: bytes, ndjson: bool, preparer: Preparer | None = None) -> dict[str, Any]:
+    """Many articles at once: every line is accounted for; bad lines never abort good ones.
+
+    On SQLite the body is prepared on a read session, outside the worker's write turn, and only its
+    storing takes the turn (`_store_apart`, in a thread): while one body is stored, the next one (the
+    same client's next request in flight, or another client's) is decoded and prepared meanwhile. Held
+    for the whole request, the turn had made one worker's bulk bodies wait for each other's preparing
+    too (README, twenty-seventh session). On PostgreSQL (no write turn) the request's writer session
+    prepares and stores."""
     # Splitting the body (and loading a JSON array: ~0.5 s for 2,000 articles, 4 MB) in a thread, so that
     # the event loop keeps serving other requests meanwhile; each item is decoded and validated where it
     # is prepared (the preparing processes, when they run).
+    db.ensure_available()
     objects = await anyio.to_thread.run_sync(lambda: bulk.split(raw, ndjson=ndjson))
-    prepared, failed = await (preparer or INLINE).prepare_raw(session, objects)
-    result = await _stored(session, prepared, failed, sqlite_engine)
+    if db.sync_engine is not None:
+        async with db.reader() as session:  # reads the linkers' versions; never SQLite's write lock
+            prepared, failed = await (preparer or INLINE).prepare_raw(session, objects)
+        result = BulkResult(failed=failed)
+        if prepared:
+            async with db.write_turn():
+                result.outcomes = await anyio.to_thread.run_sync(_store_apart, db.sync_engine, prepared)
+    else:
+        async with db.session(write=True) as session:
+            prepared, failed = await (preparer or INLINE).prepare_raw(session, objects)
+            result = await _stored(session, prepared, failed)
     return {
         **result.counts(),
         "failed": sorted(result.failed, key=lambda f: f["index"]),
