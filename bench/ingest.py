@@ -429,9 +429,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     drop_database(cli_url)
             print(f"  cli:       {summary(res['cli'])}", flush=True)
     results["load_average_end"] = load_average()
-    (OUT / "ingest.json").write_text(json.dumps(results, indent=1) + "\n")
+    (OUT / f"{args.label}.json").write_text(json.dumps(results, indent=1) + "\n")
     md = markdown(results)
-    (OUT / "ingest.md").write_text(md)
+    (OUT / f"{args.label}.md").write_text(md)
     print()
     print(md)
     return results
@@ -472,6 +472,8 @@ def markdown(r: dict[str, Any]) -> str:
                     notes.append("stopped at the time limit")
                 if x.get("ingest_processes") is not None:
                     notes.append(f"GEONEWS_INGEST_PROCESSES={x['ingest_processes']}")
+                if (x.get("in_flight") or 1) > 1:
+                    notes.append(f"{x['in_flight']} requests in flight")
                 if x.get("steady_per_s"):
                     notes.append(f"{x['steady_per_s']:,.0f}/s after the first two batches")
                 if x.get("batch_p50_s") is not None:
@@ -518,6 +520,9 @@ def main(argv: list[str] | None = None) -> int:
         "--time-limit", type=float, default=120, help="seconds per measurement at most (default 120)"
     )
     p.add_argument("--tmp", help="directory for the scratch databases (default: the system's temp dir)")
+    p.add_argument(
+        "--label", default="ingest", help="name of the output files in bench/results (default ingest)"
+    )
     args = p.parse_args(argv)
     if args.into is not None and args.pg:
         p.error("--into copies a SQLite file: not with --pg")

@@ -9,7 +9,8 @@ workloads at 4 and 16 connections (bench/http.py: geonews with 2 workers, Datase
 bare ASGI ceiling). Then the search index's lag during full-speed ingestion (bench/index_lag.py) and
 ingestion once (bench/ingest.py). With --pg, the corpus is also generated into PostgreSQL (database
 geonews_bench_SIZE on that server), the read workloads run against geonews served from it, and ingestion
-and the lag run there too. Each step is a separate process; results.md gathers their Markdown.
+and the lag run there too (ingestion twice: as the server starts by default, and with two preparing
+processes and two bulk requests in flight). Each step is a separate process; results.md gathers their Markdown.
 """
 
 from __future__ import annotations
@@ -149,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.pg:
             argv_i += ["--pg", args.pg]
         status["ingest"] = step(argv_i, "ingestion", timeout=3600)
+        # The HTTP bulk target's set-up: a server with its preparing processes, a client with two
+        # requests in flight (the server prepares one body while it stores the other).
+        argv_p = [*argv_i, "--ingest-processes", "2", "--in-flight", "2", "--label", "ingest-pool"]
+        status["ingest (pool, 2 in flight)"] = step(argv_p, "ingestion, pool and 2 in flight", timeout=3600)
 
     if not args.no_gdelt:
         argv_g = [py, "bench/gdelt_import.py", *(["--postgres", args.pg] if args.pg else [])]
@@ -232,9 +237,11 @@ def write_results(
                     f"| {k} | {v['total_mib']:,.0f} | {v.get('anon_mib', 0):,.0f} | {v.get('file_mib', 0):,.0f} |"
                 )
             lines.append("")
-    im = OUT / "ingest.md"
+    im, ip = OUT / "ingest.md", OUT / "ingest-pool.md"
     if im.exists() and not args.no_ingest:
         lines += ["## Ingestion (bench/ingest.py)", "", im.read_text(), ""]
+        if ip.exists():
+            lines += ["With `--ingest-processes 2 --in-flight 2`:", "", ip.read_text(), ""]
     gd = OUT / "gdelt.txt"
     if gd.exists() and not args.no_gdelt:
         lines += [
