@@ -49,7 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.search = None
         # Bulk bodies are prepared in worker processes (GEONEWS_INGEST_PROCESSES; 0, the default: inline),
         # started now when there are any; they also encode the index's documents while they run.
-        app.state.preparer = Preparer(settings.ingest_processes, settings.ingest_pool_min_items)
+        app.state.preparer = Preparer(
+            settings.ingest_processes, settings.ingest_pool_min_items, settings.ingest_nice
+        )
         app.state.preparer.start(app.state.db)
         if settings.search_engine:
             app.state.search = SearchIndex(app.state.db, app.state.changes, settings)

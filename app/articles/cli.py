@@ -246,7 +246,7 @@ def _to_database(batches, report, progress, task, console, workers: int = 0) -> 
         entries = load_entries(session)  # each worker process builds its own linkers from these
         place_records = load_places(session)
     pool = ProcessPoolExecutor(
-        max_workers=workers, initializer=init_worker, initargs=(entries, place_records)
+        max_workers=workers, initializer=init_worker, initargs=(entries, place_records, settings.ingest_nice)
     )
 
     def submit(chunk: list[Record], offset: int) -> tuple[int, int, dict[int, str], list[Future[Any]]]:

@@ -44,9 +44,10 @@ Failed = dict[str, Any]
 
 
 class Preparer:
-    def __init__(self, processes: int = 0, min_items: int = 1) -> None:
+    def __init__(self, processes: int = 0, min_items: int = 1, nice: int = 0) -> None:
         self.processes = max(0, processes)
         self.min_items = max(1, min_items)
+        self.nice = nice  # the processes' niceness, added to this one's (GEONEWS_INGEST_NICE)
         self._pool: ProcessPoolExecutor | None = None
         self._built_from: tuple[Any, Any] | None = None  # the linkers the pool's processes were built like
         self._lock: asyncio.Lock | None = None
@@ -162,7 +163,7 @@ class Preparer:
                     max_workers=self.processes,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=init_worker,
-                    initargs=(entries, records),
+                    initargs=(entries, records, self.nice),
                 )
                 self._built_from = (gazetteer, places)
             return self._pool

@@ -8,6 +8,7 @@ be prepared. Only app.ingestion is imported here: a spawned worker starts in abo
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from .linker import Gazetteer, GazetteerEntry
@@ -18,9 +19,20 @@ _gazetteer: Gazetteer | None = None
 _places: PlaceLinker | None = None
 
 
-def init_worker(entries: list[GazetteerEntry], place_records: list[Any]) -> None:
+def init_worker(entries: list[GazetteerEntry], place_records: list[Any], nice: int = 0) -> None:
+    """Build this process's linkers and load the language model, at `nice` more niceness
+    (GEONEWS_INGEST_NICE): preparing is throughput work, and the one process that stores each batch is
+    what a run waits for (on 2 cores, two preparing processes and the storing one share the cores evenly
+    otherwise). The server's reads keep the CPU first too."""
     global _gazetteer, _places
     import gc
+    import os
+
+    if nice:
+        # First, while this is the process's only thread: Linux keeps a niceness per thread, and the
+        # threads started later take their creator's.
+        with contextlib.suppress(OSError, AttributeError):  # AttributeError: no os.nice (Windows)
+            os.nice(nice)
 
     from .language import preload
 
