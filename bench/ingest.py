@@ -520,9 +520,7 @@ def main(argv: list[str] | None = None) -> int:
         "--time-limit", type=float, default=120, help="seconds per measurement at most (default 120)"
     )
     p.add_argument("--tmp", help="directory for the scratch databases (default: the system's temp dir)")
-    p.add_argument(
-        "--label", default="ingest", help="name of the output files in bench/results (default ingest)"
-    )
+    p.add_argument("--label", default="ingest", help="name of the output files in bench/out (default ingest)")
     args = p.parse_args(argv)
     if args.into is not None and args.pg:
         p.error("--into copies a SQLite file: not with --pg")
