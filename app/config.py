@@ -191,7 +191,7 @@ class Settings(BaseSettings):
         le=19,
         description="Niceness of the preparing processes (GEONEWS_INGEST_PROCESSES, and `geonews ingest`'s): "
         "the process that stores, and the server's reads, keep the CPU first; nothing slows them when a "
-        "core is free (2 cores, 0 → 19: `geonews ingest` 1,988–2,162 → 2,286–2,319 articles/s, HTTP bulk "
+        "core is free (2 cores, 0 → 19: `geonews ingest` 1,939–2,162 → 2,286–2,319 articles/s, HTTP bulk "
         "with two requests in flight 1,792–1,892 → 1,932–1,964); 0: the server's own.",
     )
     ingest_pool_min_items: int = Field(
