@@ -777,7 +777,7 @@ async def ingest_bulk(db: Any, raw: bytes, ndjson: bool, preparer: Preparer | No
     # Splitting the body (and loading a JSON array: ~0.5 s for 2,000 articles, 4 MB) in a thread, so that
     # the event loop keeps serving other requests meanwhile; each item is decoded and validated where it
     # is prepared (the preparing processes, when they run).
-    db.ensure_available()
+    db.ensure_available()  # before the body is split: a database that is down is a 503 at once
     objects = await anyio.to_thread.run_sync(lambda: bulk.split(raw, ndjson=ndjson))
     if db.sync_engine is not None:
         async with db.reader() as session:  # reads the linkers' versions; never SQLite's write lock

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import random
-import re
 
 import pytest
 
-from app.schemas import _check_web_url, text_problem
-
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+from app.schemas import _UNSTORABLE, _check_web_url, text_problem
 
 
 def plain_text_problem(value: str) -> str | None:

@@ -41,81 +41,98 @@ _ARTICLE_COLUMNS = (
 )
 
 
-def _statements(of_articles: Callable[[Any], Any]) -> tuple[Any, Any, Any, Any, Any]:
-    """The five reads of `_build` for the articles whose id column `of_articles(column)` selects (the same
-    condition on articles.id and on each child table's article_id): articles, mentions, the mentioned
-    actors (by id, :actors), events and places."""
-    return (
-        select(*_ARTICLE_COLUMNS).where(of_articles(Article.id)).order_by(Article.id),
-        # Mentions alone, then their actors by id: joining in SQL let SQLite scan actors and probe
-        # mentions per actor (341 ms for 2,000 articles at 1M, against 31 ms + 1 ms this way).
-        select(Mention.article_id, Mention.actor_id).where(of_articles(Mention.article_id)),
-        select(Actor.id, Actor.kind, Actor.country).where(in_list(Actor.id, [], key="actors")),
-        select(EventArticle.event_id, EventArticle.article_id).where(of_articles(EventArticle.article_id)),
-        select(ArticlePlace.article_id, ArticlePlace.place_id).where(of_articles(ArticlePlace.article_id)),
-    )
+class _Reads(NamedTuple):
+    """The five reads of `_build`, for the articles whose id column `of_articles(column)` selects (the same
+    condition on articles.id and on each child table's article_id)."""
+
+    articles: Any
+    mentions: Any
+    actors: Any  # the mentioned actors, by id (:actors)
+    events: Any
+    places: Any
+
+    @classmethod
+    def of(cls, of_articles: Callable[[Any], Any]) -> _Reads:
+        return cls(
+            select(*_ARTICLE_COLUMNS).where(of_articles(Article.id)).order_by(Article.id),
+            # Mentions alone, then their actors by id: joining in SQL let SQLite scan actors and probe
+            # mentions per actor (341 ms for 2,000 articles at 1M, against 31 ms + 1 ms this way).
+            select(Mention.article_id, Mention.actor_id).where(of_articles(Mention.article_id)),
+            select(Actor.id, Actor.kind, Actor.country).where(in_list(Actor.id, [], key="actors")),
+            select(EventArticle.event_id, EventArticle.article_id).where(
+                of_articles(EventArticle.article_id)
+            ),
+            select(ArticlePlace.article_id, ArticlePlace.place_id).where(
+                of_articles(ArticlePlace.article_id)
+            ),
+        )
 
 
-_BY_IDS = _statements(lambda column: in_list(column, [], key="ids"))
-_BY_SPAN = _statements(lambda column: column.between(bindparam("lo"), bindparam("hi")))
+_BY_IDS = _Reads.of(lambda column: in_list(column, [], key="ids"))
+_BY_SPAN = _Reads.of(lambda column: column.between(bindparam("lo"), bindparam("hi")))
 
 
 @functools.cache
-def _raw(dialect: Any, span: bool) -> tuple[RawStatement, ...]:
-    return tuple(RawStatement.of(stmt, dialect) for stmt in (_BY_SPAN if span else _BY_IDS))
+def _raw(dialect: Any, span: bool) -> _Reads:
+    return _Reads(*(RawStatement.of(stmt, dialect) for stmt in (_BY_SPAN if span else _BY_IDS)))
 
 
 def _build(conn: Connection, values: dict[str, Any], raw: bool | None = None) -> list[ArticleDoc]:
     """The documents of the articles that `values` names: {"ids": [...]} or {"lo": first, "hi": last}.
 
-    On SQLite the statements run on the driver's cursor (compiled once, `RawStatement`), without
-    SQLAlchemy's per-execution and per-row work (an expanding IN rendered on every call, a Row for each of
-    the ~9 rows of an article: itself, its mentions, events and places): the indexer reads back every
-    article that is stored, 67-75 -> 19-23 µs a document for 500 ids at 1M. `raw`=False: through Core on
-    SQLite too (what a test compares the two with)."""
+    The ids travel as one parameter (`in_list`), not as an expanding IN rendered again on every call: the
+    indexer reads back every article that is stored, 67-75 -> 25-27 µs a document for 500 ids at 1M. On
+    SQLite the statements also run on the driver's cursor (compiled once, `RawStatement`), without a Row
+    for each of an article's ~9 rows (itself, its mentions, events and places): 25-27 -> 21-24, id ranges
+    17-18.5 -> ~15. `raw`=False: through Core on SQLite too (what a test compares the two with)."""
     span = "lo" in values
     if conn.dialect.name == "sqlite" and raw is not False:
         compiled = _raw(conn.dialect, span)
 
-        def read(k: int, params: dict[str, Any]) -> list[Any]:
-            return cursor_rows(conn, compiled[k], params)
+        def read(which: str, params: dict[str, Any]) -> list[Any]:
+            return cursor_rows(conn, getattr(compiled, which), params)
 
-        # published_at and created_at: SQLite's text to datetime, as Core converts them.
-        when = (compiled[0].processors[5], compiled[0].processors[7])
+        # The articles' dates are SQLite's text: converted by Core's own processors, as a Row's are.
+        processors = compiled.articles.processors
+        articles = [
+            tuple(v if p is None else p(v) for p, v in zip(processors, r, strict=True))
+            for r in read("articles", values)
+        ]
     else:
         stmts = _BY_SPAN if span else _BY_IDS
 
-        def read(k: int, params: dict[str, Any]) -> list[Any]:
-            return list(conn.execute(stmts[k], params))
+        def read(which: str, params: dict[str, Any]) -> list[Any]:
+            return list(conn.execute(getattr(stmts, which), params))
 
-        when = (None, None)
+        articles = read("articles", values)
     docs: dict[int, ArticleDoc] = {}
-    published, created = when
-    for r in read(0, values):
+    for r in articles:
         docs[r[0]] = ArticleDoc(
             id=r[0],
             title=r[1] or "",
             body=r[2] or "",
             source=r[3],
             language=r[4],
-            published_at=published(r[5]) if published is not None else r[5],
+            published_at=r[5],
             duplicate_of=r[6],
-            created_at=created(r[7]) if created is not None else r[7],
+            created_at=r[7],
         )
     if not docs:
         return []
     mentioned: dict[int, set[int]] = {}
-    for article_id, actor_id in read(1, values):
+    for article_id, actor_id in read("mentions", values):
         mentioned.setdefault(article_id, set()).add(actor_id)
     wanted = sorted(set().union(*mentioned.values())) if mentioned else []
     info: dict[int, tuple[str, str | None]] = {}
     for i in range(0, len(wanted), CHUNK):
-        info.update((a, (kind, country)) for a, kind, country in read(2, {"actors": wanted[i : i + CHUNK]}))
+        info.update(
+            (a, (kind, country)) for a, kind, country in read("actors", {"actors": wanted[i : i + CHUNK]})
+        )
     events: dict[int, list[int]] = {}
-    for event_id, article_id in read(3, values):
+    for event_id, article_id in read("events", values):
         events.setdefault(article_id, []).append(event_id)
     places: dict[int, set[str]] = {}
-    for article_id, place_id in read(4, values):
+    for article_id, place_id in read("places", values):
         places.setdefault(article_id, set()).add(place_id)
     for article_id, doc in docs.items():
         found = mentioned.get(article_id)
