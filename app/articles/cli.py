@@ -7,6 +7,7 @@ The run ends with a summary table: created, updated, already stored, failed by r
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -181,9 +182,92 @@ def _count(report: IngestReport, status: str, duplicate_of: int | None) -> None:
         report.unchanged += 1
 
 
+# Bodies stay under this many bytes unless the server says its limit is lower: the server's default
+# (GEONEWS_MAX_BODY_BYTES) is 10 MiB, and 1,000 whole pages of 20 kB are 20 MB.
+BODY_LIMIT = 8 * 1024 * 1024
+_LIMIT_SAID = re.compile(r"larger than (\d+) bytes")
+
+
+class _BodyLimit:
+    """The most bytes a body may have: BODY_LIMIT until a 413 answer names the server's own limit (the
+    senders' threads lower it; the next bodies are packed to it)."""
+
+    def __init__(self, limit: int = BODY_LIMIT) -> None:
+        self.value = limit
+
+    def learn(self, detail: str) -> None:
+        said = _LIMIT_SAID.search(detail)
+        if said:
+            self.value = min(self.value, int(said.group(1)))
+
+
+def _parts(lines: list[bytes], limit: int) -> list[tuple[int, list[bytes]]]:
+    """`lines` cut into runs whose NDJSON body (lines and newlines) is at most `limit` bytes, each with
+    the position of its first line; a line longer than that alone makes a run."""
+    parts: list[tuple[int, list[bytes]]] = []
+    start, size = 0, -1
+    for k, line in enumerate(lines):
+        if k > start and size + 1 + len(line) > limit:
+            parts.append((start, lines[start:k]))
+            start, size = k, -1
+        size += 1 + len(line)
+    if lines:
+        parts.append((start, lines[start:]))
+    return parts
+
+
+def _shifted(answer: dict[str, Any], by: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    results = [{**item, "index": item["index"] + by} for item in answer["results"]]
+    return results, [{**f, "index": f["index"] + by} for f in answer["failed"]]
+
+
+def post_lines(client: Any, lines: list[bytes], limit: _BodyLimit) -> dict[str, Any]:
+    """POST NDJSON lines to /v1/articles/bulk in bodies under `limit`: one answer for all of them, every
+    index counted from the first line. A body the server finds too large (413) is sent again as two
+    halves, packed to the limit its answer names; a single line still too large fails alone, with the
+    server's reason, and the others go on."""
+    results: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    for start, part in _parts(lines, limit.value):
+        r = client.post("/v1/articles/bulk", content=b"\n".join(part))
+        if r.status_code == 413:
+            detail = _detail(r)
+            limit.learn(detail)
+            if len(part) == 1:
+                answer: dict[str, Any] = {
+                    "results": [],
+                    "failed": [{"index": 0, "status": 413, "detail": f"too large for the server: {detail}"}],
+                }
+            else:
+                half = len(part) // 2
+                first, second = post_lines(client, part[:half], limit), post_lines(client, part[half:], limit)
+                later, later_failed = _shifted(second, half)
+                answer = {"results": first["results"] + later, "failed": first["failed"] + later_failed}
+        elif r.status_code != 200:
+            raise SystemExit(f"server answered {r.status_code}: {r.text[:500]}")
+        else:
+            answer = r.json()
+        shifted = _shifted(answer, start)
+        results += shifted[0]
+        failed += shifted[1]
+    return {"results": results, "failed": failed}
+
+
+def _detail(r: Any) -> str:
+    """A problem+json answer's detail; a proxy's page or empty body: its start, or the status's phrase."""
+    try:
+        data = r.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and data.get("detail"):
+        return str(data["detail"])
+    return r.text[:200] or r.reason_phrase
+
+
 def _to_server(batches, server, key, report, progress, task, console, in_flight: int = 1) -> None:  # type: ignore[no-untyped-def]
-    """POST each batch to /v1/articles/bulk, `in_flight` requests at a time. Answers are read in the order
-    the batches were sent; with more than one in flight the server may store them in another order."""
+    """POST each batch to /v1/articles/bulk, `in_flight` requests at a time (a batch larger than the
+    server's body limit goes as several bodies, see post_lines). Answers are read in the order the batches
+    were sent; with more than one in flight the server may store them in another order."""
     from collections import deque
     from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -193,13 +277,11 @@ def _to_server(batches, server, key, report, progress, task, console, in_flight:
     if key:
         headers["Authorization"] = f"Bearer {key}"
     sent: deque[tuple[list[tuple[Record, ArticleCreate]], int, Future[Any] | None]] = deque()
+    limit = _BodyLimit()
 
     def settle(valid: list[tuple[Record, ArticleCreate]], size: int, answer: Future[Any] | None) -> None:
         if answer is not None:
-            r = answer.result()
-            if r.status_code != 200:
-                raise SystemExit(f"server answered {r.status_code}: {r.text[:500]}")
-            body = r.json()
+            body = answer.result()
             for item in body["results"]:
                 _count(report, item["status"], item.get("duplicate_of"))
             for f in body["failed"]:
@@ -214,8 +296,8 @@ def _to_server(batches, server, key, report, progress, task, console, in_flight:
             valid = _validate(chunk, report, console)  # while the batches before it are on their way
             while len(sent) >= max(1, in_flight):
                 settle(*sent.popleft())
-            body = b"\n".join(orjson.dumps(r.data) for r, _ in valid)
-            answer = senders.submit(client.post, "/v1/articles/bulk", content=body) if valid else None
+            lines = [orjson.dumps(r.data) for r, _ in valid]
+            answer = senders.submit(post_lines, client, lines, limit) if valid else None
             sent.append((valid, len(chunk), answer))
         while sent:
             settle(*sent.popleft())

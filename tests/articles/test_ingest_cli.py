@@ -130,6 +130,69 @@ def test_ingest_ndjson_to_a_server_names_each_bad_line(server, settings, tmp_pat
     assert "line 9 of articles.ndjson: not a JSON object" in out.stderr
 
 
+def test_bodies_over_the_servers_limit_are_cut_and_a_lone_giant_fails_alone(settings, tmp_path):
+    """A server that accepts bodies of 6,000 bytes: a batch of 100 articles of ~1 kB goes as bodies under
+    the limit its 413 names, every article is stored, and the one article larger than that on its own
+    fails with the server's reason while the others go on."""
+    from tests.conftest import start_server, stop_server
+
+    def line(i: int, words: int) -> bytes:
+        body = " ".join(f"Moscow talks round {i} word{k}." for k in range(words))
+        return orjson.dumps(
+            {
+                "url": f"https://big.example.com/{i}",
+                "title": f"Round {i}",
+                "body": body,
+                "published_at": "2024-10-18",
+            }
+        )
+
+    lines = [line(i, 30) for i in range(24)]
+    assert all(900 < len(x) < 1500 for x in lines)
+    lines.insert(7, line(99, 400))  # ~12 kB: larger than the server's limit on its own
+    assert len(lines[7]) > 6000
+    (tmp_path / "articles.ndjson").write_bytes(b"\n".join(lines))
+    proc, base = start_server(settings, env={"GEONEWS_MAX_BODY_BYTES": "6000"})
+    try:
+        key = make_key(settings, "write")
+        env = {**os.environ, "GEONEWS_DATABASE_URL": "sqlite:////nonexistent/unused.db", "COLUMNS": "200"}
+        out = _run(
+            ["ingest", "articles.ndjson", "--server", base, "--key", key, "--batch", "100"], env, tmp_path
+        )
+        assert out.returncode == 0, out.stderr
+        assert "created 24, updated 0, unchanged 0, failed 1" in out.stdout
+        assert "line 8 of articles.ndjson: too large for the server: The body is larger than 6000 bytes" in (
+            " ".join(out.stderr.split())
+        )
+        import httpx
+
+        stored = httpx.get(f"{base}/v1/articles", params={"source": "big.example.com", "limit": 100}).json()
+        assert sorted(a["url"] for a in stored["items"]) == sorted(
+            f"https://big.example.com/{i}" for i in range(24)
+        )
+    finally:
+        stop_server(proc)
+
+
+def test_parts_keep_bodies_under_the_limit():
+    from app.articles.cli import _parts
+
+    lines = [b"a" * 10, b"b" * 10, b"c" * 30, b"d" * 5, b"e" * 5]
+    # Bodies: lines joined by newlines; a line over the limit alone.
+    assert _parts(lines, 21) == [(0, lines[0:2]), (2, lines[2:3]), (3, lines[3:5])]
+    assert _parts(lines, 1000) == [(0, lines)]
+    assert _parts(lines, 1) == [(k, [x]) for k, x in enumerate(lines)]
+    assert _parts([], 10) == []
+    for limit in (11, 20, 21, 31, 40, 45):
+        parts = _parts(lines, limit)
+        assert [x for _, p in parts for x in p] == lines
+        assert [start for start, _ in parts] == [
+            0,
+            *(sum(len(p) for _, p in parts[:k]) for k in range(1, len(parts))),
+        ]
+        assert all(len(b"\n".join(p)) <= limit or len(p) == 1 for _, p in parts)
+
+
 def _feed_directory(tmp_path: Path) -> Path:
     """The real and broken feeds of tests/data/feeds, some of them compressed in each supported way."""
     d = tmp_path / "feeds"
