@@ -160,7 +160,15 @@ def ingest(
     key: Annotated[
         str | None, typer.Option(envvar="GEONEWS_API_KEY", help="A write key for --server.")
     ] = None,
-    batch: Annotated[int, typer.Option(min=1, max=10000, help="Articles per batch.")] = 500,
+    batch: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=10000,
+            help="Articles per batch: one transaction into the database; one bulk request with --server "
+            "(several when it is larger than the server's body limit).",
+        ),
+    ] = 1000,
     in_flight: Annotated[
         int,
         typer.Option(

@@ -5,7 +5,7 @@ server's busiest threads — what tells whether HTTP bulk is bound by CPU or by 
     python bench/bulk_cpu.py --articles 8000 --processes 0 --code /tmp/base
     python bench/bulk_cpu.py --in-flight 2           # the client keeps two requests in flight
 
-One server (one worker) on a copy of a freshly seeded SQLite file; one client posts NDJSON batches of 500
+One server (one worker) on a copy of a freshly seeded SQLite file; one client posts NDJSON batches of --batch (1000)
 one after another (as bench/ingest.py does), or --in-flight of them at a time. The first two batches warm
 up (the pool's caches, SQLite's pages); the CPU of the rest is read off /proc (utime + stime of the server
 process and of its children, and of each of the server's threads) and divided by the articles they
@@ -46,6 +46,9 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=2, help="GEONEWS_INGEST_PROCESSES (0: inline)")
     ap.add_argument("--in-flight", type=int, default=1, help="requests the client keeps in flight")
     ap.add_argument(
+        "--batch", type=int, default=1000, help="articles a request (default 1000: geonews ingest --server's)"
+    )
+    ap.add_argument(
         "--code", type=Path, default=ROOT, help="the checkout whose app/ runs (default: this one)"
     )
     args = ap.parse_args()
@@ -71,7 +74,7 @@ def main() -> None:
                         raise SystemExit("the server's index did not become ready")
                     time.sleep(0.2)
                 lines = ndjson.read_bytes().splitlines()
-                batches = [b"\n".join(lines[i : i + 500]) for i in range(0, len(lines), 500)]
+                batches = [b"\n".join(lines[i : i + args.batch]) for i in range(0, len(lines), args.batch)]
                 headers = {"Content-Type": "application/x-ndjson", "Authorization": f"Bearer {key}"}
 
                 def post(batch: bytes) -> None:
@@ -98,7 +101,7 @@ def main() -> None:
     us = 1e6 / max(n, 1)
     print(
         f"## HTTP bulk, {n:,} articles after two warm-up batches, GEONEWS_INGEST_PROCESSES={args.processes}, "
-        f"{args.in_flight} in flight\n"
+        f"{args.in_flight} in flight, {args.batch} a request\n"
     )
     print(f"- {n / elapsed:,.0f} articles/s; CPU µs an article: server process {main_cpu * us:,.0f}, "
           f"preparing pool {pool_cpu * us:,.0f}, in all {(main_cpu + pool_cpu) * us:,.0f}")  # fmt: skip

@@ -6,7 +6,7 @@ versions with on a noisy machine, where the articles/s of bench/ingest.py move b
     python bench/cli_cpu.py --code /tmp/base      # another checkout's code (a git worktree)
 
 The articles are bench/ingest.py's (the generator's, no `language`: it is detected), written once; each run
-copies the freshly seeded database and ingests them with batches of 500 (bench/ingest.py's `cli_ingest`).
+copies the freshly seeded database and ingests them with batches of --batch (bench/ingest.py's `cli_ingest`).
 "all processes" is the CPU the command and its preparing processes used (os.wait4's resource usage, which
 counts the children the command waited for); "storing thread" is the command's main thread (it stores;
 /proc sampled until it exits); the rate is the command's own clock ("N records in S s"). Start-up
@@ -36,6 +36,9 @@ def main() -> None:
     ap.add_argument("--articles", type=int, default=16000)
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument(
+        "--batch", type=int, default=1000, help="--batch of geonews ingest (default 1000, its own)"
+    )
+    ap.add_argument(
         "--code", type=Path, default=ROOT, help="the checkout whose app/ runs (default: this one)"
     )
     ap.add_argument("--time-limit", type=float, default=600, help="seconds a run may take at most")
@@ -47,12 +50,16 @@ def main() -> None:
         url = fresh_database(f"sqlite:///{seeded}")
         ndjson = tmp / "articles.ndjson"
         write_ndjson(ndjson, args.articles, db_url=url)
-        print(f"## `geonews ingest` of {args.articles:,} generated articles, code at {code}\n")
+        print(
+            f"## `geonews ingest` of {args.articles:,} generated articles, batches of {args.batch}, code at {code}\n"
+        )
         print("| run | all processes, µs CPU an article | storing thread, µs | articles/s (own clock) |")
         print("| ---: | ---: | ---: | ---: |")
         for k in range(args.runs):
             shutil.copy(seeded, tmp / "run.db")
-            r = cli_ingest(f"sqlite:///{tmp / 'run.db'}", ndjson, 500, args.time_limit, tmp / "run.log", code)
+            r = cli_ingest(
+                f"sqlite:///{tmp / 'run.db'}", ndjson, args.batch, args.time_limit, tmp / "run.log", code
+            )
             if not r["complete"]:
                 raise SystemExit(f"geonews ingest did not finish: {r.get('last_line')}")
             print(

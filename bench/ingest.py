@@ -1,4 +1,4 @@
-"""Ingestion benchmarks, in articles/s: HTTP bulk (POST /v1/articles/bulk, NDJSON batches of 500) and the CLI
+"""Ingestion benchmarks, in articles/s: HTTP bulk (POST /v1/articles/bulk, NDJSON batches of 1000) and the CLI
 straight into the database (`geonews ingest FILE`), on SQLite and, with --pg, on PostgreSQL.
 
     python bench/ingest.py                          # 5,000 articles into fresh SQLite databases
@@ -502,7 +502,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--articles", type=int, default=5000, help="articles to ingest per measurement (default 5000)"
     )
-    p.add_argument("--batch", type=int, default=500, help="articles per request / CLI batch (default 500)")
+    p.add_argument(
+        "--batch",
+        type=int,
+        default=1000,
+        help="articles per request / CLI batch (default 1000, geonews ingest's)",
+    )
     p.add_argument("--in-flight", type=int, default=1, help="HTTP bulk requests sent at a time by the one "
                    "client (default 1: each batch after the answer to the one before)")  # fmt: skip
     p.add_argument("--pg", help="PostgreSQL server URL whose user may create databases")
