@@ -202,9 +202,11 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(settings: Settings, workers: int = 2, env: dict[str, str] | None = None) -> tuple[Any, str]:
+def start_server(
+    settings: Settings, workers: int = 2, env: dict[str, str] | None = None, port: int | None = None
+) -> tuple[Any, str]:
     """A real `geonews serve` on this database: (the process, its base URL), ready to answer."""
-    port = _port()
+    port = port or _port()
     env = {
         **os.environ,
         "GEONEWS_DATABASE_URL": settings.database_url,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,15 +221,64 @@ def _shifted(answer: dict[str, Any], by: int) -> tuple[list[dict[str, Any]], lis
     return results, [{**f, "index": f["index"] + by} for f in answer["failed"]]
 
 
-def post_lines(client: Any, lines: list[bytes], limit: _BodyLimit) -> dict[str, Any]:
+# A server that is busy (503), asks the client to slow down (429) or cannot be reached for a moment (a
+# restart, a dropped connection) is asked again, after its Retry-After or a doubling wait, up to RETRIES
+# times before the run stops. Storing is idempotent by canonical URL and content: a body the server stored
+# before its answer was lost comes back "unchanged" when sent again, and nothing is stored twice.
+RETRIES = 6
+RETRY_FIRST_S = 0.5
+RETRY_MAX_S = 30.0
+_RETRIED = frozenset({429, 502, 503, 504})
+
+
+def _wait_s(r: Any, attempt: int) -> float:
+    """The server's Retry-After (seconds) if it gives one, else 0.5, 1, 2, … s; at most RETRY_MAX_S."""
+    said = r.headers.get("retry-after") if r is not None else None
+    if said is not None and said.strip().isdigit():
+        return min(float(said), RETRY_MAX_S)
+    return min(RETRY_FIRST_S * 2**attempt, RETRY_MAX_S)
+
+
+def _post(client: Any, body: bytes, say: Callable[[str], None] | None, sleep: Callable[[float], None]) -> Any:
+    """One bulk body posted; retried on a busy or unreachable server (see RETRIES)."""
+    import httpx
+
+    for attempt in range(RETRIES + 1):
+        try:
+            r = client.post("/v1/articles/bulk", content=body)
+        except httpx.TransportError as exc:
+            if attempt == RETRIES:
+                raise SystemExit(
+                    f"server unreachable after {RETRIES} retries: {type(exc).__name__}: {exc}"
+                ) from exc
+            r, why = None, f"{type(exc).__name__}: {exc}"
+        else:
+            if r.status_code not in _RETRIED or attempt == RETRIES:
+                return r
+            why = f"server answered {r.status_code}"
+        wait = _wait_s(r, attempt)
+        if say is not None:
+            say(f"{why}; sending again in {wait:g} s (retry {attempt + 1} of {RETRIES})")
+        sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def post_lines(
+    client: Any,
+    lines: list[bytes],
+    limit: _BodyLimit,
+    say: Callable[[str], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
     """POST NDJSON lines to /v1/articles/bulk in bodies under `limit`: one answer for all of them, every
     index counted from the first line. A body the server finds too large (413) is sent again as two
     halves, packed to the limit its answer names; a single line still too large fails alone, with the
-    server's reason, and the others go on."""
+    server's reason, and the others go on. A busy or unreachable server is asked again (`_post`); `say`
+    hears of each retry."""
     results: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     for start, part in _parts(lines, limit.value):
-        r = client.post("/v1/articles/bulk", content=b"\n".join(part))
+        r = _post(client, b"\n".join(part), say, sleep)
         if r.status_code == 413:
             detail = _detail(r)
             limit.learn(detail)
@@ -240,7 +289,8 @@ def post_lines(client: Any, lines: list[bytes], limit: _BodyLimit) -> dict[str, 
                 }
             else:
                 half = len(part) // 2
-                first, second = post_lines(client, part[:half], limit), post_lines(client, part[half:], limit)
+                first = post_lines(client, part[:half], limit, say, sleep)
+                second = post_lines(client, part[half:], limit, say, sleep)
                 later, later_failed = _shifted(second, half)
                 answer = {"results": first["results"] + later, "failed": first["failed"] + later_failed}
         elif r.status_code != 200:
@@ -279,6 +329,9 @@ def _to_server(batches, server, key, report, progress, task, console, in_flight:
     sent: deque[tuple[list[tuple[Record, ArticleCreate]], int, Future[Any] | None]] = deque()
     limit = _BodyLimit()
 
+    def warn(message: str) -> None:
+        console.print(f"[yellow]{message}[/]", highlight=False, soft_wrap=True)
+
     def settle(valid: list[tuple[Record, ArticleCreate]], size: int, answer: Future[Any] | None) -> None:
         if answer is not None:
             body = answer.result()
@@ -297,7 +350,7 @@ def _to_server(batches, server, key, report, progress, task, console, in_flight:
             while len(sent) >= max(1, in_flight):
                 settle(*sent.popleft())
             lines = [orjson.dumps(r.data) for r, _ in valid]
-            answer = senders.submit(post_lines, client, lines, limit) if valid else None
+            answer = senders.submit(post_lines, client, lines, limit, warn) if valid else None
             sent.append((valid, len(chunk), answer))
         while sent:
             settle(*sent.popleft())

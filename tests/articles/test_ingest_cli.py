@@ -174,6 +174,54 @@ def test_bodies_over_the_servers_limit_are_cut_and_a_lone_giant_fails_alone(sett
         stop_server(proc)
 
 
+def test_a_server_that_is_not_up_yet_is_waited_for_and_nothing_is_lost(settings, tmp_path):
+    """`geonews ingest --server` started before its server: the first bodies meet a refused connection and
+    are sent again (0.5, 1, 2 … s) until the server answers; every article is stored once."""
+    from tests.conftest import _port, start_server, stop_server
+
+    lines = [
+        orjson.dumps(
+            {
+                "url": f"https://early.example.com/{i}",
+                "title": f"Early {i}",
+                "body": "Moscow and Kyiv.",
+                "published_at": "2024-10-18",
+            }
+        )
+        for i in range(30)
+    ]
+    (tmp_path / "articles.ndjson").write_bytes(b"\n".join(lines))
+    key = make_key(settings, "write")
+    port = _port()
+    env = {**os.environ, "GEONEWS_DATABASE_URL": "sqlite:////nonexistent/unused.db", "COLUMNS": "200"}
+    out_path, err_path = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    args = [
+        "ingest",
+        "articles.ndjson",
+        "--server",
+        f"http://127.0.0.1:{port}",
+        "--key",
+        key,
+        "--batch",
+        "10",
+    ]
+    with out_path.open("w") as o, err_path.open("w") as e:
+        ingest = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", *args], stdout=o, stderr=e, env=env, cwd=tmp_path
+        )
+        proc = None
+        try:
+            proc, base = start_server(settings, port=port)
+            assert ingest.wait(timeout=120) == 0, err_path.read_text()
+        finally:
+            if ingest.poll() is None:
+                ingest.kill()
+            if proc is not None:
+                stop_server(proc)
+    assert "created 30, updated 0, unchanged 0, failed 0" in out_path.read_text()
+    assert "ConnectError" in err_path.read_text() and "sending again in" in err_path.read_text()
+
+
 def test_parts_keep_bodies_under_the_limit():
     from app.articles.cli import _parts
 
