@@ -212,6 +212,8 @@ def ingest(
         f"created {counts['created']}, updated {counts['updated']}, unchanged {counts['unchanged']}, "
         f"failed {counts['failed']}"
     )
+    if report.stopped:  # said with the summary
+        raise typer.Exit(1)
     stored = counts["created"] or counts["updated"] or counts["unchanged"]
     problems = report.file_problems()
     if problems and not allow_empty:

@@ -32,6 +32,12 @@ _ADAPTER = TypeAdapter(ArticleCreate)
 SHOWN_FAILURES = 50  # failures printed one by one; the summary counts them all
 
 
+class RunStopped(Exception):
+    """The run cannot go on: the database refused a batch (disk full, locked past its timeout, read-only,
+    damaged), or the server refused a body or stayed away past the retries. What earlier batches stored
+    stays stored; the summary says what was not, and the command exits 1."""
+
+
 @dataclass
 class IngestReport:
     created: int = 0
@@ -41,6 +47,8 @@ class IngestReport:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (where, reason)
     warnings: list[Warning_] = field(default_factory=list)
     records: int = 0
+    stopped: str | None = None  # why the run stopped before its end (RunStopped)
+    not_stored: int = 0  # records not stored because it stopped: the failing batch's and those after it
 
     @property
     def failed(self) -> int:
@@ -107,10 +115,15 @@ def run_ingest(
     batches = _batches(inputs, report.warnings, batch, undated_as_ingested)
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("articles", total=total)
-        if server:
-            _to_server(batches, server, key, report, progress, task, console, in_flight)
-        else:
-            _to_database(batches, report, progress, task, console)
+        try:
+            if server:
+                _to_server(batches, server, key, report, progress, task, console, in_flight)
+            else:
+                _to_database(batches, report, progress, task, console)
+        except RunStopped as exc:
+            report.stopped = str(exc)
+            settled = report.created + report.updated + report.unchanged + report.failed
+            report.not_stored = max(0, total - settled)
     elapsed = time.perf_counter() - started
     console.print(
         f"{report.records} records in {elapsed:.1f} s ({report.records / elapsed if elapsed else 0:.0f}/s)"
@@ -248,7 +261,7 @@ def _post(client: Any, body: bytes, say: Callable[[str], None] | None, sleep: Ca
             r = client.post("/v1/articles/bulk", content=body)
         except httpx.TransportError as exc:
             if attempt == RETRIES:
-                raise SystemExit(
+                raise RunStopped(
                     f"server unreachable after {RETRIES} retries: {type(exc).__name__}: {exc}"
                 ) from exc
             r, why = None, f"{type(exc).__name__}: {exc}"
@@ -294,7 +307,7 @@ def post_lines(
                 later, later_failed = _shifted(second, half)
                 answer = {"results": first["results"] + later, "failed": first["failed"] + later_failed}
         elif r.status_code != 200:
-            raise SystemExit(f"server answered {r.status_code}: {r.text[:500]}")
+            raise RunStopped(f"server answered {r.status_code}: {_detail(r)[:500]}")
         else:
             answer = r.json()
         shifted = _shifted(answer, start)
@@ -334,7 +347,10 @@ def _to_server(batches, server, key, report, progress, task, console, in_flight:
 
     def settle(valid: list[tuple[Record, ArticleCreate]], size: int, answer: Future[Any] | None) -> None:
         if answer is not None:
-            body = answer.result()
+            try:
+                body = answer.result()
+            except RunStopped as exc:
+                raise RunStopped(f"{exc} (the batch from {valid[0][0].where})") from exc
             for item in body["results"]:
                 _count(report, item["status"], item.get("duplicate_of"))
             for f in body["failed"]:
@@ -364,6 +380,7 @@ def _to_database(batches, report, progress, task, console, workers: int = 0) -> 
     import os
     from concurrent.futures import Future, ProcessPoolExecutor
 
+    from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, ProgrammingError
     from sqlalchemy.orm import Session
 
     from .. import migrate
@@ -405,11 +422,19 @@ def _to_database(batches, report, progress, task, console, workers: int = 0) -> 
         if prepared:
             # BEGIN IMMEDIATE on SQLite: wait for a running server's writers instead of failing to
             # upgrade a read lock half-way through the batch.
-            with Session(immediate_writes(engine)) as session, session.begin():
-                outcomes = store(session, prepared)
-                record_stored(session, prepared, outcomes)
-                for outcome in outcomes:
-                    _count(report, outcome.status, outcome.duplicate_of)
+            try:
+                with Session(immediate_writes(engine)) as session, session.begin():
+                    outcomes = store(session, prepared)
+                    record_stored(session, prepared, outcomes)
+            except (OperationalError, DatabaseError) as exc:
+                if isinstance(exc, IntegrityError | ProgrammingError):
+                    raise  # not the database's state: a fault of this code, with its traceback
+                # Rolled back whole: counted only once committed.
+                raise RunStopped(
+                    f"the database refused the batch from {where[prepared[0].index]}: {exc.orig}"
+                ) from exc
+            for outcome in outcomes:
+                _count(report, outcome.status, outcome.duplicate_of)
         progress.advance(task, size)
 
     try:
@@ -439,7 +464,16 @@ def print_summary(report: IngestReport, console: Console) -> None:
     table.add_row("failed", str(report.failed))
     for reason, n in Counter(_reason_key(r) for _, r in report.failures).most_common():
         table.add_row(f"  {reason}", str(n))
+    if report.stopped:
+        table.add_row("not confirmed stored: the run stopped", str(report.not_stored))
     console.print(table)
+    if report.stopped:
+        console.print(
+            f"[red]stopped: {report.stopped}[/]\nWhat the batches before it stored is kept. Once that is "
+            "mended, the same command stores the rest: what is already stored is recognised (unchanged).",
+            highlight=False,
+            soft_wrap=True,
+        )
     if report.warnings:
         files = Table(title="files with warnings", show_header=True, header_style="bold")
         files.add_column("file")

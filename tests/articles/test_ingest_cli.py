@@ -222,6 +222,115 @@ def test_a_server_that_is_not_up_yet_is_waited_for_and_nothing_is_lost(settings,
     assert "ConnectError" in err_path.read_text() and "sending again in" in err_path.read_text()
 
 
+_FULL_DISK = """
+import sys
+
+from sqlalchemy import event
+
+import app.db
+
+
+def _capped(make):
+    def make_capped(settings, cache_mib=0):
+        engine = make(settings, cache_mib)
+
+        @event.listens_for(engine, "connect")
+        def cap(dbapi_connection, record):  # the file may grow by EXTRA pages, as a nearly full disk
+            pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+            dbapi_connection.execute(f"PRAGMA max_page_count = {pages + int(sys.argv[1])}")
+
+        return engine
+
+    return make_capped
+
+
+app.db.make_sync_engine = _capped(app.db.make_sync_engine)
+from app.cli import app as cli  # noqa: E402
+
+cli(sys.argv[2:], prog_name="geonews")
+"""
+
+
+def test_a_database_that_is_full_stops_the_run_with_what_it_kept_and_the_rest_goes_in_later(
+    client, settings, tmp_path
+):
+    """SQLite answers "database or disk is full" in the middle of `geonews ingest` (the file capped a few
+    batches past its size): the run stops with the summary, the batch and reason named, the earlier
+    batches kept whole and the failing one not at all; run again, it stores the rest and recognises the
+    rest as stored."""
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's max_page_count stands in for a full disk")
+    import random
+
+    rng = random.Random(7)
+    vocabulary = [f"{a}{b}" for a in ("kor", "jap", "aus", "zea", "nat", "sum", "tre") for b in range(60)]
+    lines = [
+        orjson.dumps(
+            {
+                "url": f"https://full.example.com/{i}",
+                "title": f"Summit {i} in Seoul",
+                "body": "Seoul and Tokyo. " + " ".join(rng.choice(vocabulary) for _ in range(400)),
+                "published_at": f"2024-10-{1 + i % 28:02d}",
+            }
+        )
+        for i in range(60)
+    ]
+    (tmp_path / "articles.ndjson").write_bytes(b"\n".join(lines))
+    (tmp_path / "capped.py").write_text(_FULL_DISK)
+    env = {**_env(settings), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    args = ["ingest", "articles.ndjson", "--batch", "20"]
+    errs, outs = tmp_path / "e.txt", tmp_path / "o.txt"
+    with outs.open("w") as o, errs.open("w") as e:
+        proc = subprocess.run(
+            [sys.executable, "capped.py", "50", *args],
+            stdout=o,
+            stderr=e,
+            env=env,
+            cwd=tmp_path,
+            timeout=300,
+        )
+    stderr = " ".join(errs.read_text().split())
+    assert proc.returncode == 1, stderr
+    created = len(_all(client, source="full.example.com"))
+    assert 0 < created < 60 and created % 20 == 0, stderr  # whole batches, the failing one not at all
+    assert f"created {created}, updated 0, unchanged 0, failed 0" in outs.read_text()
+    assert (
+        f"stopped: the database refused the batch from line {created + 1} of articles.ndjson: "
+        "database or disk is full" in stderr
+    )
+    assert f"not confirmed stored: the run stopped │ {60 - created}" in stderr
+    assert "Traceback" not in stderr
+    again = _run(args, _env(settings), tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"created {60 - created}, updated 0, unchanged {created}, failed 0" in again.stdout
+    assert len(_all(client, source="full.example.com")) == 60
+
+
+def test_a_server_that_refuses_the_key_stops_the_run_with_its_summary(server, settings, tmp_path):
+    lines = [
+        orjson.dumps(
+            {
+                "url": f"https://nokey.example.com/{i}",
+                "title": f"T{i}",
+                "body": "Moscow.",
+                "published_at": "2024-10-18",
+            }
+        )
+        for i in range(5)
+    ]
+    (tmp_path / "articles.ndjson").write_bytes(b"\n".join(lines))
+    env = {**os.environ, "GEONEWS_DATABASE_URL": "sqlite:////nonexistent/unused.db", "COLUMNS": "200"}
+    env.pop("GEONEWS_API_KEY", None)
+    out = _run(["ingest", "articles.ndjson", "--server", server, "--batch", "2"], env, tmp_path)
+    assert out.returncode == 1
+    assert "created 0, updated 0, unchanged 0, failed 0" in out.stdout
+    said = " ".join(out.stderr.split())
+    assert "stopped: server answered 401: An API key is required" in said
+    assert "(the batch from line 1 of articles.ndjson)" in said
+    assert "not confirmed stored: the run stopped │ 5" in said
+    assert "Traceback" not in said
+
+
 def test_parts_keep_bodies_under_the_limit():
     from app.articles.cli import _parts
 

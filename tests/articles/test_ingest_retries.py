@@ -1,7 +1,7 @@
 """`geonews ingest --server`'s sending (app/articles/cli.py post_lines) against a scripted server
 (httpx.MockTransport): a busy or unreachable server is asked again after its Retry-After or a doubling
 wait, a body over the server's limit is cut down to the limit its 413 names, answers' indexes count from
-the batch's first line, and anything else stops the run at once."""
+the batch's first line, and anything else stops the run at once (RunStopped: the command prints its summary and exits 1)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import httpx
 import orjson
 import pytest
 
-from app.articles.cli import RETRIES, _BodyLimit, post_lines
+from app.articles.cli import RETRIES, RunStopped, _BodyLimit, post_lines
 
 
 def _lines(n: int, size: int = 40) -> list[bytes]:
@@ -77,7 +77,7 @@ def test_an_unreachable_server_is_asked_again_and_given_up_on_after_the_retries(
     slept.clear()
     with (
         _client(down) as client,
-        pytest.raises(SystemExit, match="unreachable after 6 retries: ConnectError"),
+        pytest.raises(RunStopped, match="unreachable after 6 retries: ConnectError"),
     ):
         post_lines(client, _lines(2), _BodyLimit(), None, slept.append)
     assert len(slept) == RETRIES and slept[-1] == 16.0
@@ -91,7 +91,7 @@ def test_still_busy_after_the_retries_or_refused_outright_stops_the_run():
         calls += 1
         return httpx.Response(503, headers={"Retry-After": "0"}, json={"detail": "busy"})
 
-    with _client(busy) as client, pytest.raises(SystemExit, match="server answered 503"):
+    with _client(busy) as client, pytest.raises(RunStopped, match="server answered 503"):
         post_lines(client, _lines(2), _BodyLimit(), None, lambda s: None)
     assert calls == RETRIES + 1
 
@@ -102,7 +102,7 @@ def test_still_busy_after_the_retries_or_refused_outright_stops_the_run():
         calls += 1
         return httpx.Response(401, json={"detail": "An API key is required"})
 
-    with _client(refused) as client, pytest.raises(SystemExit, match="server answered 401"):
+    with _client(refused) as client, pytest.raises(RunStopped, match="server answered 401"):
         post_lines(client, _lines(2), _BodyLimit(), None, lambda s: None)
     assert calls == 1  # not a fault that passes
 
