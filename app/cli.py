@@ -179,6 +179,15 @@ def ingest(
             "copies of an article in different batches is kept as the original can change.",
         ),
     ] = 1,
+    retries: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=100,
+            help="With --server: times a body is sent again to a busy (503, 429, 502, 504) or unreachable "
+            "server, after its Retry-After or a doubling wait (0.5 s, 1 s, ... at most 30 s).",
+        ),
+    ] = 6,
     allow_empty: Annotated[
         bool,
         typer.Option(help="Empty, ill-formed or unreadable files are warnings only, not a failed run."),
@@ -206,6 +215,7 @@ def ingest(
         console=err,
         undated_as_ingested=undated_as_ingested,
         in_flight=in_flight,
+        retries=retries,
     )
     counts = report.counts()
     typer.echo(

@@ -31,6 +31,16 @@ from .service import record_stored, store, to_input
 _ADAPTER = TypeAdapter(ArticleCreate)
 SHOWN_FAILURES = 50  # failures printed one by one; the summary counts them all
 
+# A server that is busy (503), asks the client to slow down (429) or cannot be reached for a moment (a
+# restart, a dropped connection) is asked again, after its Retry-After or a doubling wait, up to RETRIES
+# times (`geonews ingest --retries`) before the run stops. Storing is idempotent by canonical URL and
+# content: a body the server stored before its answer was lost comes back "unchanged" when sent again,
+# and nothing is stored twice.
+RETRIES = 6
+RETRY_FIRST_S = 0.5
+RETRY_MAX_S = 30.0
+_RETRIED = frozenset({429, 502, 503, 504})
+
 
 class RunStopped(Exception):
     """The run cannot go on: the database refused a batch (disk full, locked past its timeout, read-only,
@@ -105,6 +115,7 @@ def run_ingest(
     console: Console,
     undated_as_ingested: bool = False,
     in_flight: int = 1,
+    retries: int = RETRIES,
 ) -> IngestReport:
     report = IngestReport()
     inputs = expand(files, report.warnings)
@@ -117,7 +128,7 @@ def run_ingest(
         task = progress.add_task("articles", total=total)
         try:
             if server:
-                _to_server(batches, server, key, report, progress, task, console, in_flight)
+                _to_server(batches, server, key, report, progress, task, console, in_flight, retries)
             else:
                 _to_database(batches, report, progress, task, console)
         except RunStopped as exc:
@@ -234,16 +245,6 @@ def _shifted(answer: dict[str, Any], by: int) -> tuple[list[dict[str, Any]], lis
     return results, [{**f, "index": f["index"] + by} for f in answer["failed"]]
 
 
-# A server that is busy (503), asks the client to slow down (429) or cannot be reached for a moment (a
-# restart, a dropped connection) is asked again, after its Retry-After or a doubling wait, up to RETRIES
-# times before the run stops. Storing is idempotent by canonical URL and content: a body the server stored
-# before its answer was lost comes back "unchanged" when sent again, and nothing is stored twice.
-RETRIES = 6
-RETRY_FIRST_S = 0.5
-RETRY_MAX_S = 30.0
-_RETRIED = frozenset({429, 502, 503, 504})
-
-
 def _wait_s(r: Any, attempt: int) -> float:
     """The server's Retry-After (seconds) if it gives one, else 0.5, 1, 2, … s; at most RETRY_MAX_S."""
     said = r.headers.get("retry-after") if r is not None else None
@@ -252,26 +253,28 @@ def _wait_s(r: Any, attempt: int) -> float:
     return min(RETRY_FIRST_S * 2**attempt, RETRY_MAX_S)
 
 
-def _post(client: Any, body: bytes, say: Callable[[str], None] | None, sleep: Callable[[float], None]) -> Any:
-    """One bulk body posted; retried on a busy or unreachable server (see RETRIES)."""
+def _post(
+    client: Any, body: bytes, say: Callable[[str], None] | None, sleep: Callable[[float], None], retries: int
+) -> Any:
+    """One bulk body posted; retried on a busy or unreachable server, `retries` times (see RETRIES)."""
     import httpx
 
-    for attempt in range(RETRIES + 1):
+    for attempt in range(retries + 1):
         try:
             r = client.post("/v1/articles/bulk", content=body)
         except httpx.TransportError as exc:
-            if attempt == RETRIES:
+            if attempt == retries:
                 raise RunStopped(
-                    f"server unreachable after {RETRIES} retries: {type(exc).__name__}: {exc}"
+                    f"server unreachable after {retries} retries: {type(exc).__name__}: {exc}"
                 ) from exc
             r, why = None, f"{type(exc).__name__}: {exc}"
         else:
-            if r.status_code not in _RETRIED or attempt == RETRIES:
+            if r.status_code not in _RETRIED or attempt == retries:
                 return r
             why = f"server answered {r.status_code}"
         wait = _wait_s(r, attempt)
         if say is not None:
-            say(f"{why}; sending again in {wait:g} s (retry {attempt + 1} of {RETRIES})")
+            say(f"{why}; sending again in {wait:g} s (retry {attempt + 1} of {retries})")
         sleep(wait)
     raise AssertionError("unreachable")
 
@@ -282,6 +285,7 @@ def post_lines(
     limit: _BodyLimit,
     say: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    retries: int = RETRIES,
 ) -> dict[str, Any]:
     """POST NDJSON lines to /v1/articles/bulk in bodies under `limit`: one answer for all of them, every
     index counted from the first line. A body the server finds too large (413) is sent again as two
@@ -291,7 +295,7 @@ def post_lines(
     results: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     for start, part in _parts(lines, limit.value):
-        r = _post(client, b"\n".join(part), say, sleep)
+        r = _post(client, b"\n".join(part), say, sleep, retries)
         if r.status_code == 413:
             detail = _detail(r)
             limit.learn(detail)
@@ -302,8 +306,8 @@ def post_lines(
                 }
             else:
                 half = len(part) // 2
-                first = post_lines(client, part[:half], limit, say, sleep)
-                second = post_lines(client, part[half:], limit, say, sleep)
+                first = post_lines(client, part[:half], limit, say, sleep, retries)
+                second = post_lines(client, part[half:], limit, say, sleep, retries)
                 later, later_failed = _shifted(second, half)
                 answer = {"results": first["results"] + later, "failed": first["failed"] + later_failed}
         elif r.status_code != 200:
@@ -327,7 +331,9 @@ def _detail(r: Any) -> str:
     return r.text[:200] or r.reason_phrase
 
 
-def _to_server(batches, server, key, report, progress, task, console, in_flight: int = 1) -> None:  # type: ignore[no-untyped-def]
+def _to_server(
+    batches, server, key, report, progress, task, console, in_flight: int = 1, retries: int = 6
+) -> None:  # type: ignore[no-untyped-def]
     """POST each batch to /v1/articles/bulk, `in_flight` requests at a time (a batch larger than the
     server's body limit goes as several bodies, see post_lines). Answers are read in the order the batches
     were sent; with more than one in flight the server may store them in another order."""
@@ -366,7 +372,9 @@ def _to_server(batches, server, key, report, progress, task, console, in_flight:
             while len(sent) >= max(1, in_flight):
                 settle(*sent.popleft())
             lines = [orjson.dumps(r.data) for r, _ in valid]
-            answer = senders.submit(post_lines, client, lines, limit, warn) if valid else None
+            answer = (
+                senders.submit(post_lines, client, lines, limit, warn, time.sleep, retries) if valid else None
+            )
             sent.append((valid, len(chunk), answer))
         while sent:
             settle(*sent.popleft())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import inspect
 import os
 import shutil
 import subprocess
@@ -177,7 +178,12 @@ def test_bodies_over_the_servers_limit_are_cut_and_a_lone_giant_fails_alone(sett
 def test_a_server_that_is_not_up_yet_is_waited_for_and_nothing_is_lost(settings, tmp_path):
     """`geonews ingest --server` started before its server: the first bodies meet a refused connection and
     are sent again (0.5, 1, 2 … s) until the server answers; every article is stored once."""
+    from app.articles.cli import RETRIES
+    from app.cli import ingest
     from tests.conftest import _port, start_server, stop_server
+
+    # The command's default is the module's (app/cli.py does not import it: its start-up stays light).
+    assert inspect.signature(ingest).parameters["retries"].default == RETRIES
 
     lines = [
         orjson.dumps(
@@ -204,6 +210,8 @@ def test_a_server_that_is_not_up_yet_is_waited_for_and_nothing_is_lost(settings,
         key,
         "--batch",
         "10",
+        "--retries",  # enough for a loaded machine's server start (0.5 + 1 + ... + 30 + 30: minutes)
+        "12",
     ]
     with out_path.open("w") as o, err_path.open("w") as e:
         ingest = subprocess.Popen(

@@ -82,6 +82,11 @@ def test_an_unreachable_server_is_asked_again_and_given_up_on_after_the_retries(
         post_lines(client, _lines(2), _BodyLimit(), None, slept.append)
     assert len(slept) == RETRIES and slept[-1] == 16.0
 
+    slept.clear()  # `geonews ingest --retries N`: N retries, the wait doubling up to 30 s
+    with _client(down) as client, pytest.raises(RunStopped, match="unreachable after 9 retries"):
+        post_lines(client, _lines(2), _BodyLimit(), None, slept.append, retries=9)
+    assert slept == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0]
+
 
 def test_still_busy_after_the_retries_or_refused_outright_stops_the_run():
     calls = 0
