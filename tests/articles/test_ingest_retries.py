@@ -1,7 +1,8 @@
 """`geonews ingest --server`'s sending (app/articles/cli.py post_lines) against a scripted server
 (httpx.MockTransport): a busy or unreachable server is asked again after its Retry-After or a doubling
 wait, a body over the server's limit is cut down to the limit its 413 names, answers' indexes count from
-the batch's first line, and anything else stops the run at once (RunStopped: the command prints its summary and exits 1)."""
+the batch's first line, and anything else stops the run at once (RunStopped: the command prints its
+summary and exits 1)."""
 
 from __future__ import annotations
 
