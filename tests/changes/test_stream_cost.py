@@ -117,6 +117,9 @@ def _open_raw(srv: InProcessServer) -> socket.socket:
     return s
 
 
+SLACK = 3  # tasks the server may hold besides the streams' own, for a moment
+
+
 def test_an_idle_stream_is_two_tasks_and_a_few_kilobytes_and_ends_when_its_client_leaves(serve):
     srv = serve()
     for _ in range(5):  # warm the route
@@ -139,16 +142,18 @@ def test_an_idle_stream_is_two_tasks_and_a_few_kilobytes_and_ends_when_its_clien
     added = srv.tasks() - tasks_before
     print(f"per idle stream: {added / n:.2f} tasks, {per_stream / 1024:.1f} KiB traced")
     # sse-starlette's EventSourceResponse: 5 tasks and ~56 KiB; this writer: 2 tasks and ~18 KiB.
-    assert added <= 2 * n + 1  # (+1: a connection uvicorn has not finished closing)
+    # (+SLACK: once 122 on PostgreSQL against 2 x 60 + 1, likely a connection uvicorn had not finished
+    # closing; sse-starlette would be 300.)
+    assert added <= 2 * n + SLACK
     assert per_stream < 32 * 1024
     for s in socks:
         s.close()
     assert srv.wait_for(srv.subscribers, 0) == 0  # each disconnect was seen
     # Every stream's tasks are gone: the 2 x n of them would stay if streams leaked.
     deadline = time.time() + 10
-    while srv.tasks() > tasks_before + 1 and time.time() < deadline:
+    while srv.tasks() > tasks_before + SLACK and time.time() < deadline:
         time.sleep(0.05)
-    assert srv.tasks() <= tasks_before + 1 < tasks_before + n
+    assert srv.tasks() <= tasks_before + SLACK < tasks_before + n
 
 
 def test_heartbeats_headers_and_events(serve, write_headers):
