@@ -152,7 +152,10 @@ def _install_sqlite_pragmas(sync_engine: Engine, settings: Settings, cache_mib: 
 
 
 def _begin_immediate(conn: Any, settings: Settings) -> None:
-    """BEGIN IMMEDIATE, retried with backoff while another process holds the write lock."""
+    """BEGIN IMMEDIATE, retried with backoff while another process holds the write lock: in the async
+    engine's greenlet by sleeping on its event loop; in a thread without one (a bulk body stored in a
+    worker thread, `geonews ingest` and the other commands) by sleeping the thread. Never on an event
+    loop's own thread, which must not block: there the first failure is raised."""
     deadline = _write_deadline.get() or time.monotonic() + settings.sqlite_write_budget
     pause = 0.05
     while True:
@@ -161,11 +164,24 @@ def _begin_immediate(conn: Any, settings: Settings) -> None:
             return
         except sa_exc.OperationalError as exc:
             locked = "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower()
-            if not locked or not in_greenlet() or time.monotonic() + pause > deadline:
+            greenlet = in_greenlet()
+            if not locked or not (greenlet or _may_block()) or time.monotonic() + pause > deadline:
                 raise
             log.info("SQLite write lock taken by another process; retrying BEGIN IMMEDIATE")
-        await_(asyncio.sleep(pause))
+        if greenlet:
+            await_(asyncio.sleep(pause))
+        else:
+            time.sleep(pause)
         pause = min(pause * 2, 1.0)
+
+
+def _may_block() -> bool:
+    """Whether this thread may sleep: it runs no event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return True
+    return False
 
 
 def _install_pg_ping(engine: AsyncEngine, timeout: float) -> None:

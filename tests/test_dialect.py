@@ -122,6 +122,74 @@ def test_immediate_writes_take_sqlites_write_lock_at_begin(engine):
     assert _count(engine) == 1
 
 
+def _lock_for(path: str, seconds: float, taken: Any) -> None:
+    """Hold SQLite's write lock on `path` for `seconds` from another connection, as another process would."""
+    import sqlite3
+    import time
+
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        taken.set()
+        time.sleep(seconds)
+        other.execute("COMMIT")
+    finally:
+        other.close()
+
+
+def test_a_plain_threads_write_waits_out_another_writer_within_the_budget(settings, tmp_path):
+    """BEGIN IMMEDIATE from a thread without an event loop (a bulk body's store, `geonews ingest`, the
+    other CLI writers) is retried past SQLite's busy timeout while the lock is held elsewhere, within
+    GEONEWS_SQLITE_WRITE_BUDGET: another process holding the lock for 1.2 s does not fail a write whose
+    busy timeout is 0.2 s; one holding it past the budget still does."""
+    import threading
+    import time
+
+    from sqlalchemy import exc as sa_exc
+    from sqlalchemy.orm import Session
+
+    if not settings.is_sqlite:
+        pytest.skip("SQLite's write lock")
+    path = str(tmp_path / "locked.db")
+    quick = settings.model_copy(
+        update={
+            "database_url": f"sqlite:///{path}",
+            "sqlite_busy_timeout_ms": 200,
+            "sqlite_write_budget": 4.0,
+        }
+    )
+    engine = make_sync_engine(quick)
+    try:
+        metadata.create_all(engine)
+        taken = threading.Event()
+        holder = threading.Thread(target=_lock_for, args=(path, 1.2, taken))
+        holder.start()
+        assert taken.wait(5)
+        started = time.monotonic()
+        with Session(dialect.immediate_writes(engine)) as session, session.begin():
+            session.execute(probe.insert(), {"id": 1, "name": "a", "n": 1})
+        waited = time.monotonic() - started
+        holder.join()
+        assert waited >= 0.9  # it waited for the other writer, past its own busy timeout
+        assert _count(engine) == 1
+
+        taken.clear()
+        holder = threading.Thread(target=_lock_for, args=(path, 6.0, taken))
+        holder.start()
+        assert taken.wait(5)
+        started = time.monotonic()
+        with (
+            pytest.raises(sa_exc.OperationalError, match="locked"),
+            Session(dialect.immediate_writes(engine)) as session,
+            session.begin(),
+        ):
+            session.execute(probe.insert(), {"id": 2, "name": "b", "n": 1})
+        assert 3.0 <= time.monotonic() - started < 5.9  # the budget, not the other writer's 6 s
+        holder.join()
+    finally:
+        engine.dispose()
+
+
 def test_sqlite_file_and_unsupported_dialects(tmp_path):
     assert dialect.sqlite_file(f"sqlite:///{tmp_path}/a/b.db") == tmp_path / "a" / "b.db"
     assert dialect.sqlite_file("sqlite+aiosqlite:///./data/geonews.db?mode=rwc") == Path("data/geonews.db")
