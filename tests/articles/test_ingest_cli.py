@@ -41,13 +41,16 @@ class Run:
         self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
 
 
-def _run(args: list[str], env: dict[str, str], tmp_path: Path) -> Run:
-    """The command in tmp_path, so that files are named as a user there names them ("feeds/x.xml")."""
+def _run(
+    args: list[str], env: dict[str, str], tmp_path: Path, program: tuple[str, ...] = ("-m", "app.cli")
+) -> Run:
+    """The command in tmp_path, so that files are named as a user there names them ("feeds/x.xml");
+    `program`: what Python runs (a script of the test's that wraps the command)."""
     # Output to files, not pipes: a pipe held open by a stray worker process could never reach EOF.
     out, errs = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     with out.open("w") as o, errs.open("w") as e:
         proc = subprocess.run(
-            [sys.executable, "-m", "app.cli", *args],
+            [sys.executable, *program, *args],
             stdout=o,
             stderr=e,
             text=True,
@@ -60,6 +63,28 @@ def _run(args: list[str], env: dict[str, str], tmp_path: Path) -> Run:
 
 def _env(settings: Any) -> dict[str, str]:
     return {**os.environ, "GEONEWS_DATABASE_URL": settings.database_url, "COLUMNS": "200"}
+
+
+def _client_env() -> dict[str, str]:
+    """With --server the command never opens a database: one that cannot exist proves it."""
+    return {**os.environ, "GEONEWS_DATABASE_URL": "sqlite:////nonexistent/unused.db", "COLUMNS": "200"}
+
+
+def _article(host: str, i: int, **fields: Any) -> bytes:
+    """An NDJSON line of an article of `host` (its i-th), with `fields` over the defaults."""
+    return orjson.dumps(
+        {
+            "url": f"https://{host}/{i}",
+            "title": f"T{i}",
+            "body": "Moscow.",
+            "published_at": "2024-10-18",
+            **fields,
+        }
+    )
+
+
+def _write(tmp_path: Path, lines: list[bytes]) -> None:
+    (tmp_path / "articles.ndjson").write_bytes(b"\n".join(lines))
 
 
 def _all(client: Any, **params: Any) -> list[dict[str, Any]]:
@@ -93,18 +118,7 @@ def test_ingest_rss_straight_into_the_database(client, settings, tmp_path):
 
 @pytest.mark.parametrize("in_flight", [1, 3])
 def test_ingest_ndjson_to_a_server_names_each_bad_line(server, settings, tmp_path, in_flight):
-    path = tmp_path / "articles.ndjson"
-    lines = [
-        orjson.dumps(
-            {
-                "url": f"https://nd.example.com/{i}",
-                "title": f"T{i}",
-                "body": "Moscow.",
-                "published_at": "2024-10-18",
-            }
-        )
-        for i in range(5)
-    ]
+    lines = [_article("nd.example.com", i) for i in range(5)]
     lines.insert(2, b'{"url": broken')
     lines.append(
         orjson.dumps({"url": "https://nd.example.com/x", "title": "bad date", "published_at": "2024-13-01"})
@@ -118,11 +132,10 @@ def test_ingest_ndjson_to_a_server_names_each_bad_line(server, settings, tmp_pat
     lines.insert(
         4, orjson.dumps({"url": "https://nd.example.com/t", "body": page, "published_at": "2024-10-18"})
     )
-    path.write_bytes(b"\n".join(lines))
+    _write(tmp_path, lines)
     key = make_key(settings, "write")
-    env = {**os.environ, "GEONEWS_DATABASE_URL": "sqlite:////nonexistent/unused.db", "COLUMNS": "200"}
     args = ["ingest", "articles.ndjson", "--server", server, "--key", key, "--batch", "3"]
-    out = _run([*args, "--in-flight", str(in_flight)], env, tmp_path)
+    out = _run([*args, "--in-flight", str(in_flight)], _client_env(), tmp_path)
     assert out.returncode == 0, out.stderr
     assert "created 5, updated 0, unchanged 0, failed 4" in out.stdout
     assert "line 3 of articles.ndjson: not valid JSON" in out.stderr
@@ -139,26 +152,20 @@ def test_bodies_over_the_servers_limit_are_cut_and_a_lone_giant_fails_alone(sett
 
     def line(i: int, words: int) -> bytes:
         body = " ".join(f"Moscow talks round {i} word{k}." for k in range(words))
-        return orjson.dumps(
-            {
-                "url": f"https://big.example.com/{i}",
-                "title": f"Round {i}",
-                "body": body,
-                "published_at": "2024-10-18",
-            }
-        )
+        return _article("big.example.com", i, title=f"Round {i}", body=body)
 
     lines = [line(i, 30) for i in range(24)]
     assert all(900 < len(x) < 1500 for x in lines)
     lines.insert(7, line(99, 400))  # ~12 kB: larger than the server's limit on its own
     assert len(lines[7]) > 6000
-    (tmp_path / "articles.ndjson").write_bytes(b"\n".join(lines))
+    _write(tmp_path, lines)
     proc, base = start_server(settings, env={"GEONEWS_MAX_BODY_BYTES": "6000"})
     try:
         key = make_key(settings, "write")
-        env = {**os.environ, "GEONEWS_DATABASE_URL": "sqlite:////nonexistent/unused.db", "COLUMNS": "200"}
         out = _run(
-            ["ingest", "articles.ndjson", "--server", base, "--key", key, "--batch", "100"], env, tmp_path
+            ["ingest", "articles.ndjson", "--server", base, "--key", key, "--batch", "100"],
+            _client_env(),
+            tmp_path,
         )
         assert out.returncode == 0, out.stderr
         assert "created 24, updated 0, unchanged 0, failed 1" in out.stdout
@@ -185,21 +192,12 @@ def test_a_server_that_is_not_up_yet_is_waited_for_and_nothing_is_lost(settings,
     # The command's default is the module's (app/cli.py does not import it: its start-up stays light).
     assert inspect.signature(ingest).parameters["retries"].default == RETRIES
 
-    lines = [
-        orjson.dumps(
-            {
-                "url": f"https://early.example.com/{i}",
-                "title": f"Early {i}",
-                "body": "Moscow and Kyiv.",
-                "published_at": "2024-10-18",
-            }
-        )
-        for i in range(30)
-    ]
-    (tmp_path / "articles.ndjson").write_bytes(b"\n".join(lines))
+    _write(
+        tmp_path,
+        [_article("early.example.com", i, title=f"Early {i}", body="Moscow and Kyiv.") for i in range(30)],
+    )
     key = make_key(settings, "write")
     port = _port()
-    env = {**os.environ, "GEONEWS_DATABASE_URL": "sqlite:////nonexistent/unused.db", "COLUMNS": "200"}
     out_path, err_path = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     args = [
         "ingest",
@@ -215,7 +213,7 @@ def test_a_server_that_is_not_up_yet_is_waited_for_and_nothing_is_lost(settings,
     ]
     with out_path.open("w") as o, err_path.open("w") as e:
         ingest = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", *args], stdout=o, stderr=e, env=env, cwd=tmp_path
+            [sys.executable, "-m", "app.cli", *args], stdout=o, stderr=e, env=_client_env(), cwd=tmp_path
         )
         proc = None
         try:
@@ -273,35 +271,25 @@ def test_a_database_that_is_full_stops_the_run_with_what_it_kept_and_the_rest_go
     rng = random.Random(7)
     vocabulary = [f"{a}{b}" for a in ("kor", "jap", "aus", "zea", "nat", "sum", "tre") for b in range(60)]
     lines = [
-        orjson.dumps(
-            {
-                "url": f"https://full.example.com/{i}",
-                "title": f"Summit {i} in Seoul",
-                "body": "Seoul and Tokyo. " + " ".join(rng.choice(vocabulary) for _ in range(400)),
-                "published_at": f"2024-10-{1 + i % 28:02d}",
-            }
+        _article(
+            "full.example.com",
+            i,
+            title=f"Summit {i} in Seoul",
+            body="Seoul and Tokyo. " + " ".join(rng.choice(vocabulary) for _ in range(400)),
+            published_at=f"2024-10-{1 + i % 28:02d}",
         )
         for i in range(60)
     ]
-    (tmp_path / "articles.ndjson").write_bytes(b"\n".join(lines))
+    _write(tmp_path, lines)
     (tmp_path / "capped.py").write_text(_FULL_DISK)
     env = {**_env(settings), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     args = ["ingest", "articles.ndjson", "--batch", "20"]
-    errs, outs = tmp_path / "e.txt", tmp_path / "o.txt"
-    with outs.open("w") as o, errs.open("w") as e:
-        proc = subprocess.run(
-            [sys.executable, "capped.py", "50", *args],
-            stdout=o,
-            stderr=e,
-            env=env,
-            cwd=tmp_path,
-            timeout=300,
-        )
-    stderr = " ".join(errs.read_text().split())
-    assert proc.returncode == 1, stderr
+    capped = _run(["50", *args], env, tmp_path, program=("capped.py",))
+    stderr = " ".join(capped.stderr.split())
+    assert capped.returncode == 1, stderr
     created = len(_all(client, source="full.example.com"))
     assert 0 < created < 60 and created % 20 == 0, stderr  # whole batches, the failing one not at all
-    assert f"created {created}, updated 0, unchanged 0, failed 0" in outs.read_text()
+    assert f"created {created}, updated 0, unchanged 0, failed 0" in capped.stdout
     assert (
         f"stopped: the database refused the batch from line {created + 1} of articles.ndjson: "
         "database or disk is full" in stderr
@@ -315,20 +303,8 @@ def test_a_database_that_is_full_stops_the_run_with_what_it_kept_and_the_rest_go
 
 
 def test_a_server_that_refuses_the_key_stops_the_run_with_its_summary(server, settings, tmp_path):
-    lines = [
-        orjson.dumps(
-            {
-                "url": f"https://nokey.example.com/{i}",
-                "title": f"T{i}",
-                "body": "Moscow.",
-                "published_at": "2024-10-18",
-            }
-        )
-        for i in range(5)
-    ]
-    (tmp_path / "articles.ndjson").write_bytes(b"\n".join(lines))
-    env = {**os.environ, "GEONEWS_DATABASE_URL": "sqlite:////nonexistent/unused.db", "COLUMNS": "200"}
-    env.pop("GEONEWS_API_KEY", None)
+    _write(tmp_path, [_article("nokey.example.com", i) for i in range(5)])
+    env = {k: v for k, v in _client_env().items() if k != "GEONEWS_API_KEY"}
     out = _run(["ingest", "articles.ndjson", "--server", server, "--batch", "2"], env, tmp_path)
     assert out.returncode == 1
     assert "created 0, updated 0, unchanged 0, failed 0" in out.stdout
