@@ -57,12 +57,17 @@ class IngestReport:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (where, reason)
     warnings: list[Warning_] = field(default_factory=list)
     records: int = 0
+    total: int = 0  # records in the files (the counting pass)
     stopped: str | None = None  # why the run stopped before its end (RunStopped)
-    not_stored: int = 0  # records not stored because it stopped: the failing batch's and those after it
 
     @property
     def failed(self) -> int:
         return len(self.failures)
+
+    @property
+    def not_stored(self) -> int:
+        """Records whose outcome the run did not learn: the failing batch's and those after it."""
+        return max(0, self.total - self.created - self.updated - self.unchanged - self.failed)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -120,7 +125,7 @@ def run_ingest(
     report = IngestReport()
     inputs = expand(files, report.warnings)
     # A first pass counts the records for the progress bar; its warnings are the second pass's too.
-    total = sum(1 for _ in _records(inputs, [], undated_as_ingested))
+    total = report.total = sum(1 for _ in _records(inputs, [], undated_as_ingested))
     columns = (TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     started = time.perf_counter()
     batches = _batches(inputs, report.warnings, batch, undated_as_ingested)
@@ -133,8 +138,6 @@ def run_ingest(
                 _to_database(batches, report, progress, task, console)
         except RunStopped as exc:
             report.stopped = str(exc)
-            settled = report.created + report.updated + report.unchanged + report.failed
-            report.not_stored = max(0, total - settled)
     elapsed = time.perf_counter() - started
     console.print(
         f"{report.records} records in {elapsed:.1f} s ({report.records / elapsed if elapsed else 0:.0f}/s)"
