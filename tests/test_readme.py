@@ -1,4 +1,4 @@
-"""The README stays true: its configuration table is the settings' own, and its local links resolve."""
+"""The README stays true: its configuration table is the settings' own, and its local links resolve (the docs' too)."""
 
 from __future__ import annotations
 
@@ -33,3 +33,21 @@ def test_section_links_name_real_sections():
     }
     wanted = set(re.findall(r"\]\(#([^)]+)\)", README))
     assert wanted <= anchors, wanted - anchors
+
+
+def _prose(markdown: str) -> str:
+    """The text outside code: fenced blocks and inline spans may hold brackets that are no links."""
+    return re.sub(r"`[^`\n]*`", "", re.sub(r"^```.*?^```", "", markdown, flags=re.M | re.S))
+
+
+def test_the_docs_local_links_resolve():
+    # The README's benchmark history lives in docs/benchmarks.md and links back into the repository.
+    docs = sorted((ROOT / "docs").glob("*.md"))
+    assert any(d.name == "benchmarks.md" for d in docs)
+    missing = [
+        f"{d.name}: {t}"
+        for d in docs
+        for t in re.findall(r"\]\((?!https?://|#)([^)#\s]+)", _prose(d.read_text()))
+        if not (d.parent / t).exists()
+    ]
+    assert not missing, missing

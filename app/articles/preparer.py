@@ -5,7 +5,7 @@ actors and places) is pure CPU, about 0.5 ms, and Python runs it on one core at 
 GEONEWS_INGEST_PROCESSES worker processes a bulk body is decoded, validated and prepared on every core
 while this worker stores the one before and indexes. The pool also encodes the search index's documents
 for this worker's indexer while it runs (`encode_documents`). On 2 cores that moved a bulk ingest from
-~1,090 to ~1,400-1,500 articles/s once the processes had started (README, twenty-first session).
+~1,090 to ~1,400-1,500 articles/s once the processes had started (docs/benchmarks.md, twenty-first session).
 
 The pool starts with the worker when GEONEWS_INGEST_PROCESSES > 0 (`start`: a spawned process imports and
 builds its linkers in about a second; an ingestion node's first body need not wait for it), or else on

@@ -772,7 +772,7 @@ async def ingest_bulk(db: Any, raw: bytes, ndjson: bool, preparer: Preparer | No
     storing takes the turn (`_store_apart`, in a thread): while one body is stored, the next one (the
     same client's next request in flight, or another client's) is decoded and prepared meanwhile. Held
     for the whole request, the turn had made one worker's bulk bodies wait for each other's preparing
-    too (README, twenty-seventh session). On PostgreSQL (no write turn) the request's writer session
+    too (docs/benchmarks.md, twenty-seventh session). On PostgreSQL (no write turn) the request's writer session
     prepares and stores."""
     # Splitting the body (and loading a JSON array: ~0.5 s for 2,000 articles, 4 MB) in a thread, so that
     # the event loop keeps serving other requests meanwhile; each item is decoded and validated where it
