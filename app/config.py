@@ -182,7 +182,8 @@ class Settings(BaseSettings):
         description="Processes per worker that decode, validate and prepare the articles of large bulk "
         "bodies (cleaning, fingerprints, language, linking; each holds the linkers and the language model, "
         "~150 MiB) and encode the search index's documents while they run; 0: all in the worker. For "
-        "ingestion nodes (2 on 2 cores: ~1,080 → ~1,400 articles/s over HTTP bulk once warm): they start "
+        "ingestion nodes (2 on 2 cores: 1,217 → 1,738 articles/s over HTTP bulk one request at a time, 2,047 "
+        "with two in flight, `bench/bulk_cpu.py --processes N`, 2026-12-05): they start "
         "with the worker (`/readyz` shows `ingest_pool.started`), a burst of CPU.",
     )
     ingest_nice: int = Field(
