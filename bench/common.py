@@ -306,6 +306,116 @@ def stopping(*servers: Server) -> Iterator[None]:
             s.stop()
 
 
+class PageCacheHold:
+    """Files held in the page cache while a benchmark reads them: each mapped (shared, read-only) and
+    locked with mlock(2), so that the kernel can neither evict their pages nor make a request read the
+    disk. Some hosts here drop a file's cached pages within minutes with most of their memory free (the
+    1M corpus: 5.7 of 5.7 GB cached after reading it, 4.6 GB three minutes later), and a request that then
+    reads an evicted page waits for the disk: hydrating 21 articles by id took 1.1 ms cold against 0.1
+    warm. `resident` is the share of the files' pages that were cached before the hold (mincore(2));
+    without the privilege to lock (CAP_IPC_LOCK or a large RLIMIT_MEMLOCK), or on another OS, nothing is
+    held and `problem` says why: the figures are then the host's page cache's. Linux only."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple[int, int]] = []  # (address, size)
+        self._files: set[tuple[int, int]] = set()  # (device, inode) of the files held: each once
+        self.bytes = 0
+        self.pages = 0
+        self.cached_pages = 0
+        self.seconds = 0.0
+        self.problem: str | None = None
+
+    @property
+    def resident(self) -> float | None:
+        return self.cached_pages / self.pages if self.pages else None
+
+    def hold(self, paths: Sequence[Path]) -> None:
+        import ctypes
+        import mmap
+
+        started = time.perf_counter()
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.mmap.restype = ctypes.c_void_p
+            libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                  ctypes.c_long]  # fmt: skip
+            for name in ("mlock", "munlock", "munmap"):
+                getattr(libc, name).argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+            libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+        except (OSError, AttributeError) as exc:
+            self.problem = f"no mlock here ({exc})"
+            return
+        page = mmap.PAGESIZE
+        for path in paths:
+            if self.problem is not None:
+                return
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue  # gone meanwhile (a segment merged away)
+            except OSError as exc:
+                self.problem = f"{path}: {exc.strerror or exc}"
+                return
+            try:
+                st = os.fstat(fd)
+                size = st.st_size
+                if not size or (st.st_dev, st.st_ino) in self._files:
+                    continue
+                addr = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+                if addr in (None, ctypes.c_void_p(-1).value):
+                    self.problem = f"mmap of {path}: {os.strerror(ctypes.get_errno())}"
+                    return
+                pages = -(-size // page)
+                vec = ctypes.create_string_buffer(pages)
+                if libc.mincore(addr, size, vec) == 0:
+                    self.cached_pages += sum(b & 1 for b in vec.raw)
+                self.pages += pages
+                if libc.mlock(addr, size) != 0:
+                    self.problem = f"mlock of {path}: {os.strerror(ctypes.get_errno())}"
+                    libc.munmap(addr, size)
+                    return
+                self.held.append((addr, size))
+                self._files.add((st.st_dev, st.st_ino))
+                self.bytes += size
+            finally:
+                os.close(fd)  # the mapping keeps the file
+        self.seconds += time.perf_counter() - started
+
+    def release(self) -> None:
+        import ctypes
+
+        if not self.held:
+            return
+        libc = ctypes.CDLL(None, use_errno=True)
+        for name in ("munlock", "munmap"):
+            getattr(libc, name).argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        for addr, size in self.held:
+            libc.munlock(addr, size)
+            libc.munmap(addr, size)
+        self.held = []
+        self._files = set()
+
+    def describe(self) -> str:
+        if self.problem is not None:
+            return f"page cache: not held ({self.problem})"
+        share = self.resident
+        return (
+            f"page cache: {self.bytes / 2**30:.2f} GiB held (mlock) in {self.seconds:.1f} s; "
+            f"{share:.0%} of it was cached before"
+            if share is not None
+            else "page cache: nothing to hold"
+        )
+
+
+def files_of(db: Path) -> list[Path]:
+    """A SQLite file, its WAL, and the files of its search index (`FILE.index`), as a benchmark serves them."""
+    index = db.with_name(db.name + ".index")
+    found = [db, db.with_name(db.name + "-wal")]
+    if index.is_dir():
+        found += sorted(p for p in index.rglob("*") if p.is_file() and not p.is_symlink())
+    return [p for p in found if p.exists()]
+
+
 def copy_sqlite(db: Path, target: Path, stories: bool = False) -> str:
     """A copy of a SQLite file and its search index at `target` (checkpointed first), as a URL: ingest into
     a large database without changing it. `stories`: every article of the copy that is in no story gets

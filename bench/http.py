@@ -52,9 +52,11 @@ sys.path.insert(0, str(BENCH_DIR.parent))
 from bench.common import (  # noqa: E402
     OUT,
     WRK_HELP,
+    PageCacheHold,
     Server,
     ceiling_server,
     datasette_server,
+    files_of,
     geonews_server,
     have_wrk,
     load_average,
@@ -369,6 +371,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     db = Path(args.db).resolve()
     if not db.exists():
         raise SystemExit(f"{db} does not exist: generate it first (bench/generate.py)")
+    cache = PageCacheHold()
+    try:
+        return _run(args, db, cache)
+    finally:
+        cache.release()
+
+
+def _run(args: argparse.Namespace, db: Path, cache: PageCacheHold) -> dict[str, Any]:
+    """The workloads against each server. Unless --no-hold, the SQLite file (and, once the geonews server
+    has built or opened it, its search index) is held in the page cache for the whole run: every server
+    reads it from memory, as a server whose database fits its RAM does."""
+    hold = not args.no_hold and not args.pg
+    if hold:
+        cache.hold(files_of(db))
+        print(cache.describe(), flush=True)
     label = args.label or db.stem
     info = introspect(db)
     dbname = db.stem
@@ -427,6 +444,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             with srv:
                 index_state = wait_for_index(srv)
                 print(f"  search index: {index_state}", flush=True)
+                if hold:  # the index's files, now that the server has them (those held already, once)
+                    cache.hold(files_of(db))
+                    print(f"  {cache.describe()}", flush=True)
                 detect(srv, workloads)
                 for w in workloads:
                     if w.skipped:
@@ -459,7 +479,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     w = Workload(kind, srv.name, ["/"] * 10, None)
                     record(f"{kind}-w{n}", w, measure(srv, ["/"], args, scratch))
                     ceiling[f"{kind}-w{n}"] = w.results[f"{kind}-w{n}"]
-    return summarise(args, label, db, info, workloads, ceiling, rss, runs)
+    return summarise(args, label, db, info, workloads, ceiling, rss, runs, cache if hold else None)
 
 
 def best(results: dict[str, Any], prefix: str) -> tuple[str | None, dict[str, Any] | None]:
@@ -478,6 +498,7 @@ def summarise(
     ceiling: dict[str, Any],
     rss: dict[str, Any],
     runs: list[dict[str, Any]],
+    cache: PageCacheHold | None = None,
 ) -> dict[str, Any]:
     ceil_key, ceil = best(ceiling, "ceiling")
     hello_key, hello = best(ceiling, "hello")
@@ -518,12 +539,20 @@ def summarise(
             "threads": args.threads,
             "warmup_s": args.warmup,
             "geonews_workers": args.workers,
+            "pg": bool(args.pg),
             "datasette_lean": not args.datasette_defaults,
         },  # fmt: skip
         "ceiling": {"best": ceil_key, **(ceil or {})} if ceil else None,
         "fastapi_hello": {"best": hello_key, **(hello or {})} if hello else None,
         "workloads": rows,
         "rss_after_load": rss,
+        "page_cache": None
+        if cache is None
+        else {
+            "held_gib": round(cache.bytes / 2**30, 2),
+            "cached_before": None if cache.resident is None else round(cache.resident, 3),
+            "problem": cache.problem,
+        },
         "runs": runs,
         "load_average_end": load_average(),
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -583,6 +612,13 @@ def markdown(r: dict[str, Any]) -> str:
         lines += ["", "Resident memory after the workloads (VmRSS, all processes of the server): "
                   + ", ".join(f"{k} {v['total_mib']:.0f} MiB (heap {v.get('anon_mib', 0):.0f})" for k, v in rss.items())
                   + "."]  # fmt: skip
+    pc = r.get("page_cache")
+    if pc is not None:
+        lines += ["", f"Page cache: not held ({pc['problem']})." if pc["problem"] else
+                  f"Page cache: the database file and its search index ({pc['held_gib']:.2f} GiB) held in memory "
+                  f"(mlock) for the run; {pc['cached_before']:.0%} of their pages were cached before."]  # fmt: skip
+    elif not r["settings"].get("pg"):
+        lines += ["", "Page cache: not held (--no-hold): pages the host evicted were read from the disk."]
     if notes:
         lines += ["", *notes]
     lines += [
@@ -607,6 +643,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pg", help="serve geonews from this PostgreSQL database instead: the same corpus generated "
                    "there by bench/generate.py (same --articles and --seed); request paths come from the SQLite "
                    "file; geonews only")  # fmt: skip
+    p.add_argument("--no-hold", action="store_true",
+                   help="do not hold the SQLite file and its search index in the page cache (mlock) for the run: "
+                   "measure whatever the host's page cache keeps")  # fmt: skip
     p.add_argument("--datasette-defaults", action="store_true",
                    help="let Datasette count rows and suggest facets as it does by default")  # fmt: skip
     args = p.parse_args(argv)
