@@ -397,7 +397,8 @@ class PageCacheHold:
 
     def describe(self) -> str:
         if self.problem is not None:
-            return f"page cache: not held ({self.problem})"
+            held = f"{self.bytes / 2**30:.2f} GiB held, the rest not" if self.held else "not held"
+            return f"page cache: {held} ({self.problem})"
         share = self.resident
         return (
             f"page cache: {self.bytes / 2**30:.2f} GiB held (mlock) in {self.seconds:.1f} s; "

@@ -613,10 +613,12 @@ def markdown(r: dict[str, Any]) -> str:
                   + ", ".join(f"{k} {v['total_mib']:.0f} MiB (heap {v.get('anon_mib', 0):.0f})" for k, v in rss.items())
                   + "."]  # fmt: skip
     pc = r.get("page_cache")
-    if pc is not None:
-        lines += ["", f"Page cache: not held ({pc['problem']})." if pc["problem"] else
-                  f"Page cache: the database file and its search index ({pc['held_gib']:.2f} GiB) held in memory "
-                  f"(mlock) for the run; {pc['cached_before']:.0%} of their pages were cached before."]  # fmt: skip
+    if pc is not None and pc["problem"]:
+        held = f"{pc['held_gib']:.2f} GiB held, the rest not" if pc["held_gib"] else "not held"
+        lines += ["", f"Page cache: {held} ({pc['problem']})."]
+    elif pc is not None:
+        lines += ["", f"Page cache: the database file and its search index ({pc['held_gib']:.2f} GiB) held in "
+                  f"memory (mlock) for the run; {_f(pc['cached_before'], '.0%')} of their pages were cached before."]  # fmt: skip
     elif not r["settings"].get("pg"):
         lines += ["", "Page cache: not held (--no-hold): pages the host evicted were read from the disk."]
     if notes:
