@@ -610,3 +610,23 @@ def test_non_ascii_text_links_at_character_offsets():
     text = "Łódź — «Ukraine» and Russia’s envoy"
     found = [(m.actor_id, m.start, m.end, m.text) for m in g.find(text)]
     assert found == [(UKRAINE, 8, 15, "Ukraine"), (RUSSIA, 21, 27, "Russia")]
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "expected"),
+    [
+        ("talks with Vladimir Putin", 20, (11, "Vladimir")),
+        ("Putin said", 0, (0, "")),  # nothing before the text's start
+        ("a Putin", 2, (0, "a")),  # a one-letter word at the text's start
+        ("the (U.S. Secretary", 10, (5, "U.S.")),  # after an opening bracket
+        ("the “Quote Name", 11, (5, "Quote")),  # after an opening quotation mark
+        ("x/Quote Name", 8, (8, "")),  # glued to a slash: not a word of its own
+        ("Ms a-b’s Name", 9, (3, "a-b’s")),  # hyphens and apostrophes inside a word
+        ("said,Moscow", 5, (5, "")),  # no space before the hit
+        ("one  Two", 5, (5, "")),  # two spaces: not "right before"
+        ("say " + "x" * 50 + " Name", 55, (55, "")),  # a word longer than the 40 characters looked at
+        ("say " + "x" * 30 + " Name", 35, (4, "x" * 30)),
+    ],
+)
+def test_the_word_right_before_a_hit(text, at, expected):
+    assert linker._word_before(text, at) == expected
