@@ -219,3 +219,31 @@ def test_fingerprints_are_the_hashes_of_title_and_body() -> None:
             "simhash": sim,
             **{f"sh{i}": b for i, b in enumerate(simhash_bands(sim))},
         }
+
+
+@pytest.mark.parametrize("max_distance", [0, 3, 5])
+def test_earlier_near_when_many_hashes_share_band_values(max_distance: int) -> None:
+    """Hashes crowded on a few values of each band (as a generated corpus's are): the pairs sharing a band
+    are many, and still exactly the pairwise loop's answer; beyond 3 bits, every pair is compared."""
+    rng = random.Random(7)
+    common = [rng.getrandbits(16) for _ in range(3)]
+    hashes: list[int] = []
+    for _ in range(400):
+        bands = [rng.choice(common) if rng.random() < 0.6 else rng.getrandbits(16) for _ in range(4)]
+        h = sum(v << (16 * b) for b, v in enumerate(bands))
+        for bit in rng.sample(range(64), rng.randint(0, 2)) if rng.random() < 0.3 else []:
+            h ^= 1 << bit
+        hashes.append(h)
+    hashes += hashes[:5]  # equal hashes share all four bands: each pair once
+    expected = {
+        i: [j for j in range(i) if hamming(hashes[i], hashes[j]) <= max_distance] for i in range(len(hashes))
+    }
+    expected = {i: js for i, js in expected.items() if js}
+    assert earlier_near(hashes, max_distance) == expected
+    sharing = sum(
+        1
+        for i in range(len(hashes))
+        for j in range(i)
+        if any(simhash_bands(hashes[i])[b] == simhash_bands(hashes[j])[b] for b in range(4))
+    )
+    assert sharing > 20_000 and len(expected) >= 5  # crowded enough to mean something
