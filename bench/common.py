@@ -4,6 +4,7 @@ resident memory from /proc, wrk runs and the parsing of wrk's --latency output."
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -306,6 +307,27 @@ def stopping(*servers: Server) -> Iterator[None]:
             s.stop()
 
 
+@functools.cache
+def _libc() -> Any:
+    """The C library's mmap, mlock, munlock, munmap and mincore, with their argument types (Linux)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_long,
+    ]
+    for name in ("mlock", "munlock", "munmap"):
+        getattr(libc, name).argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    return libc
+
+
 class PageCacheHold:
     """Files held in the page cache while a benchmark reads them: each mapped (shared, read-only) and
     locked with mlock(2), so that the kernel can neither evict their pages nor make a request read the
@@ -335,13 +357,7 @@ class PageCacheHold:
 
         started = time.perf_counter()
         try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.mmap.restype = ctypes.c_void_p
-            libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int,
-                                  ctypes.c_long]  # fmt: skip
-            for name in ("mlock", "munlock", "munmap"):
-                getattr(libc, name).argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-            libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+            libc = _libc()
         except (OSError, AttributeError) as exc:
             self.problem = f"no mlock here ({exc})"
             return
@@ -382,13 +398,9 @@ class PageCacheHold:
         self.seconds += time.perf_counter() - started
 
     def release(self) -> None:
-        import ctypes
-
         if not self.held:
             return
-        libc = ctypes.CDLL(None, use_errno=True)
-        for name in ("munlock", "munmap"):
-            getattr(libc, name).argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        libc = _libc()
         for addr, size in self.held:
             libc.munlock(addr, size)
             libc.munmap(addr, size)

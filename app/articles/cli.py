@@ -335,7 +335,7 @@ def _detail(r: Any) -> str:
 
 
 def _to_server(
-    batches, server, key, report, progress, task, console, in_flight: int = 1, retries: int = 6
+    batches, server, key, report, progress, task, console, in_flight: int = 1, retries: int = RETRIES
 ) -> None:  # type: ignore[no-untyped-def]
     """POST each batch to /v1/articles/bulk, `in_flight` requests at a time (a batch larger than the
     server's body limit goes as several bodies, see post_lines). Answers are read in the order the batches
@@ -391,7 +391,7 @@ def _to_database(batches, report, progress, task, console, workers: int = 0) -> 
     import os
     from concurrent.futures import Future, ProcessPoolExecutor
 
-    from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, ProgrammingError
+    from sqlalchemy.exc import DatabaseError, IntegrityError, ProgrammingError
     from sqlalchemy.orm import Session
 
     from .. import migrate
@@ -437,9 +437,9 @@ def _to_database(batches, report, progress, task, console, workers: int = 0) -> 
                 with Session(immediate_writes(engine)) as session, session.begin():
                     outcomes = store(session, prepared)
                     record_stored(session, prepared, outcomes)
-            except (OperationalError, DatabaseError) as exc:
-                if isinstance(exc, IntegrityError | ProgrammingError):
-                    raise  # not the database's state: a fault of this code, with its traceback
+            except (IntegrityError, ProgrammingError):
+                raise  # not the database's state: a fault of this code, with its traceback
+            except DatabaseError as exc:  # OperationalError among them: locked, full, read-only, damaged
                 # Rolled back whole: counted only once committed.
                 raise RunStopped(
                     f"the database refused the batch from {where[prepared[0].index]}: {exc.orig}"

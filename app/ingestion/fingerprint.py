@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 NEAR_DUPLICATE_DISTANCE: Final = 3
+BANDS: Final = 4  # of 16 bits: hashes within BANDS - 1 bits share one (pigeonhole)
 
 _MASK64: Final = (1 << 64) - 1
 _EDGE_PUNCT: Final = string.punctuation + "“”‘’„‚«»‹›—–―…·•¡¿"
@@ -157,12 +158,12 @@ def earlier_near(hashes: list[int], max_distance: int = NEAR_DUPLICATE_DISTANCE)
     if n < 2:
         return {}
     h = np.array([to_unsigned64(x) for x in hashes], dtype=np.uint64)
-    if max_distance >= 4:
+    if max_distance >= BANDS:
         close = np.bitwise_count(h[:, None] ^ h[None, :]) <= max_distance
         close &= np.tri(n, k=-1, dtype=bool)  # j < i only
         later, earlier = np.nonzero(close)
     else:
-        found = [_sharing_a_band(h, b) for b in range(4)]
+        found = [_sharing_a_band(h, b) for b in range(BANDS)]
         a = np.concatenate([f[0] for f in found])
         b = np.concatenate([f[1] for f in found])
         near = np.bitwise_count(h[a] ^ h[b]) <= max_distance
@@ -177,7 +178,8 @@ def earlier_near(hashes: list[int], max_distance: int = NEAR_DUPLICATE_DISTANCE)
 
 def _sharing_a_band(h: np.ndarray, band: int) -> tuple[np.ndarray, np.ndarray]:
     """Every pair of positions (p, q) whose hashes have the same value in `band`, each pair once."""
-    values = (h >> np.uint64(16 * band)) & np.uint64(0xFFFF)
+    width = 64 // BANDS
+    values = (h >> np.uint64(width * band)) & np.uint64((1 << width) - 1)
     order = np.argsort(values, kind="stable")
     ordered = values[order]
     n = len(h)
@@ -198,7 +200,7 @@ def is_near_duplicate(a: int, b: int, max_distance: int = NEAR_DUPLICATE_DISTANC
     return hamming(a, b) <= max_distance
 
 
-def simhash_bands(h: int, bands: int = 4) -> list[int]:
+def simhash_bands(h: int, bands: int = BANDS) -> list[int]:
     """The hash split into ``bands`` equal bands (16-bit values for 4), lowest bits first."""
     if bands <= 0 or 64 % bands:
         raise ValueError("bands must divide 64")
