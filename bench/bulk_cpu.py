@@ -43,6 +43,10 @@ def _threads(pid: int) -> dict[int, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, default=16000)
+    ap.add_argument(
+        "--language",
+        help="each article declares this language (e.g. en: no detection); default none declared",
+    )
     ap.add_argument("--processes", type=int, default=2, help="GEONEWS_INGEST_PROCESSES (0: inline)")
     ap.add_argument("--in-flight", type=int, default=1, help="requests the client keeps in flight")
     ap.add_argument(
@@ -59,7 +63,7 @@ def main() -> None:
         tmp = Path(tmpdir)
         seeded = fresh_database(f"sqlite:///{tmp / 'seeded.db'}")
         ndjson = tmp / "articles.ndjson"
-        write_ndjson(ndjson, args.articles, db_url=seeded)
+        write_ndjson(ndjson, args.articles, language=args.language, db_url=seeded)
         shutil.copy(tmp / "seeded.db", tmp / "run.db")
         url = f"sqlite:///{tmp / 'run.db'}"
         key = create_key(url)

@@ -4,9 +4,11 @@ versions with on a noisy machine, where the articles/s of bench/ingest.py move b
     python bench/cli_cpu.py                       # 16,000 generated articles into a fresh seeded SQLite file
     python bench/cli_cpu.py --articles 8000 --runs 3
     python bench/cli_cpu.py --code /tmp/base      # another checkout's code (a git worktree)
+    python bench/cli_cpu.py --language en         # every article declares its language: none detected
 
-The articles are bench/ingest.py's (the generator's, no `language`: it is detected), written once; each run
-copies the freshly seeded database and ingests them with batches of --batch (bench/ingest.py's `cli_ingest`).
+The articles are bench/ingest.py's (the generator's, English, no `language` unless --language: it is
+detected), written once; each run copies the freshly seeded database and ingests them with batches of
+--batch (bench/ingest.py's `cli_ingest`).
 "all processes" is the CPU the command and its preparing processes used (os.wait4's resource usage, which
 counts the children the command waited for); "storing thread" is the command's main thread (it stores;
 /proc sampled until it exits); the rate is the command's own clock ("N records in S s"). Start-up
@@ -34,6 +36,10 @@ from bench.ingest import cli_ingest, fresh_database, write_ndjson  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, default=16000)
+    ap.add_argument(
+        "--language",
+        help="each article declares this language (e.g. en: no detection); default none declared",
+    )
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument(
         "--batch", type=int, default=1000, help="--batch of geonews ingest (default 1000, its own)"
@@ -49,7 +55,7 @@ def main() -> None:
         seeded = tmp / "seeded.db"
         url = fresh_database(f"sqlite:///{seeded}")
         ndjson = tmp / "articles.ndjson"
-        write_ndjson(ndjson, args.articles, db_url=url)
+        write_ndjson(ndjson, args.articles, language=args.language, db_url=url)
         print(
             f"## `geonews ingest` of {args.articles:,} generated articles, batches of {args.batch}, code at {code}\n"
         )

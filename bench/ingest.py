@@ -41,8 +41,17 @@ BULK = "/v1/articles/bulk"
 
 
 # -- data -------------------------------------------------------------------------------------------------
-def write_ndjson(path: Path, n: int, seed: int = 2, db_url: str | None = None, live_days: float = 0) -> int:
+def write_ndjson(
+    path: Path,
+    n: int,
+    seed: int = 2,
+    db_url: str | None = None,
+    live_days: float = 0,
+    language: str | None = None,
+) -> int:
     """n generated articles as NDJSON records of the public API (no ids, no mentions: the server links).
+    With `language` each declares it (the generator writes English), as a feed or a client that knows it
+    does: the pipeline then detects none.
 
     By default their dates spread over the corpus's five years in random order: every article of a batch
     has a window of its own (the worst case of story assignment). With `live_days`, they are squeezed into
@@ -63,6 +72,8 @@ def write_ndjson(path: Path, n: int, seed: int = 2, db_url: str | None = None, l
                "published_at": published.isoformat() + "Z", "source": art.source}  # fmt: skip
         if art.tags:
             rec["tags"] = art.tags
+        if language:
+            rec["language"] = language
         records.append(rec)
     if live_days:
         records.sort(key=lambda r: r["published_at"])
