@@ -7,6 +7,8 @@ The run ends with a summary table: created, updated, already stored, failed by r
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 import time
 from collections import Counter
@@ -23,7 +25,7 @@ from rich.table import Table
 
 from ..config import get_settings
 from ..ingestion.pipeline import Prepared
-from ..ingestion.readers import Input, Record, Warning_, expand, read_input
+from ..ingestion.readers import Input, Record, Warning_, count_records, expand, read_input
 from ..ingestion.workers import chunks, init_worker, prepare_chunk
 from .schemas import ArticleCreate
 from .service import record_stored, store, to_input
@@ -124,8 +126,9 @@ def run_ingest(
 ) -> IngestReport:
     report = IngestReport()
     inputs = expand(files, report.warnings)
-    # A first pass counts the records for the progress bar; its warnings are the second pass's too.
-    total = report.total = sum(1 for _ in _records(inputs, [], undated_as_ingested))
+    # A first pass counts the records for the progress bar (NDJSON's lines without parsing them); its
+    # warnings are the second pass's too.
+    total = report.total = sum(count_records(i, undated_as_ingested=undated_as_ingested) for i in inputs)
     columns = (TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     started = time.perf_counter()
     batches = _batches(inputs, report.warnings, batch, undated_as_ingested)
@@ -449,18 +452,48 @@ def _to_database(batches, report, progress, task, console, workers: int = 0) -> 
         progress.advance(task, size)
 
     try:
-        offset = 0
-        pending = None
-        for chunk in batches:
-            size, offset, where, futures = submit(chunk, offset)
+        with _batch_garbage():
+            offset = 0
+            pending = None
+            for chunk in batches:
+                size, offset, where, futures = submit(chunk, offset)
+                if pending is not None:
+                    finish(*pending)
+                pending = (size, where, futures)
             if pending is not None:
                 finish(*pending)
-            pending = (size, where, futures)
-        if pending is not None:
-            finish(*pending)
     finally:
         pool.shutdown(cancel_futures=True)
         engine.dispose()
+
+
+# The storing process's collector while it stores: a collection every GC_YOUNG new container objects
+# instead of 700. A batch of 1,000 articles makes ~63,000 of them (the prepared values, mention rows, row
+# tuples: ~90 young collections a batch at 700), which live until the batch is stored and are then freed
+# by their reference counts, not by the collector; at 700 each was walked by a young collection and
+# again by an older one, and every few batches a full collection walked the whole heap. 16,000 articles
+# (the storing thread's collections, timed with gc.callbacks): 0.69 s by default, 0.37 with the heap
+# frozen, 0.16 with both.
+GC_YOUNG = 20_000
+
+
+@contextlib.contextmanager
+def _batch_garbage() -> Iterator[None]:
+    """What this process holds once set up lives as long as the run (modules, SQLAlchemy's tables and
+    compiled statements, the gazetteer's entries): frozen, the full collections no longer walk it (as
+    the server's workers do, app/main.py); and young collections are rarer (GC_YOUNG). Both are undone
+    at the end (the freeze only if nothing was frozen before: `run_ingest` may run in a server's or a
+    test's process)."""
+    threshold = gc.get_threshold()
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def print_summary(report: IngestReport, console: Console) -> None:

@@ -30,7 +30,7 @@ import orjson
 from .cleaning import clean_text
 from .language import declared_language
 
-__all__ = ["FEED_SUFFIXES", "Input", "Record", "Warning_", "expand", "read_input", "sniff"]
+__all__ = ["FEED_SUFFIXES", "Input", "Record", "Warning_", "count_records", "expand", "read_input", "sniff"]
 
 FEED_SUFFIXES = (".rss", ".atom", ".xml", ".rdf")
 JSON_SUFFIXES = (".ndjson", ".jsonl", ".json")
@@ -169,6 +169,27 @@ def read_input(
         except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
             # A truncated or corrupt compressed file: what was read before stays read.
             warnings.append(Warning_(item.name, "unreadable file", str(exc) or type(exc).__name__))
+
+
+def count_records(item: Input, *, undated_as_ingested: bool = False) -> int:
+    """How many records `read_input` gives for `item`: of NDJSON its non-blank lines, counted without
+    parsing them (a line that is not JSON is a record too: it fails); of the others, their records read."""
+    try:
+        fh = item.open()
+        head = fh.peek(512)[:512] if hasattr(fh, "peek") else b""
+    except (OSError, zipfile.BadZipFile, EOFError):
+        return 0
+    with fh:
+        if sniff(item, head) == "ndjson":
+            n = 0
+            try:
+                for line in fh:
+                    if line.strip():
+                        n += 1
+            except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile):
+                pass  # cut short: read_input gives the records read before it too
+            return n
+    return sum(1 for _ in read_input(item, [], undated_as_ingested=undated_as_ingested))
 
 
 def _read_ndjson(name: str, fh: IO[bytes]) -> Iterator[Record]:

@@ -448,3 +448,36 @@ def test_the_cli_starts_without_an_http_client():
     code = "import sys, app.cli, app.articles.cli; print('httpx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_the_storing_process_collects_rarely_while_it_stores_and_is_put_back_after(tmp_path):
+    """`geonews ingest` into the database freezes what it holds once set up and collects every GC_YOUNG
+    new objects instead of 700 (app/articles/cli.py); both are undone at the end, even when the run stops
+    on an error, and a heap frozen before it (a server's) stays frozen."""
+    import gc
+
+    from app.articles import cli
+
+    before = gc.get_threshold()
+    assert before[0] != cli.GC_YOUNG
+    gc.unfreeze()  # a server started by an earlier test in this process froze its heap
+    assert gc.get_freeze_count() == 0
+    with cli._batch_garbage():
+        assert gc.get_threshold() == (cli.GC_YOUNG, *before[1:])
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+    with pytest.raises(RuntimeError), cli._batch_garbage():
+        raise RuntimeError("the database refused the batch")
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with cli._batch_garbage():
+            pass
+        assert gc.get_threshold() == before
+        assert gc.get_freeze_count() >= frozen  # the caller's freeze is left as it was
+    finally:
+        gc.unfreeze()
