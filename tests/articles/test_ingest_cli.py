@@ -450,7 +450,7 @@ def test_the_cli_starts_without_an_http_client():
     assert out.stdout.strip() == "False", out.stderr
 
 
-def test_the_storing_process_collects_rarely_while_it_stores_and_is_put_back_after(tmp_path):
+def test_the_storing_process_collects_rarely_while_it_stores_and_is_put_back_after():
     """`geonews ingest` into the database freezes what it holds once set up and collects every GC_YOUNG
     new objects instead of 700 (app/articles/cli.py); both are undone at the end, even when the run stops
     on an error, and a heap frozen before it (a server's) stays frozen."""
