@@ -478,6 +478,8 @@ def test_the_storing_process_collects_rarely_while_it_stores_and_is_put_back_aft
         with cli._batch_garbage():
             pass
         assert gc.get_threshold() == before
-        assert gc.get_freeze_count() >= frozen  # the caller's freeze is left as it was
+        # The caller's freeze is left as it was: an unfreeze would have emptied the permanent generation
+        # (a frozen object freed by its count meanwhile leaves it, so the count may fall by a few).
+        assert gc.get_freeze_count() > frozen // 2 > 0
     finally:
         gc.unfreeze()
