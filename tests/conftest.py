@@ -42,6 +42,17 @@ ENGINES = ["sqlite"] + (["postgres"] if PG_URL else [])
 RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
 
 
+def bench_module(name: str) -> Any:
+    """A module of bench/ (`bench_module("common")`), imported the way its scripts do: bench/ is not a
+    package on the tests' path, and must not be on sys.path itself (bench/http.py would shadow http)."""
+    import importlib
+
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    return importlib.import_module(f"bench.{name}")
+
+
 def _pg_admin_engine() -> Any:
     url = make_url(PG_URL).set(drivername="postgresql+psycopg")
     return create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")

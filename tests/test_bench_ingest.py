@@ -4,23 +4,13 @@ declared language (`--language`)."""
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 from app.ingestion.pipeline import prepare_many
-
-
-def _ingest_bench():  # bench/ is not a package on the test path: import it the way the scripts do
-    root = Path(__file__).resolve().parent.parent
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    from bench import ingest
-
-    return ingest
+from tests.conftest import bench_module
 
 
 def test_generated_articles_declare_a_language_only_when_asked(tmp_path):
-    ingest = _ingest_bench()
+    ingest = bench_module("ingest")
     plain, declared = tmp_path / "plain.ndjson", tmp_path / "en.ndjson"
     assert ingest.write_ndjson(plain, 12) == 12
     ingest.write_ndjson(declared, 12, language="en")

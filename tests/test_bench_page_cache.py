@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
+
+from tests.conftest import bench_module
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mlock and mincore: Linux only")
 
 
-def _common():  # bench/ is not a package on the test path: import it the way the scripts do
-    root = Path(__file__).resolve().parent.parent
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    from bench import common
-
-    return common
-
-
 def test_a_database_and_its_index_are_held_and_let_go(tmp_path):
-    common = _common()
+    common = bench_module("common")
     db = tmp_path / "c.db"
     db.write_bytes(b"x" * 300_000)
     (tmp_path / "c.db-wal").write_bytes(b"")  # empty: nothing to map
@@ -50,7 +42,7 @@ def test_a_database_and_its_index_are_held_and_let_go(tmp_path):
 
 
 def test_a_file_that_cannot_be_mapped_is_said_not_held(tmp_path, monkeypatch):
-    common = _common()
+    common = bench_module("common")
     db = tmp_path / "c.db"
     db.write_bytes(b"x" * 5000)
     cache = common.PageCacheHold()
