@@ -148,9 +148,10 @@ def sniff(item: Input, head: bytes) -> str:
 
 
 def read_input(
-    item: Input, warnings: list[Warning_], *, undated_as_ingested: bool = False
+    item: Input, warnings: list[Warning_], *, undated_as_ingested: bool = False, parse: bool = True
 ) -> Iterator[Record]:
-    """Every record of one file, each with where it came from (and why it failed, if it did)."""
+    """Every record of one file, each with where it came from (and why it failed, if it did). Without
+    `parse`, NDJSON's records come unread (`_UNREAD`), one a non-blank line: what count_records counts."""
     try:
         fh = item.open()
         head = fh.peek(512)[:512] if hasattr(fh, "peek") else b""
@@ -165,31 +166,23 @@ def read_input(
             elif kind == "json":
                 yield from _read_json(item.name, fh.read(), warnings)
             else:
-                yield from _read_ndjson(item.name, fh)
+                yield from _read_ndjson(item.name, fh) if parse else _ndjson_lines(fh)
         except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
             # A truncated or corrupt compressed file: what was read before stays read.
             warnings.append(Warning_(item.name, "unreadable file", str(exc) or type(exc).__name__))
 
 
 def count_records(item: Input, *, undated_as_ingested: bool = False) -> int:
-    """How many records `read_input` gives for `item`: of NDJSON its non-blank lines, counted without
-    parsing them (a line that is not JSON is a record too: it fails); of the others, their records read."""
-    try:
-        fh = item.open()
-        head = fh.peek(512)[:512] if hasattr(fh, "peek") else b""
-    except (OSError, zipfile.BadZipFile, EOFError):
-        return 0
-    with fh:
-        if sniff(item, head) == "ndjson":
-            n = 0
-            try:
-                for line in fh:
-                    if line.strip():
-                        n += 1
-            except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile):
-                pass  # cut short: read_input gives the records read before it too
-            return n
-    return sum(1 for _ in read_input(item, [], undated_as_ingested=undated_as_ingested))
+    """How many records `read_input` gives for `item`, NDJSON's lines counted without parsing them (a line
+    that is not JSON is a record too: it fails)."""
+    return sum(1 for _ in read_input(item, [], undated_as_ingested=undated_as_ingested, parse=False))
+
+
+_UNREAD = Record("")
+
+
+def _ndjson_lines(fh: IO[bytes]) -> Iterator[Record]:
+    return (_UNREAD for line in fh if line.strip())
 
 
 def _read_ndjson(name: str, fh: IO[bytes]) -> Iterator[Record]:
